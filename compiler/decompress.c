@@ -1,0 +1,65 @@
+/* Index decompression (decompress.h). */
+#define _GNU_SOURCE
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "decompress.h"
+#include "err.h"
+
+int lv_decompress_file(const char *in, const char *out, uint64_t max, char sha256[LV_SHA256_HEX],
+		       uint64_t *size)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	_cleanup_free_ char *tmp = NULL;
+	struct lv_sha256 s;
+	char buf[65536];
+	la_ssize_t n;
+	int r = 0;
+
+	if (!a || asprintf(&tmp, "%s.tmp.%ld", out, (long)getpid()) < 0)
+		return -ENOMEM;
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_filename(a, in, 65536) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
+		archive_read_free(a);
+		return -LVE_ARCHIVE;
+	}
+	FILE *f = fopen(tmp, "we");
+	if (!f) {
+		archive_read_free(a);
+		return -errno;
+	}
+	lv_sha256_init(&s);
+	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
+		if (s.bytes + (uint64_t)n > max) {
+			r = -LVE_TOOBIG;
+			break;
+		}
+		lv_sha256_update(&s, buf, (size_t)n);
+		if (fwrite(buf, 1, (size_t)n, f) != (size_t)n) {
+			r = -EIO;
+			break;
+		}
+	}
+	if (!r && n < 0)
+		r = -LVE_ARCHIVE;
+	if (fclose(f) != 0 && !r)
+		r = -EIO;
+	archive_read_free(a);
+	if (!r && rename(tmp, out) < 0)
+		r = -errno;
+	if (r) {
+		unlink(tmp);
+		return r;
+	}
+	*size = s.bytes;
+	lv_sha256_hex(&s, sha256);
+	return 0;
+}

@@ -1,0 +1,16 @@
+/* Decompression of repository indexes (xz, gzip, zstd, bzip2 or none) with
+ * libarchive's raw reader. */
+#ifndef LV_DECOMPRESS_H
+#define LV_DECOMPRESS_H
+
+#include <stdint.h>
+
+#include "sha256.h"
+
+/* Decompresses `in` into `out` atomically, at most `max` bytes of output;
+ * returns 0 with the output's SHA256 and size, or -LVE_ARCHIVE /
+ * -LVE_TOOBIG / -errno. */
+int lv_decompress_file(const char *in, const char *out, uint64_t max, char sha256[LV_SHA256_HEX],
+		       uint64_t *size);
+
+#endif

@@ -1,0 +1,506 @@
+/* Manifest reader and checker.
+ *
+ * Takes a YAML file (via yamltree.c).  Checks it in two passes over the tree:
+ * first the shape, against the schema table below (unknown keys with "did you
+ * mean", wrong types), then the meaning of the parts the pipeline uses
+ * (variant names, package names, pins, sizes).  Every error found is recorded
+ * before returning, so a user fixes a manifest in one round trip.
+ * Gives: struct lv_manifest, with defaults applied. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "err.h"
+#include "manifest.h"
+
+enum ftype { F_STR, F_BOOL, F_INT, F_STRLIST, F_MAP, F_MAPLIST };
+
+struct field {
+	const char *key;
+	enum ftype type;
+	const struct field *sub; /* for F_MAP and F_MAPLIST; NULL-key terminated */
+};
+
+#define END { NULL, 0, NULL }
+
+static const struct field f_distribution[] = {
+	{ "suite", F_STR, NULL },         { "architecture", F_STR, NULL },
+	{ "components", F_STRLIST, NULL }, { "mirror", F_STR, NULL },
+	{ "security-mirror", F_STR, NULL }, { "updates", F_BOOL, NULL },
+	{ "security", F_BOOL, NULL },     { "keyring", F_STR, NULL },
+	{ "keys", F_STRLIST, NULL },      END,
+};
+static const struct field f_packages[] = {
+	{ "variant", F_STR, NULL },    { "install", F_STRLIST, NULL }, { "exclude", F_STRLIST, NULL },
+	{ "recommends", F_BOOL, NULL }, { "boot", F_STRLIST, NULL },   END,
+};
+static const struct field f_user[] = {
+	{ "name", F_STR, NULL },     { "uid", F_INT, NULL },      { "gid", F_INT, NULL },
+	{ "groups", F_STRLIST, NULL }, { "password", F_STR, NULL }, { "shell", F_STR, NULL },
+	{ "sudo", F_BOOL, NULL },    END,
+};
+static const struct field f_autologin[] = { { "user", F_STR, NULL }, END };
+static const struct field f_services[] = {
+	{ "enable", F_STRLIST, NULL }, { "disable", F_STRLIST, NULL }, END,
+};
+static const struct field f_session[] = {
+	{ "user", F_STR, NULL }, { "x", F_BOOL, NULL }, { "window-manager", F_STR, NULL },
+	{ "autostart", F_STRLIST, NULL }, END,
+};
+static const struct field f_system[] = {
+	{ "hostname", F_STR, NULL },   { "locale", F_STR, NULL },        { "timezone", F_STR, NULL },
+	{ "users", F_MAPLIST, f_user }, { "autologin", F_MAP, f_autologin }, { "services", F_MAP, f_services },
+	{ "debconf", F_STRLIST, NULL }, { "session", F_MAP, f_session },
+	{ "reconfigure-at-boot", F_STRLIST, NULL }, END,
+};
+static const struct field f_file[] = {
+	{ "source", F_STR, NULL }, { "target", F_STR, NULL }, { "mode", F_STR, NULL },
+	{ "owner", F_STR, NULL },  { "license", F_STR, NULL }, END,
+};
+static const struct field f_hook[] = { { "name", F_STR, NULL }, { "run", F_STR, NULL }, END };
+static const struct field f_exception[] = {
+	{ "package", F_STR, NULL }, { "license", F_STR, NULL }, { "reason", F_STR, NULL }, END,
+};
+static const struct field f_licenses[] = {
+	{ "allow", F_STRLIST, NULL }, { "deny", F_STRLIST, NULL }, { "review", F_STRLIST, NULL },
+	{ "exceptions", F_MAPLIST, f_exception }, { "noassertion", F_STR, NULL }, END,
+};
+static const struct field f_cloop[] = {
+	{ "block-size", F_INT, NULL }, { "level", F_INT, NULL }, { "format", F_STR, NULL }, END,
+};
+static const struct field f_boot[] = { { "cmdline", F_STR, NULL }, { "timeout", F_INT, NULL }, END };
+static const struct field f_image[] = {
+	{ "label", F_STR, NULL }, { "inner", F_STR, NULL },       { "cloop", F_MAP, f_cloop },
+	{ "root", F_STR, NULL },  { "read-only", F_STRLIST, NULL }, { "boot", F_MAP, f_boot }, END,
+};
+static const struct field f_top[] = {
+	{ "name", F_STR, NULL },      { "distribution", F_MAP, f_distribution },
+	{ "packages", F_MAP, f_packages }, { "system", F_MAP, f_system },
+	{ "files", F_MAPLIST, f_file }, { "hooks", F_MAPLIST, f_hook },
+	{ "licenses", F_MAP, f_licenses }, { "image", F_MAP, f_image }, END,
+};
+
+struct checker {
+	const char *file;
+	struct lv_diags *d;
+};
+
+static void err_at(struct checker *c, const struct lv_ynode *n, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void err_at(struct checker *c, const struct lv_ynode *n, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	lv_diag_vat(c->d, LV_ERROR, c->file, n->line, n->col, hint, fmt, ap);
+	va_end(ap);
+}
+
+static const char *type_name(enum ftype t)
+{
+	switch (t) {
+	case F_STR: return "a string";
+	case F_BOOL: return "true or false";
+	case F_INT: return "a number";
+	case F_STRLIST: return "a list of strings";
+	case F_MAP: return "a mapping";
+	case F_MAPLIST: return "a list of mappings";
+	}
+	return "?";
+}
+
+static int is_bool(const struct lv_ynode *n)
+{
+	static const char *const words[] = { "true", "false", "yes", "no", "on", "off", "True", "False" };
+	if (n->kind != LV_YSCALAR || n->quoted)
+		return 0;
+	for (size_t i = 0; i < LV_ARRAY_SIZE(words); i++)
+		if (!strcmp(n->value, words[i]))
+			return 1;
+	return 0;
+}
+
+static int bool_value(const struct lv_ynode *n)
+{
+	return !strcmp(n->value, "true") || !strcmp(n->value, "yes") || !strcmp(n->value, "on") ||
+	       !strcmp(n->value, "True");
+}
+
+static int is_int(const struct lv_ynode *n)
+{
+	const char *s = n->value;
+	if (n->kind != LV_YSCALAR || n->quoted || !*s)
+		return 0;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+static void check_node(struct checker *c, const struct lv_ynode *n, const struct field *f, const char *where);
+
+static void check_map(struct checker *c, const struct lv_ynode *map, const struct field *schema,
+		      const char *where)
+{
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		const struct lv_ynode *k = map->kids[i];
+		const struct field *f = NULL;
+		for (const struct field *s = schema; s->key; s++)
+			if (!strcmp(s->key, k->value)) {
+				f = s;
+				break;
+			}
+		if (f) {
+			char sub[256];
+			snprintf(sub, sizeof(sub), "%s%s%s", where, *where ? "." : "", k->value);
+			check_node(c, map->kids[i + 1], f, sub);
+			continue;
+		}
+		const char *names[32];
+		size_t nn = 0;
+		for (const struct field *s = schema; s->key && nn < LV_ARRAY_SIZE(names); s++)
+			names[nn++] = s->key;
+		const char *best = lv_closest(k->value, names, nn);
+		char hint[128];
+		if (best)
+			snprintf(hint, sizeof(hint), "did you mean '%s'?", best);
+		err_at(c, k, best ? hint : NULL, "unknown key '%s'%s%s", k->value, *where ? " in " : "",
+		       where);
+	}
+}
+
+static void check_node(struct checker *c, const struct lv_ynode *n, const struct field *f, const char *where)
+{
+	int ok;
+	switch (f->type) {
+	case F_STR: ok = n->kind == LV_YSCALAR; break;
+	case F_BOOL: ok = is_bool(n); break;
+	case F_INT: ok = is_int(n); break;
+	case F_STRLIST:
+	case F_MAPLIST: ok = n->kind == LV_YSEQ; break;
+	case F_MAP: ok = n->kind == LV_YMAP; break;
+	default: ok = 0;
+	}
+	if (!ok) {
+		const char *found = n->kind == LV_YSCALAR ? (n->quoted ? "a quoted string" : NULL)
+							  : lv_ykind_name(n->kind);
+		if (found)
+			err_at(c, n, NULL, "'%s' must be %s, not %s", where, type_name(f->type), found);
+		else
+			err_at(c, n, NULL, "'%s' must be %s, not '%s'", where, type_name(f->type), n->value);
+		return;
+	}
+	if (f->type == F_MAP)
+		check_map(c, n, f->sub, where);
+	if (f->type == F_STRLIST || f->type == F_MAPLIST)
+		for (size_t i = 0; i < n->n; i++) {
+			const struct lv_ynode *it = n->kids[i];
+			if (f->type == F_STRLIST && it->kind != LV_YSCALAR)
+				err_at(c, it, NULL, "items of '%s' must be strings, not %s", where,
+				       lv_ykind_name(it->kind));
+			else if (f->type == F_MAPLIST && it->kind != LV_YMAP)
+				err_at(c, it, NULL, "items of '%s' must be mappings, not %s", where,
+				       lv_ykind_name(it->kind));
+			else if (f->type == F_MAPLIST)
+				check_map(c, it, f->sub, where);
+		}
+}
+
+/* ---- the meaning of the parts `lock` uses ---- */
+
+int lv_valid_pkgname(const char *s)
+{
+	/* Policy §5.6.1: lowercase letters, digits, + - .; at least two
+	 * characters; starts with an alphanumeric. */
+	if (!islower((unsigned char)s[0]) && !isdigit((unsigned char)s[0]))
+		return 0;
+	size_t i;
+	for (i = 1; s[i]; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && !strchr("+-.", s[i]))
+			return 0;
+	return i >= 2;
+}
+
+static int valid_version(const char *s)
+{
+	if (!*s || !isdigit((unsigned char)(strchr(s, ':') ? strchr(s, ':')[1] : s[0])))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(".+-~:", *s))
+			return 0;
+	return 1;
+}
+
+static char *dup_scalar(const struct lv_ynode *n)
+{
+	return n && n->kind == LV_YSCALAR ? strdup(n->value) : NULL;
+}
+
+static void take_strs(const struct lv_ynode *seq, struct lv_strs *out)
+{
+	if (!seq || seq->kind != LV_YSEQ)
+		return;
+	out->v = calloc(seq->n + 1, sizeof(char *));
+	for (size_t i = 0; i < seq->n; i++)
+		if (seq->kids[i]->kind == LV_YSCALAR)
+			out->v[out->n++] = strdup(seq->kids[i]->value);
+}
+
+static void take_pkgs(struct checker *c, const struct lv_ynode *seq, const char *where, int allow_pin,
+		      struct lv_mpkgs *out)
+{
+	if (!seq || seq->kind != LV_YSEQ)
+		return;
+	out->v = calloc(seq->n + 1, sizeof(*out->v));
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct lv_ynode *it = seq->kids[i];
+		if (it->kind != LV_YSCALAR)
+			continue; /* already reported by the shape check */
+		const char *s = it->value;
+		const char *eq = strchr(s, '=');
+		_cleanup_free_ char *name = eq ? strndup(s, (size_t)(eq - s)) : strdup(s);
+
+		if (!*s) {
+			err_at(c, it, NULL, "empty package name in '%s'", where);
+			continue;
+		}
+		if (!lv_valid_pkgname(name)) {
+			char hint[128] = "package names use lowercase letters, digits, '+', '-' and '.'";
+			err_at(c, it, hint, "invalid package name '%s' in '%s'", name, where);
+			continue;
+		}
+		if (eq && !allow_pin) {
+			err_at(c, it, NULL, "'%s' takes package names without versions", where);
+			continue;
+		}
+		if (eq && !valid_version(eq + 1)) {
+			err_at(c, it, "write a pin as name=version, e.g. bash=5.2.15-2+b2",
+			       "invalid version '%s' for package '%s'", eq + 1, name);
+			continue;
+		}
+		for (size_t j = 0; j < out->n; j++)
+			if (!strcmp(out->v[j].name, name)) {
+				char hint[96];
+				snprintf(hint, sizeof(hint), "first listed at line %d", out->v[j].line);
+				lv_diag_at(c->d, LV_WARNING, c->file, it->line, it->col, hint,
+					   "package '%s' is listed twice in '%s'", name, where);
+			}
+		out->v[out->n++] = (struct lv_mpkg){ .name = TAKE_PTR(name),
+						     .version = eq ? strdup(eq + 1) : NULL,
+						     .line = it->line, .col = it->col };
+	}
+}
+
+static const char *const variants[] = { "essential", "minbase", "important", "standard" };
+static const char *const arches[] = { "amd64", "arm64", "armel", "armhf", "i386",
+				      "mips64el", "ppc64el", "riscv64", "s390x" };
+
+const char *lv_variant_name(enum lv_variant v)
+{
+	return variants[v];
+}
+
+static void suggest(char *hint, size_t size, const char *word, const char *const *names, size_t n,
+		    const char *what)
+{
+	const char *best = lv_closest(word, names, n);
+	if (best) {
+		snprintf(hint, size, "did you mean '%s'?", best);
+		return;
+	}
+	size_t used = (size_t)snprintf(hint, size, "%s is one of", what);
+	for (size_t i = 0; i < n && used < size; i++)
+		used += (size_t)snprintf(hint + used, size - used, "%s %s", i ? "," : "", names[i]);
+}
+
+static void check_meaning(struct checker *c, struct lv_manifest *m)
+{
+	const struct lv_ynode *root = m->root, *n;
+	char hint[256];
+
+	n = lv_ymap_get(root, "name");
+	if (!n)
+		err_at(c, root, "add e.g. 'name: console' at the top", "missing required key 'name'");
+	else if (n->kind == LV_YSCALAR) {
+		const char *s = n->value;
+		int ok = *s && isalnum((unsigned char)*s);
+		for (; ok && *s; s++)
+			ok = isalnum((unsigned char)*s) || strchr("._-", *s);
+		if (!ok)
+			err_at(c, n, "use letters, digits, '.', '_' and '-'", "invalid name '%s'", n->value);
+		m->name = dup_scalar(n);
+	}
+
+	const struct lv_ynode *dist = lv_ymap_get(root, "distribution");
+	if (!dist)
+		err_at(c, root, "add e.g. 'distribution: {suite: bookworm, architecture: amd64}'",
+		       "missing required key 'distribution'");
+	else if (dist->kind == LV_YMAP) {
+		n = lv_ymap_get(dist, "suite");
+		if (!n)
+			err_at(c, dist, NULL, "missing required key 'suite' in 'distribution'");
+		else if (n->kind == LV_YSCALAR && !*n->value)
+			err_at(c, n, NULL, "'distribution.suite' is empty");
+		else if (n->kind == LV_YSCALAR) {
+			m->dist.suite = dup_scalar(n);
+			m->dist.suite_line = n->line;
+			m->dist.suite_col = n->col;
+		}
+		n = lv_ymap_get(dist, "architecture");
+		if (n && n->kind == LV_YSCALAR) {
+			int known = 0;
+			for (size_t i = 0; i < LV_ARRAY_SIZE(arches); i++)
+				known |= !strcmp(n->value, arches[i]);
+			if (!known) {
+				suggest(hint, sizeof(hint), n->value, arches, LV_ARRAY_SIZE(arches),
+					"the architecture");
+				err_at(c, n, hint, "unknown architecture '%s'", n->value);
+			}
+		}
+		m->dist.architecture = n ? dup_scalar(n) : NULL;
+		take_strs(lv_ymap_get(dist, "components"), &m->dist.components);
+		m->dist.mirror = dup_scalar(lv_ymap_get(dist, "mirror"));
+		m->dist.security_mirror = dup_scalar(lv_ymap_get(dist, "security-mirror"));
+		m->dist.keyring = dup_scalar(lv_ymap_get(dist, "keyring"));
+		take_strs(lv_ymap_get(dist, "keys"), &m->dist.keys);
+		for (size_t i = 0; i < m->dist.keys.n; i++) {
+			const char *k = m->dist.keys.v[i];
+			size_t len = strspn(k, "0123456789ABCDEFabcdef");
+			if (len != 40 || k[len])
+				err_at(c, lv_ymap_get(dist, "keys")->kids[i],
+				       "write the full 40-digit fingerprint of the primary key",
+				       "invalid key fingerprint '%s'", k);
+		}
+		n = lv_ymap_get(dist, "updates");
+		m->dist.updates = n && is_bool(n) ? bool_value(n) : -1;
+		n = lv_ymap_get(dist, "security");
+		m->dist.security = n && is_bool(n) ? bool_value(n) : -1;
+	}
+	if (!m->dist.architecture)
+		m->dist.architecture = strdup("amd64");
+	if (!m->dist.components.n) {
+		free(m->dist.components.v);
+		m->dist.components.v = calloc(2, sizeof(char *));
+		m->dist.components.v[0] = strdup("main");
+		m->dist.components.n = 1;
+	}
+
+	const struct lv_ynode *pk = lv_ymap_get(root, "packages");
+	m->pkgs.variant = LV_VARIANT_MINBASE;
+	if (pk && pk->kind == LV_YMAP) {
+		n = lv_ymap_get(pk, "variant");
+		if (n && n->kind == LV_YSCALAR) {
+			size_t i;
+			for (i = 0; i < LV_ARRAY_SIZE(variants); i++)
+				if (!strcmp(n->value, variants[i]))
+					break;
+			if (i < LV_ARRAY_SIZE(variants))
+				m->pkgs.variant = (enum lv_variant)i;
+			else {
+				suggest(hint, sizeof(hint), n->value, variants, LV_ARRAY_SIZE(variants),
+					"the variant");
+				err_at(c, n, hint, "unknown variant '%s'", n->value);
+			}
+		}
+		take_pkgs(c, lv_ymap_get(pk, "install"), "packages.install", 1, &m->pkgs.install);
+		take_pkgs(c, lv_ymap_get(pk, "exclude"), "packages.exclude", 0, &m->pkgs.exclude);
+		take_pkgs(c, lv_ymap_get(pk, "boot"), "packages.boot", 1, &m->pkgs.boot);
+		m->pkgs.boot_given = lv_ymap_get(pk, "boot") != NULL;
+		n = lv_ymap_get(pk, "recommends");
+		m->pkgs.recommends = n && is_bool(n) && bool_value(n);
+		for (size_t i = 0; i < m->pkgs.exclude.n; i++)
+			for (size_t j = 0; j < m->pkgs.install.n; j++)
+				if (!strcmp(m->pkgs.exclude.v[i].name, m->pkgs.install.v[j].name))
+					lv_diag_at(c->d, LV_ERROR, c->file, m->pkgs.exclude.v[i].line,
+						   m->pkgs.exclude.v[i].col, NULL,
+						   "package '%s' is both installed and excluded",
+						   m->pkgs.exclude.v[i].name);
+	}
+	if (!m->pkgs.boot_given) {
+		static const char *const boot[] = { "busybox-static", "isolinux", "syslinux-common" };
+		m->pkgs.boot.v = calloc(LV_ARRAY_SIZE(boot) + 1, sizeof(*m->pkgs.boot.v));
+		for (size_t i = 0; i < LV_ARRAY_SIZE(boot); i++)
+			m->pkgs.boot.v[m->pkgs.boot.n++] = (struct lv_mpkg){ .name = strdup(boot[i]) };
+	}
+
+	const struct lv_ynode *img = lv_ymap_get(root, "image");
+	if (img && img->kind == LV_YMAP) {
+		static const char *const inners[] = { "iso9660", "ext2" };
+		static const char *const roots[] = { "tmpfs", "overlay" };
+		n = lv_ymap_get(img, "inner");
+		if (n && n->kind == LV_YSCALAR && strcmp(n->value, "iso9660") && strcmp(n->value, "ext2")) {
+			suggest(hint, sizeof(hint), n->value, inners, 2, "the inner filesystem");
+			err_at(c, n, hint, "unknown inner filesystem '%s'", n->value);
+		}
+		n = lv_ymap_get(img, "root");
+		if (n && n->kind == LV_YSCALAR && strcmp(n->value, "tmpfs") && strcmp(n->value, "overlay")) {
+			suggest(hint, sizeof(hint), n->value, roots, 2, "the root mode");
+			err_at(c, n, hint, "unknown root mode '%s'", n->value);
+		}
+		n = lv_ymap_get(lv_ymap_get(img, "cloop"), "block-size");
+		if (n && is_int(n)) {
+			unsigned long bs = strtoul(n->value, NULL, 10);
+			if (bs == 0 || bs % 512 || bs > 1048576)
+				err_at(c, n, "the cloop driver caches 1 MiB: use e.g. 65536 or 131072",
+				       "cloop block size %lu must be a multiple of 512 and at most 1048576",
+				       bs);
+		}
+		n = lv_ymap_get(lv_ymap_get(img, "cloop"), "level");
+		if (n && is_int(n) && strtoul(n->value, NULL, 10) > 9)
+			err_at(c, n, NULL, "zlib compression level must be 0..9");
+	}
+}
+
+int lv_manifest_load(const char *path, struct lv_manifest *m, struct lv_diags *d)
+{
+	struct checker c = { .file = path, .d = d };
+	size_t errors = d->errors;
+
+	memset(m, 0, sizeof(*m));
+	m->path = strdup(path);
+	m->root = lv_yaml_load(path, d);
+	if (!m->root)
+		return -LVE_MANIFEST;
+	if (m->root->kind != LV_YMAP) {
+		err_at(&c, m->root, NULL, "a manifest is a mapping of keys (name, distribution, ...)");
+		return -LVE_MANIFEST;
+	}
+	check_map(&c, m->root, f_top, "");
+	check_meaning(&c, m);
+	return d->errors > errors ? -LVE_MANIFEST : 0;
+}
+
+static void strs_release(struct lv_strs *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+static void mpkgs_release(struct lv_mpkgs *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->v[i].name);
+		free(p->v[i].version);
+	}
+	free(p->v);
+}
+
+void lv_manifest_release(struct lv_manifest *m)
+{
+	free(m->path);
+	free(m->name);
+	free(m->dist.suite);
+	free(m->dist.architecture);
+	strs_release(&m->dist.components);
+	free(m->dist.mirror);
+	free(m->dist.security_mirror);
+	free(m->dist.keyring);
+	strs_release(&m->dist.keys);
+	mpkgs_release(&m->pkgs.install);
+	mpkgs_release(&m->pkgs.exclude);
+	mpkgs_release(&m->pkgs.boot);
+	lv_ynode_free(m->root);
+	memset(m, 0, sizeof(*m));
+}

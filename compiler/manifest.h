@@ -1,0 +1,66 @@
+/* The manifest: a YAML description of a live system (DESIGN §3).
+ *
+ * lv_manifest_load() parses and checks the whole file against the schema in
+ * manifest.c, collecting every error (up to the diagnostics limit) with its
+ * file:line:col, and fills struct lv_manifest with the parts the pipeline
+ * uses.  The full tree stays available in `root` for later stages. */
+#ifndef LV_MANIFEST_H
+#define LV_MANIFEST_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "yamltree.h"
+
+enum lv_variant { LV_VARIANT_ESSENTIAL, LV_VARIANT_MINBASE, LV_VARIANT_IMPORTANT, LV_VARIANT_STANDARD };
+
+/* A package named in the manifest, with where it was named. */
+struct lv_mpkg {
+	char *name;
+	char *version;   /* from "name=version", or NULL */
+	int line, col;
+};
+
+struct lv_mpkgs {
+	struct lv_mpkg *v;
+	size_t n;
+};
+
+struct lv_strs {
+	char **v;
+	size_t n;
+};
+
+struct lv_manifest {
+	char *path;
+	char *name;
+	struct {
+		char *suite;
+		char *architecture;          /* default amd64 */
+		struct lv_strs components;   /* default [main] */
+		char *mirror;                /* NULL: $LIVEC_MIRROR or host APT sources */
+		char *security_mirror;       /* NULL: derived */
+		int updates, security;       /* -1 = default for the suite */
+		char *keyring;               /* NULL: the Debian archive keyring */
+		struct lv_strs keys;         /* allowed signing key fingerprints; empty = Debian's */
+		int suite_line, suite_col;
+	} dist;
+	struct {
+		enum lv_variant variant;
+		struct lv_mpkgs install, exclude, boot;
+		int recommends;
+		int boot_given;              /* packages.boot was written (else the default set) */
+	} pkgs;
+	struct lv_ynode *root;               /* the whole document (owned) */
+};
+
+/* 0, or -LVE_MANIFEST with diagnostics recorded. */
+int lv_manifest_load(const char *path, struct lv_manifest *m, struct lv_diags *d);
+void lv_manifest_release(struct lv_manifest *m);
+
+const char *lv_variant_name(enum lv_variant v);
+
+/* Checks a Debian package name (Policy §5.6.1). */
+int lv_valid_pkgname(const char *s);
+
+#endif

@@ -1,0 +1,190 @@
+/* Mirror discovery from APT sources (sources.h). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cleanup.h"
+#include "deb822.h"
+#include "err.h"
+#include "fsutil.h"
+#include "sources.h"
+
+struct found {
+	char *mirror, *security;
+};
+
+static char *trim_slash(const char *s, size_t len)
+{
+	while (len && s[len - 1] == '/')
+		len--;
+	return strndup(s, len);
+}
+
+/* Considers one source entry: URI and a whitespace-separated suites list. */
+static void consider(struct found *f, const char *suite, const char *uri, size_t urilen,
+		     const char *suites, size_t slen)
+{
+	char sec1[128], sec2[128];
+	snprintf(sec1, sizeof(sec1), "%s-security", suite);
+	snprintf(sec2, sizeof(sec2), "%s/updates", suite);
+	for (const char *p = suites, *end = suites + slen; p < end;) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n'))
+			p++;
+		const char *w = p;
+		while (p < end && *p != ' ' && *p != '\t' && *p != '\n')
+			p++;
+		size_t wl = (size_t)(p - w);
+		if (!wl)
+			continue;
+		if (!f->mirror && wl == strlen(suite) && !strncmp(w, suite, wl))
+			f->mirror = trim_slash(uri, urilen);
+		if (!f->security && ((wl == strlen(sec1) && !strncmp(w, sec1, wl)) ||
+				     (wl == strlen(sec2) && !strncmp(w, sec2, wl))))
+			f->security = trim_slash(uri, urilen);
+	}
+}
+
+static int has_word(const char *v, size_t len, const char *word)
+{
+	size_t wl = strlen(word);
+	for (size_t i = 0; i + wl <= len; i++)
+		if (!strncmp(v + i, word, wl) && (i == 0 || v[i - 1] == ' ') &&
+		    (i + wl == len || v[i + wl] == ' ' || v[i + wl] == '\n'))
+			return 1;
+	return 0;
+}
+
+static void scan_deb822(struct found *f, const char *suite, const char *path)
+{
+	struct lv_buf b = { .max = 1 << 20 };
+	struct lv_deb822 r;
+	struct lv_para p;
+
+	if (lv_read_file(path, &b) < 0) {
+		lv_buf_release(&b);
+		return;
+	}
+	lv_deb822_init(&r, b.p, b.len);
+	while (lv_deb822_next(&r, &p) == 1) {
+		size_t tl, ul, sl, el;
+		const char *types = lv_para_get(&p, "Types", &tl);
+		const char *uris = lv_para_get(&p, "URIs", &ul);
+		const char *suites = lv_para_get(&p, "Suites", &sl);
+		const char *enabled = lv_para_get(&p, "Enabled", &el);
+		if (!types || !uris || !suites || !has_word(types, tl, "deb"))
+			continue;
+		if (enabled && el == 2 && !strncmp(enabled, "no", 2))
+			continue;
+		size_t first = strcspn(uris, " \t\n");
+		consider(f, suite, uris, first < ul ? first : ul, suites, sl);
+	}
+	lv_buf_release(&b);
+}
+
+static void scan_oneline(struct found *f, const char *suite, const char *path)
+{
+	_cleanup_fclose_ FILE *in = fopen(path, "re");
+	char line[2048];
+
+	if (!in)
+		return;
+	while (fgets(line, sizeof(line), in)) {
+		char *save = NULL, *tok = strtok_r(line, " \t\r\n", &save);
+		if (!tok || strcmp(tok, "deb"))
+			continue;
+		tok = strtok_r(NULL, " \t\r\n", &save);
+		if (tok && tok[0] == '[') /* options: [arch=amd64 signed-by=...] */
+			while (tok && !strchr(tok, ']'))
+				tok = strtok_r(NULL, " \t\r\n", &save);
+		if (tok && tok[0] == '[')
+			tok = strtok_r(NULL, " \t\r\n", &save);
+		else if (tok && strchr(tok, ']'))
+			tok = strtok_r(NULL, " \t\r\n", &save);
+		const char *uri = tok;
+		const char *dist = strtok_r(NULL, " \t\r\n", &save);
+		if (uri && dist)
+			consider(f, suite, uri, strlen(uri), dist, strlen(dist));
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Files in dir ending in ext, sorted (APT reads them in that order). */
+static void scan_dir(struct found *f, const char *suite, const char *dir, const char *ext, int deb822)
+{
+	DIR *dd = opendir(dir);
+	char *names[256];
+	size_t n = 0;
+	struct dirent *e;
+
+	if (!dd)
+		return;
+	while ((e = readdir(dd)) && n < LV_ARRAY_SIZE(names)) {
+		size_t l = strlen(e->d_name), el = strlen(ext);
+		if (l > el && !strcmp(e->d_name + l - el, ext))
+			names[n++] = strdup(e->d_name);
+	}
+	closedir(dd);
+	qsort(names, n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *path = lv_path_join(dir, names[i]);
+		if (deb822)
+			scan_deb822(f, suite, path);
+		else
+			scan_oneline(f, suite, path);
+		free(names[i]);
+	}
+}
+
+int lv_sources_host(const char *etc_apt, const char *suite, char **mirror, char **security)
+{
+	struct found f = { 0 };
+	_cleanup_free_ char *dir = lv_path_join(etc_apt, "sources.list.d");
+	_cleanup_free_ char *list = lv_path_join(etc_apt, "sources.list");
+
+	scan_dir(&f, suite, dir, ".sources", 1);
+	scan_oneline(&f, suite, list);
+	scan_dir(&f, suite, dir, ".list", 0);
+	*mirror = f.mirror;
+	*security = f.security;
+	return 0;
+}
+
+int lv_sources_pick(const char *manifest_mirror, const char *manifest_security, const char *suite,
+		    char **mirror, char **security, struct lv_diags *d)
+{
+	char *host_m = NULL, *host_s = NULL;
+	const char *env_m = getenv("LIVEC_MIRROR"), *env_s = getenv("LIVEC_SECURITY_MIRROR");
+	const char *etc = getenv("LIVEC_APT_ETC") ? getenv("LIVEC_APT_ETC") : "/etc/apt";
+
+	lv_sources_host(etc, suite, &host_m, &host_s);
+	if (manifest_mirror)
+		*mirror = trim_slash(manifest_mirror, strlen(manifest_mirror));
+	else if (env_m && *env_m)
+		*mirror = trim_slash(env_m, strlen(env_m));
+	else
+		*mirror = host_m ? strdup(host_m) : NULL;
+
+	if (manifest_security)
+		*security = trim_slash(manifest_security, strlen(manifest_security));
+	else if (env_s && *env_s)
+		*security = trim_slash(env_s, strlen(env_s));
+	else if (host_s && !manifest_mirror && !(env_m && *env_m))
+		*security = strdup(host_s);
+	else if (*mirror && asprintf(security, "%s-security", *mirror) < 0)
+		*security = NULL;
+	free(host_m);
+	free(host_s);
+	if (!*mirror) {
+		lv_error(d, "no mirror for suite '%s': set distribution.mirror in the manifest, "
+			    "$LIVEC_MIRROR, or an APT source for it in %s", suite, etc);
+		return -LVE_NOMIRROR;
+	}
+	return 0;
+}
