@@ -149,6 +149,8 @@ int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv)
 		goto out;
 	lv_say(ctx, "checking %zu suite%s of %s/%s", repos.n, repos.n == 1 ? "" : "s", m->dist.suite,
 	       m->dist.architecture);
+	for (size_t i = 0; i < repos.n; i++)
+		lv_debug(ctx, "suite %s from %s", repos.v[i].name, repos.v[i].base);
 	if ((r = lv_repos_acquire(m, &ctx->cache, &repos, &ctx->d)) < 0)
 		goto out;
 	rs = lv_resolver_new(m->dist.architecture);

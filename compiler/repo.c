@@ -194,7 +194,11 @@ int lv_index_fetch(const struct lv_cache *c, struct lv_repo *repo, struct lv_ind
 		char label[800];
 		snprintf(label, sizeof(label), "%s %s", repo->name, path);
 		if ((r = lv_net_fetch(&dl, 1, 1, label)) < 0) {
-			lv_error(d, "index '%s' of suite '%s': %s", path, repo->name, dl.error);
+			if (r == -LVE_HASH)
+				lv_error(d, "index '%s' of suite '%s' does not match Release: %s", path,
+					 repo->name, dl.error);
+			else
+				lv_error(d, "index '%s' of suite '%s': %s", path, repo->name, dl.error);
 			return r;
 		}
 	}
@@ -208,8 +212,8 @@ int lv_index_fetch(const struct lv_cache *c, struct lv_repo *repo, struct lv_ind
 	}
 	if (strcmp(got, ix->sha256) || got_size != ix->size) {
 		unlink(ix->local);
-		lv_error(d, "index '%s' of suite '%s': SHA256 of the uncompressed index does not "
-			    "match Release (expected %s, got %s)", ix->path, repo->name, ix->sha256, got);
+		lv_error(d, "index '%s' of suite '%s' does not match Release: SHA256 of the "
+			    "uncompressed index is %s, expected %s", ix->path, repo->name, got, ix->sha256);
 		return -LVE_HASH;
 	}
 	return 0;

@@ -1,0 +1,85 @@
+#!/bin/sh
+# The console example against the real Debian mirror (from the host's APT
+# sources, as livec itself finds it):
+# - every locked package's SHA256 is in a Packages index that this test
+#   verifies on its own (gpgv + Release), independent of livec's code path;
+# - the rootfs set equals apt's choice for the same request: Essential +
+#   Priority required + packages.install, no Recommends, from an empty
+#   status (what mmdebstrap's minbase does);
+# - locking twice gives identical bytes; --check says 0, then 3.
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+MANIFEST="$TEST_ROOT/examples/console/livec.yaml"
+export XDG_CACHE_HOME="$TRASH/cache"
+
+test_expect_success 'lock examples/console against the mirror' '
+	"$LIVEC" -v lock --update --lockfile console.lock "$MANIFEST" 2>log &&
+	cat log && grep -q "^rootfs:" console.lock &&
+	grep "suite .* from " log | sed "s/^livec: suite \([^ ]*\) from \(.*\)/\2 \1/" >suites &&
+	test "$(wc -l <suites)" = 3
+'
+
+test_expect_success 'every locked package is in an independently verified index' '
+	while read url suite; do
+		curl -fsS "$url/dists/$suite/InRelease" -o "$suite.InRelease" &&
+		{ gpgv --status-fd 1 --keyring /usr/share/keyrings/debian-archive-keyring.gpg \
+			--output "$suite.Release" "$suite.InRelease" 2>/dev/null || :; } >"$suite.status" &&
+		grep -q "^\[GNUPG:\] VALIDSIG " "$suite.status" && test -s "$suite.Release" || return 1
+		sha=$(awk "/^SHA256:/ { on = 1; next } /^[^ ]/ { on = 0 } on && \$3 == \"main/binary-amd64/Packages\" { print \$1 }" "$suite.Release") &&
+		grep -q "sha256: \"$sha\"" console.lock &&
+		blob="cache/livec/sha256/$(echo "$sha" | cut -c1-2)/$sha" &&
+		test "$(sha256sum <"$blob" | cut -d" " -f1)" = "$sha" &&
+		awk "/^Filename: / { f = \$2 } /^SHA256: / { print f, \$2 }" "$blob" >>index.pairs || return 1
+	done <suites &&
+	awk "/^  [^ ]/ { name = \$1 } /^    filename:/ { f = \$2 } /^    sha256:/ { s = \$2; gsub(/\"/, \"\", f); gsub(/\"/, \"\", s); print f, s }" console.lock | sort -u >locked.pairs &&
+	test "$(wc -l <locked.pairs)" -gt 100 &&
+	sort -u index.pairs >index.sorted &&
+	comm -23 locked.pairs index.sorted >missing &&
+	test ! -s missing || { cat missing; false; }
+'
+
+test_expect_success 'rootfs equals what apt chooses for the same request' '
+	mkdir -p apt/etc/apt/sources.list.d apt/etc/apt/preferences.d apt/etc/apt/apt.conf.d \
+		apt/var/lib/apt/lists/partial apt/var/cache/apt/archives/partial apt/var/lib/dpkg &&
+	: >apt/var/lib/dpkg/status &&
+	while read url suite; do
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $url $suite main"
+	done <suites >apt/etc/apt/sources.list &&
+	cat >apt.conf <<-CONF &&
+	Dir "$TRASH/apt/";
+	Dir::State::status "$TRASH/apt/var/lib/dpkg/status";
+	APT::Architecture "amd64";
+	APT::Architectures { "amd64"; };
+	APT::Install-Recommends "false";
+	APT::Sandbox::User "root";
+	CONF
+	export APT_CONFIG="$TRASH/apt.conf" &&
+	apt-get -q update >/dev/null &&
+	apt-cache dumpavail | awk -v RS= "/\nEssential: yes|\nPriority: required/ { sub(/^Package: /, \"\"); sub(/\n.*/, \"\"); print }" | sort -u >base.names &&
+	test "$(wc -l <base.names)" -gt 20 &&
+	apt-get -s install $(cat base.names) linux-image-amd64 systemd-sysv >sim &&
+	awk "/^Inst / { v = \$3; sub(/^\(/, \"\", v); print \$2, v }" sim | sort >apt.set &&
+	awk "/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 } on && /^  [^ ]/ { n = \$1; sub(/:$/, \"\", n) } on && /^    version:/ { v = \$2; gsub(/\"/, \"\", v); print n, v }" console.lock | sort >livec.set &&
+	test "$(wc -l <apt.set)" -gt 100 &&
+	diff -u apt.set livec.set
+'
+
+test_expect_success 'locking twice gives identical bytes' '
+	cp console.lock first.lock &&
+	"$LIVEC" lock --update --lockfile console.lock "$MANIFEST" &&
+	cmp first.lock console.lock
+'
+
+test_expect_success 'lock --check is 0, and 3 once packages.install changes' '
+	"$LIVEC" lock --check --lockfile console.lock "$MANIFEST" &&
+	sed "s/install: \[linux-image-amd64, systemd-sysv\]/install: [linux-image-amd64, systemd-sysv, less]/" \
+		"$MANIFEST" >changed.yaml &&
+	! cmp -s "$MANIFEST" changed.yaml &&
+	expect_code 3 "$LIVEC" lock --check --lockfile console.lock changed.yaml
+'
+
+test_expect_success 'the committed lockfile is fresh for the example manifest' '
+	"$LIVEC" lock --check "$MANIFEST"
+'
+
+test_done

@@ -1,0 +1,222 @@
+#!/bin/sh
+# livec lock against a small signed repository that the test builds itself:
+# resolution rules (Essential, priorities, alternatives, virtual packages,
+# Pre-Depends, pins, excludes, Recommends) and the lockfile's contract
+# (identical bytes twice, --check 0/3).
+. "$(dirname "$0")/../lib/test-lib.sh"
+. "$(dirname "$0")/../lib/mkrepo.sh"
+
+FPR=$(make_key archive)
+export_keyring "$TRASH/keyring.gpg" "$FPR"
+make_repo "$TRASH/repo" testing-lv <<'SPEC'
+Package: ess-a
+Version: 1.0
+Architecture: amd64
+Essential: yes
+Priority: required
+Depends: lib-one (>= 1.0)
+
+Package: ess-b
+Version: 2.0-1
+Architecture: all
+Essential: yes
+Priority: required
+Pre-Depends: pre-lib
+
+Package: req-a
+Version: 1.0
+Architecture: amd64
+Priority: required
+
+Package: imp-a
+Version: 1.0
+Architecture: amd64
+Priority: important
+
+Package: lib-one
+Version: 1.5
+Architecture: amd64
+Multi-Arch: same
+
+Package: pre-lib
+Version: 0.9
+Architecture: amd64
+
+Package: app
+Version: 3.0
+Architecture: amd64
+Depends: zzz-mta | aaa-mta, virt-thing, tool:any
+Recommends: rec-extra
+
+Package: zzz-mta
+Version: 1.0
+Architecture: amd64
+Provides: mail-transport-agent
+
+Package: aaa-mta
+Version: 1.0
+Architecture: amd64
+Provides: mail-transport-agent
+
+Package: prov-one
+Version: 1.0
+Architecture: amd64
+Provides: virt-thing
+
+Package: tool
+Version: 1.0
+Architecture: amd64
+Multi-Arch: allowed
+
+Package: rec-extra
+Version: 1.0
+Architecture: amd64
+
+Package: pinned
+Version: 1.0
+Architecture: amd64
+
+Package: pinned
+Version: 2.0
+Architecture: amd64
+
+Package: broken
+Version: 1.0
+Architecture: amd64
+Depends: not-there-anywhere (>= 2)
+
+Package: isolinux
+Version: 6.04
+Architecture: all
+SPEC
+sign_repo "$TRASH/repo" testing-lv "$FPR"
+
+# manifest NAME [extra packages: lines] -> writes $TRASH/NAME.yaml
+manifest() {
+	_n=$1
+	shift
+	cat >"$TRASH/$_n.yaml" <<YAML
+name: $_n
+distribution:
+  suite: testing-lv
+  mirror: file://$TRASH/repo
+  updates: false
+  security: false
+  keyring: $TRASH/keyring.gpg
+  keys: [$FPR]
+packages:
+  boot: [isolinux]
+$(for l in "$@"; do printf '  %s\n' "$l"; done)
+YAML
+}
+
+# field LOCK SET PKG KEY -> value of KEY for PKG in SET
+field() {
+	awk -v set="$2:" -v pkg="  $3:" -v key="    $4:" '
+		/^[a-z]/ { inset = ($1 == set) }
+		inset && /^  [^ ]/ { inpkg = ($0 == pkg) }
+		inset && inpkg && index($0, key) == 1 { sub(/^[^:]*: /, ""); gsub(/"/, ""); print }' "$1"
+}
+in_set() { [ -n "$(field "$1" "$2" "$3" version)" ]; }
+
+export XDG_CACHE_HOME="$TRASH/cache"
+
+test_expect_success 'minbase: Essential and Priority required, not important' '
+	manifest base "variant: minbase" &&
+	"$LIVEC" lock --lockfile base.lock base.yaml &&
+	test "$(field base.lock rootfs ess-a reason)" = essential &&
+	test "$(field base.lock rootfs req-a reason)" = "priority required" &&
+	! in_set base.lock rootfs imp-a &&
+	! in_set base.lock rootfs app
+'
+
+test_expect_success 'variant essential leaves out Priority required; important adds it' '
+	manifest ess "variant: essential" &&
+	"$LIVEC" lock --lockfile ess.lock ess.yaml &&
+	in_set ess.lock rootfs ess-b && ! in_set ess.lock rootfs req-a &&
+	manifest imp "variant: important" &&
+	"$LIVEC" lock --lockfile imp.lock imp.yaml &&
+	test "$(field imp.lock rootfs imp-a reason)" = "priority important"
+'
+
+test_expect_success 'dependencies and Pre-Depends are pulled in, with their reason' '
+	test "$(field base.lock rootfs lib-one reason)" = "dependency of ess-a (lib-one >= 1.0)" &&
+	test "$(field base.lock rootfs pre-lib reason)" = "dependency of ess-b (pre-lib)"
+'
+
+test_expect_success 'a | b takes the first alternative, as apt does' '
+	manifest alt "install: [app]" &&
+	"$LIVEC" lock --lockfile alt.lock alt.yaml &&
+	in_set alt.lock rootfs zzz-mta &&
+	! in_set alt.lock rootfs aaa-mta &&
+	field alt.lock rootfs zzz-mta reason | grep -q "alternative chosen for app"
+'
+
+test_expect_success 'virtual packages and Multi-Arch :any resolve to their providers' '
+	in_set alt.lock rootfs prov-one && in_set alt.lock rootfs tool
+'
+
+test_expect_success 'Recommends are left out unless recommends: true' '
+	! in_set alt.lock rootfs rec-extra &&
+	manifest rec "install: [app]" "recommends: true" &&
+	"$LIVEC" lock --lockfile rec.lock rec.yaml &&
+	test "$(field rec.lock rootfs rec-extra reason)" = "recommended by app"
+'
+
+test_expect_success 'exclude keeps a package out' '
+	manifest exc "install: [app]" "recommends: true" "exclude: [rec-extra]" &&
+	"$LIVEC" lock --lockfile exc.lock exc.yaml &&
+	! in_set exc.lock rootfs rec-extra && in_set exc.lock rootfs app
+'
+
+test_expect_success 'name=version pins a version; otherwise the newest wins' '
+	manifest newest "install: [pinned]" &&
+	"$LIVEC" lock --lockfile newest.lock newest.yaml &&
+	test "$(field newest.lock rootfs pinned version)" = 2.0 &&
+	manifest pin "install: [pinned=1.0]" &&
+	"$LIVEC" lock --lockfile pin.lock pin.yaml &&
+	test "$(field pin.lock rootfs pinned version)" = 1.0
+'
+
+test_expect_success 'the boot set is resolved apart from the rootfs' '
+	test "$(field base.lock boot isolinux reason)" = "boot media" &&
+	! in_set base.lock rootfs isolinux
+'
+
+test_expect_success 'lockfile records hashes, sizes and relative filenames' '
+	f=$(field base.lock rootfs ess-a filename) &&
+	test "$f" = pool/main/ess-a_1.0_amd64.deb &&
+	test "$(field base.lock rootfs ess-a sha256)" = "$(sha256sum <repo/$f | cut -d" " -f1)" &&
+	test "$(field base.lock rootfs ess-a size)" = "$(stat -c %s repo/$f)" &&
+	grep -q "signed-by: \"$FPR\"" base.lock &&
+	grep -q "^source-date-epoch: 1700000000$" base.lock &&
+	! grep -q "file://" base.lock
+'
+
+test_expect_success 'locking twice gives identical bytes' '
+	cp alt.lock alt.first &&
+	"$LIVEC" lock --update --lockfile alt.lock alt.yaml &&
+	cmp alt.first alt.lock
+'
+
+test_expect_success 'lock --check: 0 when fresh, 3 after packages.install changes' '
+	"$LIVEC" lock --check --lockfile alt.lock alt.yaml &&
+	manifest alt "install: [app, pinned]" &&
+	expect_code 3 "$LIVEC" lock --check --lockfile alt.lock alt.yaml 2>err &&
+	grep_or_show "stale" err &&
+	cmp alt.first alt.lock
+'
+
+test_expect_success 'without --update a fresh lockfile is kept as it is' '
+	manifest alt "install: [app]" &&
+	"$LIVEC" lock --lockfile alt.lock alt.yaml 2>err &&
+	grep_or_show "up to date" err && cmp alt.first alt.lock
+'
+
+test_expect_success 'a warm lock downloads no index again' '
+	rm -f repo/dists/testing-lv/main/binary-amd64/Packages* &&
+	"$LIVEC" lock --update --lockfile alt.lock alt.yaml &&
+	cmp alt.first alt.lock
+'
+
+test_done

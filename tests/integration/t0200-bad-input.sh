@@ -1,0 +1,167 @@
+#!/bin/sh
+# Bad input ends with exit code 1 or 2, one clear message, and no lockfile
+# written or changed: unsatisfiable and unknown requests, tampered or
+# wrongly signed InRelease, index hash mismatch, bad manifests; and for
+# `livec fetch`, truncated, corrupted and missing .debs.
+. "$(dirname "$0")/../lib/test-lib.sh"
+. "$(dirname "$0")/../lib/mkrepo.sh"
+
+FPR=$(make_key archive)
+OTHER=$(make_key stranger)
+export_keyring "$TRASH/keyring.gpg" "$FPR" "$OTHER"
+make_repo "$TRASH/repo" lv <<'SPEC'
+Package: base
+Version: 1.0
+Architecture: amd64
+Essential: yes
+Priority: required
+
+Package: hello
+Version: 2.10
+Architecture: amd64
+Depends: base
+
+Package: broken
+Version: 1.0
+Architecture: amd64
+Depends: not-there-anywhere (>= 2)
+
+Package: fights
+Version: 1.0
+Architecture: amd64
+Conflicts: base
+SPEC
+sign_repo "$TRASH/repo" lv "$FPR"
+cp -r "$TRASH/repo" "$TRASH/pristine"
+export XDG_CACHE_HOME="$TRASH/cache"
+
+manifest() {
+	cat >"$TRASH/$1.yaml" <<YAML
+name: $1
+distribution:
+  suite: lv
+  mirror: file://$TRASH/repo
+  updates: false
+  security: false
+  keyring: $TRASH/keyring.gpg
+  keys: [$FPR]
+packages:
+  boot: []
+  install: [$2]
+YAML
+}
+restore() { rm -rf "$TRASH/repo" && cp -r "$TRASH/pristine" "$TRASH/repo"; }
+
+test_expect_success 'setup: a good lockfile to protect' '
+	manifest good hello &&
+	"$LIVEC" lock --lockfile good.lock good.yaml && cp good.lock good.orig
+'
+
+test_expect_success 'unsatisfiable request: exit 1, names the packages, no lockfile' '
+	manifest unsat broken &&
+	expect_code 1 "$LIVEC" lock --lockfile unsat.lock unsat.yaml 2>err &&
+	grep_or_show "cannot satisfy" err && grep_or_show "broken" err &&
+	grep_or_show "not-there-anywhere" err && test ! -e unsat.lock
+'
+
+test_expect_success 'conflicting request is explained' '
+	manifest conflict fights &&
+	expect_code 1 "$LIVEC" lock --lockfile conflict.lock conflict.yaml 2>err &&
+	grep_or_show "fights" err && grep_or_show "conflicts" err && test ! -e conflict.lock
+'
+
+test_expect_success 'unknown package: exit 1 at its manifest line, with a suggestion' '
+	manifest unknown helo &&
+	expect_code 1 "$LIVEC" lock --lockfile unknown.lock unknown.yaml 2>err &&
+	grep_or_show "unknown.yaml:11:13: error: unknown package .helo." err &&
+	grep_or_show "did you mean .hello." err && test ! -e unknown.lock
+'
+
+test_expect_success 'a pin to a version that does not exist lists the versions' '
+	manifest badpin hello=9.9 &&
+	expect_code 1 "$LIVEC" lock --lockfile badpin.lock badpin.yaml 2>err &&
+	grep_or_show "no version .9.9." err && grep_or_show "available: 2.10" err
+'
+
+test_expect_success 'tampered InRelease: refused, lockfile unchanged' '
+	sed -i "s/^Codename: lv/Codename: xx/" repo/dists/lv/InRelease &&
+	expect_code 1 "$LIVEC" lock --update --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "InRelease" err && grep_or_show "bad signature" err &&
+	cmp good.lock good.orig && restore
+'
+
+test_expect_success 'InRelease signed by a key that is not allowed: refused' '
+	sign_repo repo lv "$OTHER" &&
+	expect_code 1 "$LIVEC" lock --update --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "not allowed: $OTHER" err && cmp good.lock good.orig && restore
+'
+
+test_expect_success 'InRelease signed by a key outside the keyring: refused' '
+	export_keyring other.gpg "$OTHER" &&
+	sed -i "s|keyring: .*|keyring: $TRASH/other.gpg|" good.yaml &&
+	expect_code 1 "$LIVEC" lock --update --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "not in the keyring" err && cmp good.lock good.orig &&
+	sed -i "s|keyring: .*|keyring: $TRASH/keyring.gpg|" good.yaml
+'
+
+test_expect_success 'Packages index that does not match Release: refused' '
+	rm -rf cache &&
+	echo "Package: evil" >>repo/dists/lv/main/binary-amd64/Packages &&
+	xz -9 -k -f repo/dists/lv/main/binary-amd64/Packages &&
+	expect_code 1 "$LIVEC" lock --update --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "does not match Release" err && cmp good.lock good.orig && restore
+'
+
+test_expect_success 'malformed manifest: exit 2, every error listed, no lockfile' '
+	printf "name: bad\ndistribution: {suite: lv, architecture: amd65}\npackages: {variant: tiny}\n" >bad.yaml &&
+	expect_code 2 "$LIVEC" lock --lockfile bad.lock bad.yaml 2>err &&
+	grep_or_show "bad.yaml:2:41: error: unknown architecture" err &&
+	grep_or_show "bad.yaml:3:21: error: unknown variant" err && test ! -e bad.lock
+'
+
+test_expect_success 'fetch: all locked packages land in the cache, verified' '
+	"$LIVEC" fetch --lockfile good.lock good.yaml 2>err &&
+	sha=$(sha256sum <repo/pool/main/hello_2.10_amd64.deb | cut -d" " -f1) &&
+	cmp repo/pool/main/hello_2.10_amd64.deb cache/livec/sha256/$(echo $sha | cut -c1-2)/$sha
+'
+
+test_expect_success 'fetch: truncated .deb is refused and not cached' '
+	rm -rf cache/livec/sha256 &&
+	truncate -s 100 repo/pool/main/hello_2.10_amd64.deb &&
+	expect_code 1 "$LIVEC" fetch --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "package .hello. version .2.10.: .*truncated" err &&
+	sha=$(sha256sum <pristine/pool/main/hello_2.10_amd64.deb | cut -d" " -f1) &&
+	test ! -e cache/livec/sha256/$(echo $sha | cut -c1-2)/$sha &&
+	test -z "$(find cache -name "*.part.*")" && restore
+'
+
+test_expect_success 'fetch: corrupted .deb of the right size is refused' '
+	rm -rf cache/livec/sha256 &&
+	printf "X" | dd of=repo/pool/main/hello_2.10_amd64.deb bs=1 seek=200 conv=notrunc 2>/dev/null &&
+	expect_code 1 "$LIVEC" fetch --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "SHA256 mismatch" err && restore
+'
+
+test_expect_success 'fetch: .deb gone from the mirror names package, version and way out' '
+	rm -rf cache/livec/sha256 &&
+	rm repo/pool/main/hello_2.10_amd64.deb &&
+	expect_code 1 "$LIVEC" fetch --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "package .hello. version .2.10. is no longer on the mirror" err &&
+	grep_or_show "livec lock --update" err && restore
+'
+
+test_expect_success 'fetch: a damaged cache entry is detected and fetched again' '
+	"$LIVEC" fetch --lockfile good.lock good.yaml &&
+	blob=$(find cache/livec/sha256 -type f | head -1) &&
+	echo garbage >"$blob" &&
+	"$LIVEC" fetch --lockfile good.lock good.yaml &&
+	test "$(sha256sum <"$blob" | cut -d" " -f1)" = "$(basename "$blob")"
+'
+
+test_expect_success 'fetch refuses a stale lockfile with exit 3' '
+	manifest good "hello, base" &&
+	expect_code 3 "$LIVEC" fetch --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "stale" err
+'
+
+test_done

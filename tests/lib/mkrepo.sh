@@ -1,0 +1,74 @@
+# Builds small signed Debian repositories for the offline tests: real .debs
+# from dpkg-deb, a real Packages index from dpkg-scanpackages, a Release with
+# SHA256 sums and an InRelease clearsigned by a throwaway gpg key.
+#
+#   make_key NAME           -> prints the new key's fingerprint
+#   make_repo DIR SUITE     -> reads control paragraphs on stdin, one .deb each
+#   sign_repo DIR SUITE FPR -> (re)writes Release and InRelease
+#   export_keyring FILE FPR...
+
+export GNUPGHOME="${GNUPGHOME:-$TRASH/gnupg}"
+mkdir -p "$GNUPGHOME" && chmod 700 "$GNUPGHOME"
+
+make_key() {
+	gpg --batch --quiet --passphrase '' --quick-gen-key "livec test $1 <$1@livec.invalid>" \
+		ed25519 sign never >/dev/null 2>&1
+	gpg --batch --with-colons --list-keys "livec test $1" 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }'
+}
+
+export_keyring() {
+	_out=$1
+	shift
+	gpg --batch --export "$@" >"$_out"
+}
+
+make_repo() {
+	_dir=$1 _suite=$2
+	_build="$_dir/.build"
+	mkdir -p "$_dir/pool/main" "$_dir/dists/$_suite/main/binary-amd64" "$_build"
+	awk -v out="$_build" 'BEGIN { RS = ""; n = 0 } { n++; f = sprintf("%s/p%03d.control", out, n); print $0 > f; close(f) }'
+	for _c in "$_build"/p*.control; do
+		_name=$(sed -n 's/^Package: *//p' "$_c")
+		_ver=$(sed -n 's/^Version: *//p' "$_c")
+		_arch=$(sed -n 's/^Architecture: *//p' "$_c")
+		_root="$_build/$_name-$_ver"
+		mkdir -p "$_root/DEBIAN" "$_root/usr/share/doc/$_name"
+		{
+			cat "$_c"
+			grep -q '^Maintainer:' "$_c" || echo "Maintainer: livec tests <tests@livec.invalid>"
+			grep -q '^Description:' "$_c" || echo "Description: livec test package $_name"
+		} >"$_root/DEBIAN/control"
+		printf 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: 2026 livec tests\nLicense: Expat\n' \
+			>"$_root/usr/share/doc/$_name/copyright"
+		SOURCE_DATE_EPOCH=1700000000 dpkg-deb -Zgzip --root-owner-group --build "$_root" \
+			"$_dir/pool/main/${_name}_${_ver}_${_arch}.deb" >/dev/null
+		rm -f "$_c"
+	done
+	(cd "$_dir" && dpkg-scanpackages --multiversion pool /dev/null 2>/dev/null) \
+		>"$_dir/dists/$_suite/main/binary-amd64/Packages"
+	xz -9 -k -f "$_dir/dists/$_suite/main/binary-amd64/Packages"
+}
+
+write_release() {
+	_dir=$1 _suite=$2
+	_d="$_dir/dists/$_suite"
+	{
+		echo "Origin: livec-tests"
+		echo "Suite: $_suite"
+		echo "Codename: $_suite"
+		echo "Date: Tue, 14 Nov 2023 22:13:20 UTC"
+		echo "Architectures: amd64"
+		echo "Components: main"
+		echo "SHA256:"
+		for _f in main/binary-amd64/Packages main/binary-amd64/Packages.xz; do
+			printf ' %s %s %s\n' "$(sha256sum <"$_d/$_f" | cut -d' ' -f1)" "$(stat -c %s "$_d/$_f")" "$_f"
+		done
+	} >"$_d/Release"
+}
+
+sign_repo() {
+	_dir=$1 _suite=$2 _fpr=$3
+	write_release "$_dir" "$_suite"
+	gpg --batch --yes --quiet --local-user "$_fpr" --clearsign \
+		-o "$_dir/dists/$_suite/InRelease" "$_dir/dists/$_suite/Release" 2>/dev/null
+}

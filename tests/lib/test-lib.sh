@@ -1,0 +1,71 @@
+# A small test library in the style of git's t/test-lib.sh.
+#
+#   . "$(dirname "$0")/../lib/test-lib.sh"
+#   test_expect_success 'what it checks' '
+#       commands that must all succeed
+#   '
+#   test_done
+#
+# Each test runs in a subshell with `set -e`-like chaining (&&) left to the
+# author; its output is shown only when it fails (or with -v / TEST_VERBOSE).
+# test_done prints "N passed, N failed" and exits non-zero on any failure.
+
+: "${LIVEC:=$(cd "$(dirname "$0")/../.." && pwd)/build/compiler/livec}"
+TEST_NAME=$(basename "$0" .sh)
+TEST_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/livec-$TEST_NAME.XXXXXX")
+test_passed=0
+test_failed=0
+test_skipped=0
+case " $* " in *" -v "*) TEST_VERBOSE=1 ;; esac
+
+cleanup_trash() { [ -n "$KEEP_TRASH" ] || rm -rf "$TRASH"; }
+trap cleanup_trash EXIT
+
+say() { printf '%s\n' "$*"; }
+
+test_expect_success() {
+	_desc=$1
+	_body=$2
+	if (cd "$TRASH" && eval "$_body") >"$TRASH/.out" 2>&1; then
+		test_passed=$((test_passed + 1))
+		say "ok - $TEST_NAME: $_desc"
+		[ -z "$TEST_VERBOSE" ] || sed 's/^/    /' "$TRASH/.out"
+	else
+		test_failed=$((test_failed + 1))
+		say "not ok - $TEST_NAME: $_desc"
+		sed 's/^/    /' "$TRASH/.out" | tail -n 60
+	fi
+}
+
+test_skip() {
+	test_skipped=$((test_skipped + 1))
+	say "skip - $TEST_NAME: $1 ($2)"
+}
+
+# expect_code N cmd...: runs cmd, succeeds if it exits with exactly N.
+expect_code() {
+	_want=$1
+	shift
+	set +e
+	"$@"
+	_got=$?
+	set -e
+	if [ "$_got" != "$_want" ]; then
+		say "expected exit code $_want, got $_got: $*"
+		return 1
+	fi
+}
+
+# grep_or_show PATTERN FILE: like grep -q, but prints FILE when it fails.
+grep_or_show() {
+	if grep -q -- "$1" "$2"; then return 0; fi
+	say "pattern '$1' not found in $2:"
+	cat "$2"
+	return 1
+}
+
+test_done() {
+	say "# $TEST_NAME: $test_passed passed, $test_failed failed${test_skipped:+, $test_skipped skipped}"
+	[ "$test_failed" = 0 ]
+}

@@ -1,0 +1,10 @@
+#!/bin/sh
+# The README's first command: install dependencies, build livec, and run it
+# on the console example.
+set -eu
+cd "$(dirname "$0")/.."
+sh tools/install-deps.sh
+[ -d build ] || meson setup build >/dev/null
+meson compile -C build
+./build/compiler/livec lock examples/console/livec.yaml
+./build/compiler/livec fetch examples/console/livec.yaml
