@@ -7,6 +7,7 @@
 # Not a pass/fail test.  Usage: bench/lock.sh [RUNS]
 set -eu
 cd "$(dirname "$0")/.."
+. tests/lib/aptsim.sh
 runs=${1:-5}
 livec=./build/compiler/livec
 manifest=examples/console/livec.yaml
@@ -19,27 +20,11 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 # warm up livec's cache and learn the suites it uses
 $livec -v lock --update --lockfile "$work/l.lock" "$manifest" 2>"$work/log"
-sed -n 's/^livec: suite \([^ ]*\) from \(.*\)/\2 \1/p' "$work/log" >"$work/suites"
+suites_from_log "$work/log" >"$work/suites"
 
 # a private apt setup with the same sources, lists downloaded once
-mkdir -p "$work/apt/etc/apt/preferences.d" "$work/apt/etc/apt/apt.conf.d" \
-	"$work/apt/etc/apt/sources.list.d" "$work/apt/var/lib/apt/lists/partial" \
-	"$work/apt/var/cache/apt/archives/partial" "$work/apt/var/lib/dpkg"
-: >"$work/apt/var/lib/dpkg/status"
-while read -r url suite; do
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $url $suite main"
-done <"$work/suites" >"$work/apt/etc/apt/sources.list"
-cat >"$work/apt.conf" <<CONF
-Dir "$work/apt/";
-Dir::State::status "$work/apt/var/lib/dpkg/status";
-APT::Architecture "amd64";
-APT::Architectures { "amd64"; };
-APT::Install-Recommends "false";
-APT::Sandbox::User "root";
-CONF
-export APT_CONFIG="$work/apt.conf"
-apt-get -q update >/dev/null
-names=$(apt-cache dumpavail | awk -v RS= '/\nEssential: yes|\nPriority: required/ { sub(/^Package: /, ""); sub(/\n.*/, ""); print }' | sort -u)
+aptsim_setup "$work/apt" "$work/suites"
+names=$(aptsim_base_names)
 # shellcheck disable=SC2086
 apt-get -s install $names linux-image-amd64 systemd-sysv >/dev/null # warm apt's pkgcache
 

@@ -52,15 +52,20 @@ static int exit_code(int r)
 	}
 }
 
+static void vsay(const char *fmt, va_list ap)
+{
+	fputs("livec: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void lv_say(const struct lv_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 	if (ctx->quiet)
 		return;
 	va_start(ap, fmt);
-	fputs("livec: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsay(fmt, ap);
 	va_end(ap);
 }
 
@@ -70,9 +75,7 @@ void lv_debug(const struct lv_ctx *ctx, const char *fmt, ...)
 	if (!ctx->verbose || ctx->quiet)
 		return;
 	va_start(ap, fmt);
-	fputs("livec: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsay(fmt, ap);
 	va_end(ap);
 }
 

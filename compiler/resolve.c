@@ -530,11 +530,6 @@ static int solve(struct lv_resolver *rs, Queue *job, int recommends, const char 
 	return 0;
 }
 
-static int cmp_pkg(const void *a, const void *b)
-{
-	return strcmp(((const struct lv_lockpkg *)a)->name, ((const struct lv_lockpkg *)b)->name);
-}
-
 static void collect(struct lv_resolver *rs, Solver *solv, const Queue *result, const Map *ess,
 		    const Map *prio, const Map *req, const char *req_reason, struct lv_lockset *out)
 {
@@ -546,7 +541,7 @@ static void collect(struct lv_resolver *rs, Solver *solv, const Queue *result, c
 		fill_pkg(rs, p, o);
 		o->reason = reason_for(rs, solv, p, ess, prio, req, req_reason);
 	}
-	qsort(out->v, out->n, sizeof(*out->v), cmp_pkg);
+	lv_lockset_sort(out);
 }
 
 int lv_resolve(struct lv_resolver *rs, const struct lv_manifest *m, struct lv_lockset *rootfs,

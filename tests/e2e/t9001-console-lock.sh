@@ -8,6 +8,7 @@
 #   status (what mmdebstrap's minbase does);
 # - locking twice gives identical bytes; --check says 0, then 3.
 . "$(dirname "$0")/../lib/test-lib.sh"
+. "$(dirname "$0")/../lib/aptsim.sh"
 
 MANIFEST="$TEST_ROOT/examples/console/livec.yaml"
 export XDG_CACHE_HOME="$TRASH/cache"
@@ -15,7 +16,7 @@ export XDG_CACHE_HOME="$TRASH/cache"
 test_expect_success 'lock examples/console against the mirror' '
 	"$LIVEC" -v lock --update --lockfile console.lock "$MANIFEST" 2>log &&
 	cat log && grep -q "^rootfs:" console.lock &&
-	grep "suite .* from " log | sed "s/^livec: suite \([^ ]*\) from \(.*\)/\2 \1/" >suites &&
+	suites_from_log log >suites &&
 	test "$(wc -l <suites)" = 3
 '
 
@@ -39,23 +40,8 @@ test_expect_success 'every locked package is in an independently verified index'
 '
 
 test_expect_success 'rootfs equals what apt chooses for the same request' '
-	mkdir -p apt/etc/apt/sources.list.d apt/etc/apt/preferences.d apt/etc/apt/apt.conf.d \
-		apt/var/lib/apt/lists/partial apt/var/cache/apt/archives/partial apt/var/lib/dpkg &&
-	: >apt/var/lib/dpkg/status &&
-	while read url suite; do
-		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $url $suite main"
-	done <suites >apt/etc/apt/sources.list &&
-	cat >apt.conf <<-CONF &&
-	Dir "$TRASH/apt/";
-	Dir::State::status "$TRASH/apt/var/lib/dpkg/status";
-	APT::Architecture "amd64";
-	APT::Architectures { "amd64"; };
-	APT::Install-Recommends "false";
-	APT::Sandbox::User "root";
-	CONF
-	export APT_CONFIG="$TRASH/apt.conf" &&
-	apt-get -q update >/dev/null &&
-	apt-cache dumpavail | awk -v RS= "/\nEssential: yes|\nPriority: required/ { sub(/^Package: /, \"\"); sub(/\n.*/, \"\"); print }" | sort -u >base.names &&
+	aptsim_setup "$TRASH/apt" suites &&
+	aptsim_base_names >base.names &&
 	test "$(wc -l <base.names)" -gt 20 &&
 	apt-get -s install $(cat base.names) linux-image-amd64 systemd-sysv >sim &&
 	awk "/^Inst / { v = \$3; sub(/^\(/, \"\", v); print \$2, v }" sim | sort >apt.set &&

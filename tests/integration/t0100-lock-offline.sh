@@ -91,23 +91,10 @@ Architecture: all
 SPEC
 sign_repo "$TRASH/repo" testing-lv "$FPR"
 
-# manifest NAME [extra packages: lines] -> writes $TRASH/NAME.yaml
 manifest() {
-	_n=$1
+	_name=$1
 	shift
-	cat >"$TRASH/$_n.yaml" <<YAML
-name: $_n
-distribution:
-  suite: testing-lv
-  mirror: file://$TRASH/repo
-  updates: false
-  security: false
-  keyring: $TRASH/keyring.gpg
-  keys: [$FPR]
-packages:
-  boot: [isolinux]
-$(for l in "$@"; do printf '  %s\n' "$l"; done)
-YAML
+	repo_manifest "$_name" testing-lv "boot: [isolinux]" "$@"
 }
 
 # field LOCK SET PKG KEY -> value of KEY for PKG in SET

@@ -35,21 +35,7 @@ sign_repo "$TRASH/repo" lv "$FPR"
 cp -r "$TRASH/repo" "$TRASH/pristine"
 export XDG_CACHE_HOME="$TRASH/cache"
 
-manifest() {
-	cat >"$TRASH/$1.yaml" <<YAML
-name: $1
-distribution:
-  suite: lv
-  mirror: file://$TRASH/repo
-  updates: false
-  security: false
-  keyring: $TRASH/keyring.gpg
-  keys: [$FPR]
-packages:
-  boot: []
-  install: [$2]
-YAML
-}
+manifest() { repo_manifest "$1" lv "boot: []" "install: [$2]"; }
 restore() { rm -rf "$TRASH/repo" && cp -r "$TRASH/pristine" "$TRASH/repo"; }
 
 test_expect_success 'setup: a good lockfile to protect' '

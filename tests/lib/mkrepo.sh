@@ -72,3 +72,24 @@ sign_repo() {
 	gpg --batch --yes --quiet --local-user "$_fpr" --clearsign \
 		-o "$_dir/dists/$_suite/InRelease" "$_dir/dists/$_suite/Release" 2>/dev/null
 }
+
+# repo_manifest NAME SUITE LINE... -> $TRASH/NAME.yaml for the test repository
+# in $TRASH/repo signed by $FPR; each LINE goes under `packages:`.
+repo_manifest() {
+	_n=$1 _s=$2
+	shift 2
+	{
+		cat <<YAML
+name: $_n
+distribution:
+  suite: $_s
+  mirror: file://$TRASH/repo
+  updates: false
+  security: false
+  keyring: $TRASH/keyring.gpg
+  keys: [$FPR]
+packages:
+YAML
+		for _l in "$@"; do printf '  %s\n' "$_l"; done
+	} >"$TRASH/$_n.yaml"
+}
