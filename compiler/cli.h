@@ -26,5 +26,6 @@ void lv_debug(const struct lv_ctx *ctx, const char *fmt, ...) __attribute__((for
  * returns 0 or a negative error code; main.c turns that into an exit code. */
 int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_fetch(struct lv_ctx *ctx, int argc, char **argv);
+int lv_cmd_audit(struct lv_ctx *ctx, int argc, char **argv);
 
 #endif

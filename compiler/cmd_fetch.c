@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "err.h"
 #include "lockfile.h"
-#include "net.h"
+#include "fetch.h"
 #include "repo.h"
 
 static void help(void)
@@ -57,60 +57,12 @@ int lv_cmd_fetch(struct lv_ctx *ctx, int argc, char **argv)
 		return r;
 	}
 
-	const struct lv_lockset *sets[] = { &l.rootfs, &l.boot };
-	size_t total = l.rootfs.n + l.boot.n, n = 0, cached = 0;
-	struct lv_dl *dl = calloc(total + 1, sizeof(*dl));
-	const struct lv_lockpkg **who = calloc(total + 1, sizeof(*who));
-	for (size_t s = 0; s < 2; s++)
-		for (size_t i = 0; i < sets[s]->n; i++) {
-			const struct lv_lockpkg *p = &sets[s]->v[i];
-			if (lv_cache_has(&ctx->cache, p->sha256, p->size)) {
-				cached++;
-				continue;
-			}
-			const struct lv_repo *rp = NULL;
-			for (size_t k = 0; k < repos.n; k++)
-				if (!strcmp(repos.v[k].name, p->repo))
-					rp = &repos.v[k];
-			if (!rp) {
-				lv_error(&ctx->d, "package '%s' comes from suite '%s', which the manifest "
-						  "no longer uses: run 'livec lock --update'", p->name, p->repo);
-				r = -LVE_STALE;
-				continue;
-			}
-			who[n] = p;
-			dl[n] = (struct lv_dl){ .url = lv_repo_url(rp, p->filename),
-						.dest = lv_cache_blob(&ctx->cache, p->sha256),
-						.sha256 = p->sha256,
-						.size = p->size };
-			n++;
-		}
-	if (r == 0 && n) {
-		lv_say(ctx, "fetching %zu packages (%zu already cached)", n, cached);
-		lv_net_fetch(dl, n, jobs, "fetch");
-		for (size_t i = 0; i < n; i++) {
-			if (!dl[i].status)
-				continue;
-			if (dl[i].status == -LVE_MISSING)
-				lv_error(&ctx->d, "package '%s' version '%s' is no longer on the mirror (%s): "
-						  "run 'livec lock --update' to move to the current version, or "
-						  "set distribution.mirror to a snapshot mirror that still has it",
-					 who[i]->name, who[i]->version, who[i]->filename);
-			else
-				lv_error(&ctx->d, "package '%s' version '%s': %s", who[i]->name,
-					 who[i]->version, dl[i].error);
-			if (!r)
-				r = dl[i].status;
-		}
-	}
+	const struct lv_lockset *const sets[] = { &l.rootfs, &l.boot };
+	struct lv_fetch_stats st;
+	r = lv_fetch_packages(&ctx->cache, &repos, sets, 2, jobs, &st, &ctx->d);
 	if (r == 0)
-		lv_say(ctx, "all %zu packages are in the cache", total);
-	for (size_t i = 0; i < n; i++) {
-		free((char *)dl[i].url);
-		free((char *)dl[i].dest);
-	}
-	free(dl);
-	free(who);
+		lv_say(ctx, "all %zu packages are in the cache (%zu downloaded, %.1f MiB)", st.total,
+		       st.downloaded, st.bytes / 1048576.0);
 	lv_repos_release(&repos);
 	lv_lock_release(&l);
 	return r;

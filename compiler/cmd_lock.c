@@ -19,6 +19,10 @@
 #include "lockfile.h"
 #include "repo.h"
 #include "resolve.h"
+#include "fetch.h"
+#include "license.h"
+#include "copyright.h"
+#include <unistd.h>
 
 static void help(void)
 {
@@ -179,6 +183,29 @@ int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv)
 	}
 	if (r < 0)
 		goto out;
+
+	/* The license inventory reads each package's copyright file out of its
+	 * .deb; results are cached by the .deb's hash, so only new packages
+	 * are fetched here. */
+	struct lv_lockset *const lsets[] = { &l.rootfs, &l.boot };
+	struct lv_lockset need = { 0 };
+	struct lv_fetch_stats fst;
+	lv_licenses_missing(&ctx->cache, lsets, 2, &need);
+	if (need.n)
+		lv_say(ctx, "fetching %zu packages for the license inventory", need.n);
+	const struct lv_lockset *const fsets[] = { &need };
+	r = lv_fetch_packages(&ctx->cache, &repos, fsets, 1, 4, &fst, &ctx->d);
+	free(need.v);
+	if (r < 0)
+		goto out;
+	struct lv_license_stats lst;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if ((r = lv_licenses_fill(&ctx->cache, lsets, 2, ncpu > 0 ? (unsigned)ncpu : 1, &lst, &ctx->d)) < 0)
+		goto out;
+	lv_say(ctx, "licenses: %zu dep5, %zu common-licenses-reference, %zu text-match, %zu none "
+		    "(%zu read from .debs, %zu cached)",
+	       lst.by_method[LV_LIC_DEP5], lst.by_method[LV_LIC_COMMON], lst.by_method[LV_LIC_TEXT],
+	       lst.by_method[LV_LIC_NONE], lst.analysed, lst.cached);
 
 	l.livec_version = strdup(LIVEC_VERSION);
 	l.manifest = strdup(m->name);

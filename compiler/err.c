@@ -22,6 +22,7 @@ static const char *const messages[LVE_LAST - LVE_BASE] = {
 	[LVE_GPGV - LVE_BASE] = "cannot run gpgv",
 	[LVE_ARCHIVE - LVE_BASE] = "archive error",
 	[LVE_NOMIRROR - LVE_BASE] = "no mirror configured",
+	[LVE_POLICY - LVE_BASE] = "the license policy is violated",
 };
 
 const char *lv_strerror(int code)

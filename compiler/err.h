@@ -24,6 +24,7 @@ enum lv_err {
 	LVE_GPGV,         /* gpgv could not be run */
 	LVE_ARCHIVE,      /* libarchive failed */
 	LVE_NOMIRROR,     /* no mirror configured anywhere */
+	LVE_POLICY,       /* the license policy is violated */
 	LVE_LAST
 };
 

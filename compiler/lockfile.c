@@ -101,7 +101,12 @@ static void put_set(struct lv_buf *b, const char *key, const struct lv_lockset *
 		const struct lv_lockpkg *p = &s->v[i];
 		lv_buf_printf(b, "  %s:\n", p->name);
 		put_str(b, 4, "architecture", p->arch);
+		put_str(b, 4, "copyright-from", p->copyright_from);
+		put_str(b, 4, "copyright-sha256", p->copyright_sha256);
 		put_str(b, 4, "filename", p->filename);
+		put_str(b, 4, "license", p->license);
+		put_str(b, 4, "license-method", p->license_method);
+		put_str(b, 4, "maintainer", p->maintainer);
 		put_str(b, 4, "reason", p->reason);
 		put_str(b, 4, "repository", p->repo);
 		put_str(b, 4, "sha256", p->sha256);
@@ -217,7 +222,12 @@ static void read_set(struct reader *rd, const struct lv_ynode *root, const char 
 		struct lv_lockpkg *p = &s->v[s->n++];
 		p->name = strdup(m->kids[i]->value);
 		p->arch = need_str(rd, pn, "architecture");
+		p->copyright_from = need_str(rd, pn, "copyright-from");
+		p->copyright_sha256 = need_str(rd, pn, "copyright-sha256");
 		p->filename = need_str(rd, pn, "filename");
+		p->license = need_str(rd, pn, "license");
+		p->license_method = need_str(rd, pn, "license-method");
+		p->maintainer = need_str(rd, pn, "maintainer");
 		p->reason = need_str(rd, pn, "reason");
 		p->repo = need_str(rd, pn, "repository");
 		p->sha256 = need_str(rd, pn, "sha256");
@@ -325,6 +335,11 @@ void lv_lockpkg_release(struct lv_lockpkg *p)
 	free(p->source);
 	free(p->source_version);
 	free(p->reason);
+	free(p->maintainer);
+	free(p->license);
+	free(p->license_method);
+	free(p->copyright_sha256);
+	free(p->copyright_from);
 }
 
 static void set_release(struct lv_lockset *s)

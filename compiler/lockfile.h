@@ -25,6 +25,12 @@ struct lv_lockpkg {
 	char *sha256;
 	char *source, *source_version;
 	char *reason;
+	char *maintainer;      /* the Maintainer field (SPDX supplier) */
+	/* the license inventory (license.c) */
+	char *license;         /* SPDX expression, or NOASSERTION */
+	char *license_method;  /* dep5, common-licenses-reference, text-match, none */
+	char *copyright_sha256;/* of the copyright file read ("" when none) */
+	char *copyright_from;  /* the package whose copyright file was read */
 };
 
 struct lv_lockset {

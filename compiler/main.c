@@ -32,12 +32,15 @@ struct verb {
 
 static const char *const lock_values[] = { "--dump-testcase", NULL };
 static const char *const fetch_values[] = { "-j", "--jobs", NULL };
+static const char *const audit_values[] = { "--format", "--output", "-o", "-f", NULL };
 
 static const struct verb verbs[] = {
 	{ "lock", lv_cmd_lock, NEEDS_MANIFEST | NEEDS_CACHE,
 	  "resolve the manifest against the mirror into a pinned lockfile", lock_values },
 	{ "fetch", lv_cmd_fetch, NEEDS_MANIFEST | NEEDS_CACHE,
 	  "download every locked .deb into the cache, verified", fetch_values },
+	{ "audit-licenses", lv_cmd_audit, NEEDS_MANIFEST,
+	  "check the locked packages' licenses against the policy; SPDX SBOM", audit_values },
 };
 
 static int exit_code(int r)
@@ -89,7 +92,7 @@ static void usage(FILE *out)
 		"\n"
 		"verbs:\n");
 	for (size_t i = 0; i < LV_ARRAY_SIZE(verbs); i++)
-		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+		fprintf(out, "  %-15s %s\n", verbs[i].name, verbs[i].summary);
 	fprintf(out,
 		"\n"
 		"options (before or after the verb):\n"

@@ -424,6 +424,43 @@ static void check_meaning(struct checker *c, struct lv_manifest *m)
 			m->pkgs.boot.v[m->pkgs.boot.n++] = (struct lv_mpkg){ .name = strdup(boot[i]) };
 	}
 
+	const struct lv_ynode *lic = lv_ymap_get(root, "licenses");
+	if (lic && lic->kind == LV_YMAP) {
+		take_strs(lv_ymap_get(lic, "allow"), &m->licenses.allow);
+		take_strs(lv_ymap_get(lic, "deny"), &m->licenses.deny);
+		take_strs(lv_ymap_get(lic, "review"), &m->licenses.review);
+		m->licenses.allow_given = lv_ymap_get(lic, "allow") != NULL;
+		n = lv_ymap_get(lic, "noassertion");
+		if (n && n->kind == LV_YSCALAR) {
+			static const char *const rules[] = { "allow", "review", "deny" };
+			if (strcmp(n->value, "allow") && strcmp(n->value, "review") && strcmp(n->value, "deny")) {
+				suggest(hint, sizeof(hint), n->value, rules, 3, "the rule");
+				err_at(c, n, hint, "unknown rule '%s' for licenses.noassertion", n->value);
+			} else
+				m->licenses.noassertion = strdup(n->value);
+		}
+		const struct lv_ynode *ex = lv_ymap_get(lic, "exceptions");
+		if (ex && ex->kind == LV_YSEQ) {
+			m->licenses.exceptions = calloc(ex->n + 1, sizeof(*m->licenses.exceptions));
+			for (size_t i = 0; i < ex->n; i++) {
+				const struct lv_ynode *e = ex->kids[i];
+				if (e->kind != LV_YMAP)
+					continue;
+				struct lv_waiver *w = &m->licenses.exceptions[m->licenses.nexceptions++];
+				w->package = dup_scalar(lv_ymap_get(e, "package"));
+				w->license = dup_scalar(lv_ymap_get(e, "license"));
+				w->reason = dup_scalar(lv_ymap_get(e, "reason"));
+				if (!w->package)
+					err_at(c, e, NULL, "a license exception needs 'package'");
+				if (!w->reason || !*w->reason)
+					err_at(c, e, "say why the waiver is acceptable",
+					       "a license exception needs a 'reason'");
+			}
+		}
+	}
+	if (!m->licenses.noassertion)
+		m->licenses.noassertion = strdup("review");
+
 	const struct lv_ynode *img = lv_ymap_get(root, "image");
 	if (img && img->kind == LV_YMAP) {
 		static const char *const inners[] = { "iso9660", "ext2" };
@@ -501,6 +538,16 @@ void lv_manifest_release(struct lv_manifest *m)
 	mpkgs_release(&m->pkgs.install);
 	mpkgs_release(&m->pkgs.exclude);
 	mpkgs_release(&m->pkgs.boot);
+	strs_release(&m->licenses.allow);
+	strs_release(&m->licenses.deny);
+	strs_release(&m->licenses.review);
+	for (size_t i = 0; i < m->licenses.nexceptions; i++) {
+		free(m->licenses.exceptions[i].package);
+		free(m->licenses.exceptions[i].license);
+		free(m->licenses.exceptions[i].reason);
+	}
+	free(m->licenses.exceptions);
+	free(m->licenses.noassertion);
 	lv_ynode_free(m->root);
 	memset(m, 0, sizeof(*m));
 }

@@ -51,6 +51,15 @@ struct lv_manifest {
 		int recommends;
 		int boot_given;              /* packages.boot was written (else the default set) */
 	} pkgs;
+	struct {
+		struct lv_strs allow, deny, review; /* SPDX ids or fnmatch patterns */
+		struct lv_waiver {
+			char *package, *license, *reason;
+		} *exceptions;
+		size_t nexceptions;
+		int allow_given;                     /* licenses.allow was written */
+		char *noassertion;                   /* allow | review | deny (default review) */
+	} licenses;
 	struct lv_ynode *root;               /* the whole document (owned) */
 };
 

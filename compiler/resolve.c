@@ -34,12 +34,12 @@
 #include "resolve.h"
 
 /* Bump when the livec attributes stored in .solv files change. */
-#define LV_SOLV_FORMAT 1
+#define LV_SOLV_FORMAT 2
 #define LV_FAVOR_ROUNDS 16
 
 struct lv_resolver {
 	Pool *pool;
-	Id k_essential, k_priority, k_srcname, k_srcver;
+	Id k_essential, k_priority, k_srcname, k_srcver, k_maintainer;
 	Solver *last;   /* the last solver, kept for lv_resolver_dump */
 };
 
@@ -55,6 +55,7 @@ struct lv_resolver *lv_resolver_new(const char *arch)
 	rs->k_priority = pool_str2id(rs->pool, "livec:priority", 1);
 	rs->k_srcname = pool_str2id(rs->pool, "livec:source", 1);
 	rs->k_srcver = pool_str2id(rs->pool, "livec:source-version", 1);
+	rs->k_maintainer = pool_str2id(rs->pool, "livec:maintainer", 1);
 	return rs;
 }
 
@@ -135,6 +136,8 @@ static int add_extras(struct lv_resolver *rs, Repo *repo, Repodata *data, Id fir
 			repodata_set_id(data, id, rs->k_priority, pool_str2id(rs->pool, info.priority, 1));
 		repodata_set_str(data, id, rs->k_srcname, info.source);
 		repodata_set_str(data, id, rs->k_srcver, info.source_version);
+		if (info.maintainer)
+			repodata_set_str(data, id, rs->k_maintainer, info.maintainer);
 		repodata_set_num(data, id, SOLVABLE_DOWNLOADSIZE, info.size);
 		lv_pkginfo_release(&info);
 		id++;
@@ -384,6 +387,9 @@ static void fill_pkg(struct lv_resolver *rs, Id p, struct lv_lockpkg *o)
 	o->size = solvable_lookup_num(s, SOLVABLE_DOWNLOADSIZE, 0);
 	o->source = lookup_str(pool, p, rs->k_srcname);
 	o->source_version = lookup_str(pool, p, rs->k_srcver);
+	o->maintainer = lookup_str(pool, p, rs->k_maintainer);
+	if (!o->maintainer)
+		o->maintainer = strdup("");
 	if (!o->source)
 		o->source = strdup(o->name);
 	if (!o->source_version)

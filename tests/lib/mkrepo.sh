@@ -32,14 +32,26 @@ make_repo() {
 		_ver=$(sed -n 's/^Version: *//p' "$_c")
 		_arch=$(sed -n 's/^Architecture: *//p' "$_c")
 		_root="$_build/$_name-$_ver"
-		mkdir -p "$_root/DEBIAN" "$_root/usr/share/doc/$_name"
+		# test-only fields: X-Copyright: FILE (or "none"), X-Doc-Link: TARGET
+		_cfile=$(sed -n 's/^X-Copyright: *//p' "$_c")
+		_link=$(sed -n 's/^X-Doc-Link: *//p' "$_c")
+		mkdir -p "$_root/DEBIAN" "$_root/usr/share/doc"
 		{
-			cat "$_c"
+			grep -v '^X-' "$_c"
 			grep -q '^Maintainer:' "$_c" || echo "Maintainer: livec tests <tests@livec.invalid>"
 			grep -q '^Description:' "$_c" || echo "Description: livec test package $_name"
 		} >"$_root/DEBIAN/control"
-		printf 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: 2026 livec tests\nLicense: Expat\n' \
-			>"$_root/usr/share/doc/$_name/copyright"
+		if [ -n "$_link" ]; then
+			ln -s "$_link" "$_root/usr/share/doc/$_name"
+		else
+			mkdir -p "$_root/usr/share/doc/$_name"
+			if [ -z "$_cfile" ]; then
+				printf 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: 2026 livec tests\nLicense: Expat\n' \
+					>"$_root/usr/share/doc/$_name/copyright"
+			elif [ "$_cfile" != none ]; then
+				cp "$_cfile" "$_root/usr/share/doc/$_name/copyright"
+			fi
+		fi
 		SOURCE_DATE_EPOCH=1700000000 dpkg-deb -Zgzip --root-owner-group --build "$_root" \
 			"$_dir/pool/main/${_name}_${_ver}_${_arch}.deb" >/dev/null
 		rm -f "$_c"

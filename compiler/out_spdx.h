@@ -1,0 +1,14 @@
+/* The SPDX 2.3 JSON document (SBOM) of a lock: one package per locked
+ * package, with its declared license, version, pool path, SHA256 and
+ * supplier.  Deterministic: the same lock and clock give the same bytes. */
+#ifndef LV_OUT_SPDX_H
+#define LV_OUT_SPDX_H
+
+#include "buf.h"
+#include "lockfile.h"
+
+/* lock_sha256 (of the lockfile text) names the document; epoch is the
+ * creation time (lv_clock_epoch). */
+void lv_spdx_write(const struct lv_lock *l, const char *lock_sha256, long long epoch, struct lv_buf *out);
+
+#endif
