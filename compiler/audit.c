@@ -74,12 +74,18 @@ static const struct lv_waiver *waiver_for(const struct lv_manifest *m, const str
 	return NULL;
 }
 
-int lv_audit_run(const struct lv_manifest *m, const struct lv_lock *l, struct lv_audit *out)
+int lv_audit_run(const struct lv_manifest *m, const struct lv_lock *l, const struct lv_unowned *u,
+		 struct lv_audit *out)
 {
 	const struct lv_lockset *sets[] = { &l->rootfs, &l->boot };
 	const char *names[] = { "rootfs", "boot" };
 
 	memset(out, 0, sizeof(*out));
+	out->unowned = u;
+	if (u && u->n)
+		out->unowned_verdict = !strcmp(m->licenses.unowned, "deny")	? LV_DENY
+				       : !strcmp(m->licenses.unowned, "review") ? LV_REVIEW
+										: LV_OK;
 	out->rows = calloc(l->rootfs.n + l->boot.n + 1, sizeof(*out->rows));
 	for (size_t s = 0; s < 2; s++)
 		for (size_t i = 0; i < sets[s]->n; i++) {
@@ -165,6 +171,12 @@ void lv_audit_text(const struct lv_audit *a, struct lv_buf *out, int width)
 		      a->n, a->ok, a->review, a->waived, a->violations, a->violations == 1 ? "" : "s",
 		      a->by_method[LV_LIC_DEP5], a->by_method[LV_LIC_COMMON], a->by_method[LV_LIC_TEXT],
 		      a->by_method[LV_LIC_NONE]);
+	if (a->unowned) {
+		lv_buf_printf(out, "files from no package and not declared in the manifest: %zu%s\n",
+			      a->unowned->n, a->unowned_verdict == LV_DENY ? " (licenses.unowned: deny)" : "");
+		for (size_t i = 0; i < a->unowned->n; i++)
+			lv_buf_printf(out, "  /%s\n", a->unowned->paths[i]);
+	}
 }
 
 void lv_audit_json(const struct lv_audit *a, const struct lv_lock *l, struct lv_buf *out)
@@ -201,5 +213,14 @@ void lv_audit_json(const struct lv_audit *a, const struct lv_lock *l, struct lv_
 		lv_json_num(&j, lv_license_method_name((enum lv_license_method)m), (long long)a->by_method[m]);
 	lv_json_end(&j, '}');
 	lv_json_end(&j, '}');
+	if (a->unowned) {
+		lv_json_arr(&j, "unowned");
+		for (size_t i = 0; i < a->unowned->n; i++) {
+			char path[4200];
+			snprintf(path, sizeof(path), "/%s", a->unowned->paths[i]);
+			lv_json_str(&j, NULL, path);
+		}
+		lv_json_end(&j, ']');
+	}
 	lv_json_end(&j, '}');
 }

@@ -15,6 +15,7 @@
 #include "lockfile.h"
 #include "manifest.h"
 #include "spdx.h"
+#include "unowned.h"
 
 struct lv_audit_row {
 	const struct lv_lockpkg *pkg;  /* borrowed from the lock */
@@ -25,13 +26,16 @@ struct lv_audit_row {
 };
 
 struct lv_audit {
+	const struct lv_unowned *unowned;  /* files from no package (--tree), or NULL */
+	enum lv_verdict unowned_verdict;   /* licenses.unowned applied to them */
 	struct lv_audit_row *rows;
 	size_t n;
 	size_t ok, review, waived, violations;
 	size_t by_method[4];
 };
 
-int lv_audit_run(const struct lv_manifest *m, const struct lv_lock *l, struct lv_audit *out);
+int lv_audit_run(const struct lv_manifest *m, const struct lv_lock *l, const struct lv_unowned *u,
+		 struct lv_audit *out);
 void lv_audit_release(struct lv_audit *a);
 
 /* A table for people; width 0 = no truncation. */

@@ -18,10 +18,11 @@
 #include "lockfile.h"
 #include "out_spdx.h"
 #include "sha256.h"
+#include "unowned.h"
 
 static void help(void)
 {
-	printf("usage: livec audit-licenses [--format text|json|spdx] [--output FILE] MANIFEST\n"
+	printf("usage: livec audit-licenses [--format text|json|spdx] [--output FILE] [--tree DIR] MANIFEST\n"
 	       "\n"
 	       "Checks the license of every locked package (rootfs and boot sets) against\n"
 	       "the manifest's policy and prints the inventory.  Exit 0 when the policy\n"
@@ -32,6 +33,9 @@ static void help(void)
 	       "  --format spdx   an SPDX 2.3 JSON document (SBOM); its creation time is\n"
 	       "                  SOURCE_DATE_EPOCH, else the lock's, so it is reproducible\n"
 	       "  --output FILE   write there (atomically) instead of standard output\n"
+	       "  --tree DIR      also list the files in the image tree DIR that no locked\n"
+	       "                  package ships and the manifest's files: did not add with a\n"
+	       "                  license (policy: licenses.unowned: allow | review | deny)\n"
 	       "\n"
 	       "Policy, in the manifest:\n"
 	       "  licenses:\n"
@@ -47,9 +51,10 @@ int lv_cmd_audit(struct lv_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' }, { "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+		{ "tree", required_argument, NULL, 't' },   { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	const char *format = "text", *output = NULL;
+	const char *format = "text", *output = NULL, *tree = NULL;
 	char digest[72], lock_sha[LV_SHA256_HEX];
 	int c, r;
 
@@ -57,6 +62,7 @@ int lv_cmd_audit(struct lv_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'o': output = optarg; break;
+		case 't': tree = optarg; break;
 		case 'h': help(); return 0;
 		default: return -LVE_USAGE;
 		}
@@ -82,7 +88,12 @@ int lv_cmd_audit(struct lv_ctx *ctx, int argc, char **argv)
 
 	struct lv_audit a;
 	struct lv_buf out = { 0 };
-	lv_audit_run(m, &l, &a);
+	struct lv_unowned u = { 0 };
+	if (tree && (r = lv_unowned_scan(&ctx->cache, &l, m, tree, &u, &ctx->d)) < 0) {
+		lv_lock_release(&l);
+		return r;
+	}
+	lv_audit_run(m, &l, tree ? &u : NULL, &a);
 	if (!strcmp(format, "spdx"))
 		lv_spdx_write(&l, lock_sha, lv_clock_epoch(l.source_date_epoch), &out);
 	else if (!strcmp(format, "json"))
@@ -103,8 +114,12 @@ int lv_cmd_audit(struct lv_ctx *ctx, int argc, char **argv)
 			lv_error(&ctx->d, "license policy violated by %s package '%s' %s (%s): %s",
 				 a.rows[i].set, a.rows[i].pkg->name, a.rows[i].pkg->version,
 				 a.rows[i].pkg->license, a.rows[i].rule);
-	if (r == 0 && a.violations)
+	if (a.unowned_verdict == LV_DENY)
+		lv_error(&ctx->d, "license policy violated: %zu file%s from no package (licenses.unowned: "
+				  "deny), e.g. '/%s'", u.n, u.n == 1 ? "" : "s", u.paths[0]);
+	if (r == 0 && (a.violations || a.unowned_verdict == LV_DENY))
 		r = -LVE_POLICY;
+	lv_unowned_release(&u);
 	lv_buf_release(&out);
 	lv_audit_release(&a);
 	lv_lock_release(&l);

@@ -86,13 +86,15 @@ static int scan_data(struct archive *in, const char *pkg, struct lv_debdoc *out,
 	return 0;
 }
 
-int lv_deb_read_doc(const char *path, const char *pkg, struct lv_debdoc *out, char *why, size_t whylen)
+/* Opens the .deb at path and runs scan() on its data tar. */
+typedef int (*scan_fn)(struct archive *in, void *ud, char *why, size_t whylen);
+
+static int with_data_tar(const char *path, scan_fn scan, void *ud, char *why, size_t whylen)
 {
 	struct archive *outer = archive_read_new();
 	struct archive_entry *e;
 	int r = -LVE_ARCHIVE, found = 0;
 
-	memset(out, 0, sizeof(*out));
 	archive_read_support_format_ar(outer);
 	if (archive_read_open_filename(outer, path, 65536) != ARCHIVE_OK) {
 		snprintf(why, whylen, "%s", archive_error_string(outer));
@@ -112,7 +114,7 @@ int lv_deb_read_doc(const char *path, const char *pkg, struct lv_debdoc *out, ch
 			snprintf(why, whylen, "data.tar: %s", archive_error_string(in));
 			r = -LVE_ARCHIVE;
 		} else
-			r = scan_data(in, pkg, out, why, whylen);
+			r = scan(in, ud, why, whylen);
 		archive_read_free(in);
 		free(src);
 		break;
@@ -120,9 +122,66 @@ int lv_deb_read_doc(const char *path, const char *pkg, struct lv_debdoc *out, ch
 	if (!found)
 		snprintf(why, whylen, "not a Debian package: no data.tar member");
 	archive_read_free(outer);
+	return r;
+}
+
+struct doc_scan {
+	const char *pkg;
+	struct lv_debdoc *out;
+};
+
+static int doc_scan(struct archive *in, void *ud, char *why, size_t whylen)
+{
+	struct doc_scan *s = ud;
+	return scan_data(in, s->pkg, s->out, why, whylen);
+}
+
+int lv_deb_read_doc(const char *path, const char *pkg, struct lv_debdoc *out, char *why, size_t whylen)
+{
+	struct doc_scan s = { .pkg = pkg, .out = out };
+	memset(out, 0, sizeof(*out));
+	int r = with_data_tar(path, doc_scan, &s, why, whylen);
 	if (r < 0)
 		lv_debdoc_release(out);
 	return r;
+}
+
+struct list_scan {
+	lv_deb_entry_fn fn;
+	void *ud;
+};
+
+static int list_scan(struct archive *in, void *ud, char *why, size_t whylen)
+{
+	struct list_scan *s = ud;
+	struct archive_entry *e;
+	int r;
+	char path[4096];
+
+	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
+		snprintf(path, sizeof(path), "%s", norm(archive_entry_pathname(e)));
+		size_t l = strlen(path);
+		while (l && path[l - 1] == '/')
+			path[--l] = '\0';
+		if (!l)
+			continue;
+		char type = archive_entry_hardlink(e) ? 'h'
+			    : archive_entry_filetype(e) == AE_IFREG ? 'f'
+			    : archive_entry_filetype(e) == AE_IFDIR ? 'd'
+			    : archive_entry_filetype(e) == AE_IFLNK ? 'l' : 'o';
+		s->fn(path, type, s->ud);
+	}
+	if (r != ARCHIVE_EOF) {
+		snprintf(why, whylen, "data.tar: %s", archive_error_string(in));
+		return -LVE_ARCHIVE;
+	}
+	return 0;
+}
+
+int lv_deb_list(const char *path, lv_deb_entry_fn fn, void *ud, char *why, size_t whylen)
+{
+	struct list_scan s = { .fn = fn, .ud = ud };
+	return with_data_tar(path, list_scan, &s, why, whylen);
 }
 
 void lv_debdoc_release(struct lv_debdoc *d)

@@ -19,4 +19,10 @@ struct lv_debdoc {
 int lv_deb_read_doc(const char *path, const char *pkg, struct lv_debdoc *out, char *why, size_t whylen);
 void lv_debdoc_release(struct lv_debdoc *d);
 
+/* Calls fn for every entry of the data tar (path normalised: no leading
+ * "./" or "/", no trailing "/"); type is 'f', 'd', 'l', 'h' (hard link) or 'o'.
+ * Returns 0 or -LVE_ARCHIVE with why filled. */
+typedef void (*lv_deb_entry_fn)(const char *path, char type, void *ud);
+int lv_deb_list(const char *path, lv_deb_entry_fn fn, void *ud, char *why, size_t whylen);
+
 #endif

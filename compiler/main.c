@@ -32,14 +32,14 @@ struct verb {
 
 static const char *const lock_values[] = { "--dump-testcase", NULL };
 static const char *const fetch_values[] = { "-j", "--jobs", NULL };
-static const char *const audit_values[] = { "--format", "--output", "-o", "-f", NULL };
+static const char *const audit_values[] = { "--format", "--output", "--tree", "-o", "-f", NULL };
 
 static const struct verb verbs[] = {
 	{ "lock", lv_cmd_lock, NEEDS_MANIFEST | NEEDS_CACHE,
 	  "resolve the manifest against the mirror into a pinned lockfile", lock_values },
 	{ "fetch", lv_cmd_fetch, NEEDS_MANIFEST | NEEDS_CACHE,
 	  "download every locked .deb into the cache, verified", fetch_values },
-	{ "audit-licenses", lv_cmd_audit, NEEDS_MANIFEST,
+	{ "audit-licenses", lv_cmd_audit, NEEDS_MANIFEST | NEEDS_CACHE,
 	  "check the locked packages' licenses against the policy; SPDX SBOM", audit_values },
 };
 

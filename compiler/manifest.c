@@ -65,7 +65,8 @@ static const struct field f_exception[] = {
 };
 static const struct field f_licenses[] = {
 	{ "allow", F_STRLIST, NULL }, { "deny", F_STRLIST, NULL }, { "review", F_STRLIST, NULL },
-	{ "exceptions", F_MAPLIST, f_exception }, { "noassertion", F_STR, NULL }, END,
+	{ "exceptions", F_MAPLIST, f_exception }, { "noassertion", F_STR, NULL },
+	{ "unowned", F_STR, NULL }, END,
 };
 static const struct field f_cloop[] = {
 	{ "block-size", F_INT, NULL }, { "level", F_INT, NULL }, { "format", F_STR, NULL }, END,
@@ -314,6 +315,24 @@ static void suggest(char *hint, size_t size, const char *word, const char *const
 		used += (size_t)snprintf(hint + used, size - used, "%s %s", i ? "," : "", names[i]);
 }
 
+/* licenses.noassertion / licenses.unowned: allow | review | deny */
+static void take_rule(struct checker *c, const struct lv_ynode *lic, const char *key, char **out)
+{
+	static const char *const rules[] = { "allow", "review", "deny" };
+	const struct lv_ynode *n = lv_ymap_get(lic, key);
+	char hint[128];
+
+	if (!n || n->kind != LV_YSCALAR)
+		return;
+	for (size_t i = 0; i < LV_ARRAY_SIZE(rules); i++)
+		if (!strcmp(n->value, rules[i])) {
+			*out = strdup(n->value);
+			return;
+		}
+	suggest(hint, sizeof(hint), n->value, rules, LV_ARRAY_SIZE(rules), "the rule");
+	err_at(c, n, hint, "unknown rule '%s' for licenses.%s", n->value, key);
+}
+
 static void check_meaning(struct checker *c, struct lv_manifest *m)
 {
 	const struct lv_ynode *root = m->root, *n;
@@ -430,15 +449,8 @@ static void check_meaning(struct checker *c, struct lv_manifest *m)
 		take_strs(lv_ymap_get(lic, "deny"), &m->licenses.deny);
 		take_strs(lv_ymap_get(lic, "review"), &m->licenses.review);
 		m->licenses.allow_given = lv_ymap_get(lic, "allow") != NULL;
-		n = lv_ymap_get(lic, "noassertion");
-		if (n && n->kind == LV_YSCALAR) {
-			static const char *const rules[] = { "allow", "review", "deny" };
-			if (strcmp(n->value, "allow") && strcmp(n->value, "review") && strcmp(n->value, "deny")) {
-				suggest(hint, sizeof(hint), n->value, rules, 3, "the rule");
-				err_at(c, n, hint, "unknown rule '%s' for licenses.noassertion", n->value);
-			} else
-				m->licenses.noassertion = strdup(n->value);
-		}
+		take_rule(c, lic, "noassertion", &m->licenses.noassertion);
+		take_rule(c, lic, "unowned", &m->licenses.unowned);
 		const struct lv_ynode *ex = lv_ymap_get(lic, "exceptions");
 		if (ex && ex->kind == LV_YSEQ) {
 			m->licenses.exceptions = calloc(ex->n + 1, sizeof(*m->licenses.exceptions));
@@ -460,6 +472,8 @@ static void check_meaning(struct checker *c, struct lv_manifest *m)
 	}
 	if (!m->licenses.noassertion)
 		m->licenses.noassertion = strdup("review");
+	if (!m->licenses.unowned)
+		m->licenses.unowned = strdup("review");
 
 	const struct lv_ynode *img = lv_ymap_get(root, "image");
 	if (img && img->kind == LV_YMAP) {
@@ -548,6 +562,7 @@ void lv_manifest_release(struct lv_manifest *m)
 	}
 	free(m->licenses.exceptions);
 	free(m->licenses.noassertion);
+	free(m->licenses.unowned);
 	lv_ynode_free(m->root);
 	memset(m, 0, sizeof(*m));
 }

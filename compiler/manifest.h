@@ -59,6 +59,7 @@ struct lv_manifest {
 		size_t nexceptions;
 		int allow_given;                     /* licenses.allow was written */
 		char *noassertion;                   /* allow | review | deny (default review) */
+		char *unowned;                       /* files from no package: allow | review | deny */
 	} licenses;
 	struct lv_ynode *root;               /* the whole document (owned) */
 };

@@ -45,6 +45,7 @@ Package: oldapp
 Version: 1.0
 Architecture: amd64
 X-Copyright: $TRASH/oldstyle.copyright
+X-File: bin/oldapp
 
 Package: vague
 Version: 1.0
@@ -177,6 +178,32 @@ test_expect_success 'the SPDX document is byte-identical across runs; SOURCE_DAT
 test_expect_success 'a warm lock reads no .deb for licenses' '
 	"$LIVEC" lock --update --lockfile open.lock open.yaml 2>err &&
 	grep_or_show "(0 read from .debs, 6 cached)" err
+'
+
+test_expect_success 'audit --tree lists files from no package, through merged-/usr links' '
+	mkdir -p tree/usr/bin tree/etc overlay/etc && ln -s usr/bin tree/bin &&
+	for name in base gplapp oldapp vague libgplapp1; do
+		dpkg-deb --fsys-tarfile repo/pool/main/${name}_1.0_amd64.deb |
+			tar -x --keep-directory-symlink -C tree || return 1
+	done &&
+	test -f tree/usr/bin/oldapp &&
+	echo stray >tree/etc/stray.conf && echo ours >tree/etc/declared.conf &&
+	echo nolicense >tree/etc/undeclared.txt &&
+	echo ours >overlay/etc/declared.conf && echo x >undeclared.txt &&
+	cp open.yaml files.yaml &&
+	printf "files:\n  - {source: overlay/, target: /, license: MIT}\n  - {source: undeclared.txt, target: /etc/undeclared.txt}\n" >>files.yaml &&
+	"$LIVEC" audit-licenses --tree tree --lockfile open.lock files.yaml >out &&
+	grep_or_show "files from no package and not declared in the manifest: 2" out &&
+	grep_or_show "^  /etc/stray.conf$" out && grep_or_show "^  /etc/undeclared.txt$" out &&
+	! grep -q "oldapp$" out && ! grep -q declared.conf out
+'
+
+test_expect_success 'licenses.unowned: deny turns them into a violation' '
+	sed "s/^licenses:$/licenses:\n  unowned: deny/" files.yaml >deny-files.yaml &&
+	expect_code 1 "$LIVEC" audit-licenses --tree tree --lockfile open.lock deny-files.yaml >out 2>err &&
+	grep_or_show "2 files from no package" err &&
+	"$LIVEC" audit-licenses --format json --tree tree --lockfile open.lock files.yaml >u.json &&
+	/usr/bin/python3 -c "import json; assert json.load(open(\"u.json\"))[\"unowned\"] == [\"/etc/stray.conf\", \"/etc/undeclared.txt\"]"
 '
 
 test_done

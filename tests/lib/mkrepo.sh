@@ -32,8 +32,12 @@ make_repo() {
 		_ver=$(sed -n 's/^Version: *//p' "$_c")
 		_arch=$(sed -n 's/^Architecture: *//p' "$_c")
 		_root="$_build/$_name-$_ver"
-		# test-only fields: X-Copyright: FILE (or "none"), X-Doc-Link: TARGET
+		# test-only fields: X-Copyright: FILE (or "none"), X-Doc-Link: TARGET,
+		# X-File: PATH (ships a small file at PATH)
 		_cfile=$(sed -n 's/^X-Copyright: *//p' "$_c")
+		for _f in $(sed -n 's/^X-File: *//p' "$_c"); do
+			mkdir -p "$_root/$(dirname "$_f")" && echo "$_name" >"$_root/$_f"
+		done
 		_link=$(sed -n 's/^X-Doc-Link: *//p' "$_c")
 		mkdir -p "$_root/DEBIAN" "$_root/usr/share/doc"
 		{

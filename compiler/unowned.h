@@ -1,0 +1,26 @@
+/* Files that come from no package: the seed's warning made a check.
+ *
+ * Takes an image tree, the lock and the manifest.  Gives the regular files
+ * in the tree that no locked rootfs package ships and that the manifest's
+ * `files:` did not add with a declared license.  Package file lists are read
+ * from the cached .debs (streamed) and cached by the .deb's SHA256.  Paths
+ * in packages are matched through the tree's merged-/usr symlinks
+ * (bin -> usr/bin), as dpkg would resolve them. */
+#ifndef LV_UNOWNED_H
+#define LV_UNOWNED_H
+
+#include "cache.h"
+#include "diag.h"
+#include "lockfile.h"
+#include "manifest.h"
+
+struct lv_unowned {
+	char **paths;   /* sorted, relative to the tree, e.g. "etc/stray.conf" */
+	size_t n;
+};
+
+int lv_unowned_scan(const struct lv_cache *c, const struct lv_lock *l, const struct lv_manifest *m,
+		    const char *tree, struct lv_unowned *out, struct lv_diags *d);
+void lv_unowned_release(struct lv_unowned *u);
+
+#endif
