@@ -27,5 +27,6 @@ void lv_debug(const struct lv_ctx *ctx, const char *fmt, ...) __attribute__((for
 int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_fetch(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_audit(struct lv_ctx *ctx, int argc, char **argv);
+int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv);
 
 #endif

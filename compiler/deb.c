@@ -86,10 +86,12 @@ static int scan_data(struct archive *in, const char *pkg, struct lv_debdoc *out,
 	return 0;
 }
 
-/* Opens the .deb at path and runs scan() on its data tar. */
+/* Opens the .deb at path and runs scan() on its member whose name starts
+ * with `member` (data.tar or control.tar). */
 typedef int (*scan_fn)(struct archive *in, void *ud, char *why, size_t whylen);
 
-static int with_data_tar(const char *path, scan_fn scan, void *ud, char *why, size_t whylen)
+static int with_member(const char *path, const char *member, scan_fn scan, void *ud, char *why,
+		       size_t whylen)
 {
 	struct archive *outer = archive_read_new();
 	struct archive_entry *e;
@@ -102,7 +104,7 @@ static int with_data_tar(const char *path, scan_fn scan, void *ud, char *why, si
 		return -LVE_ARCHIVE;
 	}
 	while (archive_read_next_header(outer, &e) == ARCHIVE_OK) {
-		if (strncmp(archive_entry_pathname(e), "data.tar", 8))
+		if (strncmp(archive_entry_pathname(e), member, strlen(member)))
 			continue;
 		found = 1;
 		struct inner_src *src = malloc(sizeof(*src));
@@ -120,9 +122,14 @@ static int with_data_tar(const char *path, scan_fn scan, void *ud, char *why, si
 		break;
 	}
 	if (!found)
-		snprintf(why, whylen, "not a Debian package: no data.tar member");
+		snprintf(why, whylen, "not a Debian package: no %s member", member);
 	archive_read_free(outer);
 	return r;
+}
+
+static int with_data_tar(const char *path, scan_fn scan, void *ud, char *why, size_t whylen)
+{
+	return with_member(path, "data.tar", scan, ud, why, whylen);
 }
 
 struct doc_scan {
@@ -182,6 +189,125 @@ int lv_deb_list(const char *path, lv_deb_entry_fn fn, void *ud, char *why, size_
 {
 	struct list_scan s = { .fn = fn, .ud = ud };
 	return with_data_tar(path, list_scan, &s, why, whylen);
+}
+
+struct lv_debreader {
+	struct archive *in;
+};
+
+long lv_deb_read_data(struct lv_debreader *rd, void *buf, size_t len)
+{
+	return (long)archive_read_data(rd->in, buf, len);
+}
+
+struct each_scan {
+	lv_deb_extract_fn fn;
+	void *ud;
+};
+
+static int each_scan(struct archive *in, void *ud, char *why, size_t whylen)
+{
+	struct each_scan *s = ud;
+	struct archive_entry *e;
+	struct lv_debreader rd = { .in = in };
+	char path[4096], link[4096];
+	int r;
+
+	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
+		struct lv_debentry de = { 0 };
+		snprintf(path, sizeof(path), "%s", norm(archive_entry_pathname(e)));
+		size_t l = strlen(path);
+		while (l && path[l - 1] == '/')
+			path[--l] = '\0';
+		if (!l)
+			continue; /* "./" itself */
+		de.path = path;
+		const char *hl = archive_entry_hardlink(e);
+		mode_t ft = archive_entry_filetype(e);
+		if (hl) {
+			de.type = 'h';
+			snprintf(link, sizeof(link), "%s", norm(hl));
+			de.link = link;
+		} else if (ft == AE_IFREG)
+			de.type = 'f';
+		else if (ft == AE_IFDIR)
+			de.type = 'd';
+		else if (ft == AE_IFLNK) {
+			de.type = 'l';
+			de.link = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
+		} else if (ft == AE_IFCHR || ft == AE_IFBLK) {
+			de.type = ft == AE_IFCHR ? 'c' : 'b';
+			de.rdev_major = archive_entry_rdevmajor(e);
+			de.rdev_minor = archive_entry_rdevminor(e);
+		} else if (ft == AE_IFIFO)
+			de.type = 'p';
+		else {
+			snprintf(why, whylen, "%s: unsupported file type", path);
+			return -LVE_ARCHIVE;
+		}
+		de.mode = archive_entry_perm(e) & 07777;
+		de.uid = (unsigned)archive_entry_uid(e);
+		de.gid = (unsigned)archive_entry_gid(e);
+		de.mtime = archive_entry_mtime(e);
+		de.size = archive_entry_size(e);
+		if ((r = s->fn(&de, &rd, s->ud)) < 0) {
+			snprintf(why, whylen, "%s", path);
+			return r;
+		}
+	}
+	if (r != ARCHIVE_EOF) {
+		snprintf(why, whylen, "data.tar: %s", archive_error_string(in));
+		return -LVE_ARCHIVE;
+	}
+	return 0;
+}
+
+int lv_deb_each(const char *path, lv_deb_extract_fn fn, void *ud, char *why, size_t whylen)
+{
+	struct each_scan s = { .fn = fn, .ud = ud };
+	return with_data_tar(path, each_scan, &s, why, whylen);
+}
+
+struct control_scan {
+	char **text;
+	size_t *len;
+};
+
+static int control_scan(struct archive *in, void *ud, char *why, size_t whylen)
+{
+	struct control_scan *s = ud;
+	struct archive_entry *e;
+	while (archive_read_next_header(in, &e) == ARCHIVE_OK) {
+		if (strcmp(norm(archive_entry_pathname(e)), "control"))
+			continue;
+		la_int64_t size = archive_entry_size(e);
+		if (size < 0 || size > (1 << 20)) {
+			snprintf(why, whylen, "control file too large");
+			return -LVE_TOOBIG;
+		}
+		*s->text = malloc((size_t)size + 1);
+		if (archive_read_data(in, *s->text, (size_t)size) != size) {
+			snprintf(why, whylen, "cannot read control: %s", archive_error_string(in));
+			return -LVE_ARCHIVE;
+		}
+		(*s->text)[size] = '\0';
+		*s->len = (size_t)size;
+		return 0;
+	}
+	snprintf(why, whylen, "no control file in control.tar");
+	return -LVE_ARCHIVE;
+}
+
+int lv_deb_control(const char *path, char **text, size_t *len, char *why, size_t whylen)
+{
+	struct control_scan s = { .text = text, .len = len };
+	*text = NULL;
+	int r = with_member(path, "control.tar", control_scan, &s, why, whylen);
+	if (r < 0) {
+		free(*text);
+		*text = NULL;
+	}
+	return r;
 }
 
 void lv_debdoc_release(struct lv_debdoc *d)

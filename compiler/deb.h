@@ -25,4 +25,25 @@ void lv_debdoc_release(struct lv_debdoc *d);
 typedef void (*lv_deb_entry_fn)(const char *path, char type, void *ud);
 int lv_deb_list(const char *path, lv_deb_entry_fn fn, void *ud, char *why, size_t whylen);
 
+/* One member of a data tar, as extraction needs it. */
+struct lv_debentry {
+	const char *path;        /* normalised like lv_deb_list's */
+	char type;               /* 'f', 'd', 'l', 'h', 'c', 'b', 'p' (fifo) */
+	unsigned mode;           /* permission bits incl. setuid/setgid/sticky */
+	unsigned uid, gid;
+	long long mtime;
+	long long size;
+	const char *link;        /* symlink target, or hard link source (normalised) */
+	unsigned rdev_major, rdev_minor;
+};
+/* Streams the data tar; fn may call lv_deb_read_data() for 'f' entries and
+ * returns 0 to go on or a negative error to stop (which is returned). */
+struct lv_debreader;
+typedef int (*lv_deb_extract_fn)(const struct lv_debentry *e, struct lv_debreader *rd, void *ud);
+int lv_deb_each(const char *path, lv_deb_extract_fn fn, void *ud, char *why, size_t whylen);
+long lv_deb_read_data(struct lv_debreader *rd, void *buf, size_t len);
+
+/* The control file of a .deb (control.tar member "./control"), malloc'd. */
+int lv_deb_control(const char *path, char **text, size_t *len, char *why, size_t whylen);
+
 #endif

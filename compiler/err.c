@@ -23,6 +23,7 @@ static const char *const messages[LVE_LAST - LVE_BASE] = {
 	[LVE_ARCHIVE - LVE_BASE] = "archive error",
 	[LVE_NOMIRROR - LVE_BASE] = "no mirror configured",
 	[LVE_POLICY - LVE_BASE] = "the license policy is violated",
+	[LVE_BUILD - LVE_BASE] = "a build step failed",
 };
 
 const char *lv_strerror(int code)

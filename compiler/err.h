@@ -25,6 +25,7 @@ enum lv_err {
 	LVE_ARCHIVE,      /* libarchive failed */
 	LVE_NOMIRROR,     /* no mirror configured anywhere */
 	LVE_POLICY,       /* the license policy is violated */
+	LVE_BUILD,        /* a build step failed (diagnosed) */
 	LVE_LAST
 };
 

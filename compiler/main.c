@@ -32,6 +32,7 @@ struct verb {
 
 static const char *const lock_values[] = { "--dump-testcase", NULL };
 static const char *const fetch_values[] = { "-j", "--jobs", NULL };
+static const char *const build_values[] = { "--format", "--output", "--workdir", "-o", "-f", NULL };
 static const char *const audit_values[] = { "--format", "--output", "--tree", "-o", "-f", NULL };
 
 static const struct verb verbs[] = {
@@ -39,6 +40,8 @@ static const struct verb verbs[] = {
 	  "resolve the manifest against the mirror into a pinned lockfile", lock_values },
 	{ "fetch", lv_cmd_fetch, NEEDS_MANIFEST | NEEDS_CACHE,
 	  "download every locked .deb into the cache, verified", fetch_values },
+	{ "build", lv_cmd_build, NEEDS_MANIFEST | NEEDS_CACHE,
+	  "build the image from the lockfile (this stage: the root tree as tar or dir)", build_values },
 	{ "audit-licenses", lv_cmd_audit, NEEDS_MANIFEST | NEEDS_CACHE,
 	  "check the locked packages' licenses against the policy; SPDX SBOM", audit_values },
 };

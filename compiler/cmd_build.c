@@ -1,0 +1,222 @@
+/* livec build: lockfile -> root tree -> outputs.
+ *
+ *   check the lock -> fetch -> bootstrap -> install -> system/files/hooks
+ *   -> normalize -> read the tree (IR) -> write the outputs
+ *
+ * This stage of livec writes the root tree as a tarball (`--format tar`,
+ * `tar.gz`, `tar.zst`) or leaves it as a directory (`--format dir`). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "assemble.h"
+#include "cleanup.h"
+#include "cli.h"
+#include "clock.h"
+#include "err.h"
+#include "fetch.h"
+#include "fsutil.h"
+#include "lockfile.h"
+#include "normalize.h"
+#include "out_tar.h"
+#include "repo.h"
+#include "system.h"
+#include "tree.h"
+
+static void help(void)
+{
+	printf("usage: livec build [--format FORMAT] [--output PATH] [--workdir DIR] [--keep] MANIFEST\n"
+	       "\n"
+	       "Builds the image from the lockfile (run 'livec lock' first): fetches and\n"
+	       "verifies every locked .deb, installs them with the image's own dpkg in a\n"
+	       "sandbox (no network, own namespaces), applies the manifest's system\n"
+	       "settings, files and hooks, removes what differs between builds, and writes\n"
+	       "the result.  Needs root.  Exit 3 if the lockfile is stale.\n"
+	       "\n"
+	       "  --format tar|tar.gz|tar.zst|dir   the root tree (default tar)\n"
+	       "  --output PATH    default out/NAME/rootfs.tar (or rootfs/ for dir)\n"
+	       "  --workdir DIR    where the staging root lives (default out/NAME/.work)\n"
+	       "  --keep           keep the staging root after the build\n"
+	       "\n"
+	       "Every timestamp comes from SOURCE_DATE_EPOCH, else the lock's epoch.\n");
+}
+
+static int rm_cb(const char *p, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	return type == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+static void remove_tree(const char *path)
+{
+	nftw(path, rm_cb, 64, FTW_DEPTH | FTW_PHYS);
+}
+
+static int clamp_in_place(const struct lv_tree *t)
+{
+	_cleanup_close_ int rootfd = open(t->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = t->n; i-- > 0;) { /* children before parents */
+		struct timespec ts[2] = { { t->v[i].mtime, 0 }, { t->v[i].mtime, 0 } };
+		if (utimensat(rootfd, *t->v[i].path ? t->v[i].path : ".", ts, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' }, { "output", required_argument, NULL, 'o' },
+		{ "workdir", required_argument, NULL, 'w' }, { "keep", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+	};
+	const char *format = "tar", *output = NULL, *workdir = NULL;
+	int keep = 0, c, r;
+	char digest[72];
+
+	while ((c = getopt_long(argc, argv, "hf:o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'o': output = optarg; break;
+		case 'w': workdir = optarg; break;
+		case 'k': keep = 1; break;
+		case 'h': help(); return 0;
+		default: return -LVE_USAGE;
+		}
+	}
+	enum lv_compress comp = LV_COMPRESS_NONE;
+	int as_dir = !strcmp(format, "dir");
+	if (!strcmp(format, "tar.gz"))
+		comp = LV_COMPRESS_GZIP;
+	else if (!strcmp(format, "tar.zst"))
+		comp = LV_COMPRESS_ZSTD;
+	else if (strcmp(format, "tar") && !as_dir) {
+		lv_error(&ctx->d, "unknown format '%s': use tar, tar.gz, tar.zst or dir", format);
+		return -LVE_USAGE;
+	}
+	/* Whatever the caller's umask, the build's files get the same modes. */
+	umask(022);
+	if (geteuid() != 0) {
+		lv_error(&ctx->d, "livec build needs root: it installs packages in a chroot with their "
+				  "own namespaces");
+		return -EPERM;
+	}
+
+	const struct lv_manifest *m = &ctx->m;
+	_cleanup_free_ char *lockpath = ctx->lockfile ? strdup(ctx->lockfile)
+						      : lv_lock_default_path(m->path, m->name);
+	struct lv_lock l;
+	if ((r = lv_lock_read(lockpath, &l, &ctx->d)) < 0)
+		return r == -LVE_NOLOCK ? -LVE_STALE : r;
+	lv_lock_inputs_digest(m, digest);
+	if (strcmp(digest, l.inputs_digest)) {
+		lv_error(&ctx->d, "lockfile '%s' is stale: the manifest's package request changed; run "
+				  "'livec lock %s'", lockpath, m->path);
+		lv_lock_release(&l);
+		return -LVE_STALE;
+	}
+
+	char outbuf[PATH_MAX], workbuf[PATH_MAX], root[PATH_MAX], logp[PATH_MAX];
+	if (!output) {
+		snprintf(outbuf, sizeof(outbuf), "out/%s/%s", m->name,
+			 as_dir ? "rootfs" : comp == LV_COMPRESS_GZIP ? "rootfs.tar.gz"
+					   : comp == LV_COMPRESS_ZSTD ? "rootfs.tar.zst" : "rootfs.tar");
+		output = outbuf;
+	}
+	if (!workdir) {
+		snprintf(workbuf, sizeof(workbuf), "out/%s/.work", m->name);
+		workdir = workbuf;
+	}
+	_cleanup_free_ char *outdir = lv_dirname(output);
+	if ((r = lv_mkdir_p(workdir, 0755)) < 0 || (r = lv_mkdir_p(outdir, 0755)) < 0) {
+		lv_error(&ctx->d, "cannot create '%s': %s", workdir, lv_strerror(r));
+		lv_lock_release(&l);
+		return r;
+	}
+	_cleanup_free_ char *workabs = realpath(workdir, NULL);
+	snprintf(root, sizeof(root), "%s/root", workabs);
+	snprintf(logp, sizeof(logp), "%s/build.log", workabs);
+	remove_tree(root); /* a leftover from an interrupted build */
+
+	long long epoch = lv_clock_epoch(l.source_date_epoch);
+	int logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct lv_repos repos = { 0 };
+	struct lv_assembly a = { .root = root, .cache = &ctx->cache, .lock = &l, .m = m,
+				 .sb = { .root = root, .epoch = epoch, .log_fd = logfd },
+				 .log_path = logp };
+	struct lv_tree tree = { 0 };
+	struct lv_normalize_stats ns;
+	struct lv_fetch_stats fst;
+	const struct lv_lockset *const fsets[] = { &l.rootfs, &l.boot };
+	const char *env[2] = { NULL, NULL };
+	char preseed_env[256];
+
+	if ((r = lv_repos_plan(m, &repos, &ctx->d)) < 0)
+		goto out;
+	lv_say(ctx, "fetching %zu packages", l.rootfs.n + l.boot.n);
+	if ((r = lv_fetch_packages(&ctx->cache, &repos, fsets, 2, 4, &fst, &ctx->d)) < 0)
+		goto out;
+	lv_say(ctx, "bootstrapping the Essential set into %s", root);
+	if ((r = lv_bootstrap(&a, &ctx->d)) < 0)
+		goto out;
+	const char *preseed = lv_system_preseed(&a, &ctx->d);
+	if (ctx->d.errors) {
+		r = -LVE_MANIFEST;
+		goto out;
+	}
+	if (preseed) {
+		snprintf(preseed_env, sizeof(preseed_env), "DEBCONF_DB_FALLBACK=File{%s}", preseed);
+		env[0] = preseed_env;
+		a.sb.extra_env = env;
+	}
+	lv_say(ctx, "installing %zu packages with dpkg (log: %s)", l.rootfs.n, logp);
+	if ((r = lv_install(&a, &ctx->d)) < 0)
+		goto out;
+	a.sb.extra_env = NULL;
+	lv_say(ctx, "applying the system section, files and hooks");
+	if ((r = lv_system_apply(&a, &ctx->d)) < 0)
+		goto out;
+	if ((r = lv_normalize(root, &ns, &ctx->d)) < 0)
+		goto out;
+	lv_debug(ctx, "normalized: %zu removed, %zu emptied", ns.removed, ns.emptied);
+	if ((r = lv_tree_read(root, epoch, &tree, &ctx->d)) < 0)
+		goto out;
+	if (as_dir) {
+		if ((r = clamp_in_place(&tree)) < 0)
+			goto out;
+		remove_tree(output);
+		if (rename(root, output) < 0) {
+			r = -errno;
+			lv_error(&ctx->d, "cannot move the tree to '%s': %s", output, strerror(errno));
+			goto out;
+		}
+		lv_say(ctx, "wrote %s (%zu entries)", output, tree.n);
+	} else {
+		lv_say(ctx, "writing %s (%zu entries)", output, tree.n);
+		if ((r = lv_tar_write(&tree, output, comp, &ctx->d)) < 0)
+			goto out;
+	}
+out:
+	if (r < 0 && !keep)
+		remove_tree(root);
+	else if (r == 0 && !keep && !as_dir)
+		remove_tree(root);
+	if (r < 0 && keep)
+		lv_note(&ctx->d, "the staging root is kept in %s", root);
+	if (logfd >= 0)
+		close(logfd);
+	lv_tree_release(&tree);
+	lv_assembly_release(&a);
+	lv_repos_release(&repos);
+	lv_lock_release(&l);
+	return r;
+}

@@ -1,0 +1,273 @@
+/* System settings (system.h). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cleanup.h"
+#include "err.h"
+#include "fsutil.h"
+#include "inroot.h"
+#include "system.h"
+#include "yamltree.h"
+
+static const char *str(const struct lv_ynode *map, const char *key, const char *def)
+{
+	const char *v = lv_yscalar(lv_ymap_get(map, key));
+	return v && *v ? v : def;
+}
+
+/* A word safe to put in a shell command unquoted. */
+static int shell_word(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+@/:", *s))
+			return 0;
+	return 1;
+}
+
+static int write_file(int rootfd, const char *path, const char *text, struct lv_diags *d)
+{
+	_cleanup_free_ char *dir = lv_dirname(path);
+	int r = strcmp(dir, ".") ? lv_inroot_mkdirs(rootfd, dir, 0755) : 0;
+	if (r == 0)
+		r = lv_inroot_write(rootfd, path, text, strlen(text), 0644);
+	if (r < 0)
+		lv_error(d, "cannot write '/%s' in the image: %s", path, lv_strerror(r));
+	return r;
+}
+
+const char *lv_system_preseed(struct lv_assembly *a, struct lv_diags *d)
+{
+	const struct lv_ynode *lines = lv_ymap_get(lv_ymap_get(a->m->root, "system"), "debconf");
+	struct lv_buf b = { 0 };
+	static const char path[] = "var/cache/livec/preseed.dat";
+
+	if (!lines || lines->kind != LV_YSEQ || !lines->n)
+		return NULL;
+	for (size_t i = 0; i < lines->n; i++) {
+		char owner[128], question[256], type[64];
+		int off = 0;
+		const char *l = lv_yscalar(lines->kids[i]);
+		if (!l || sscanf(l, "%127s %255s %63s %n", owner, question, type, &off) < 3) {
+			lv_diag_at(d, LV_ERROR, a->m->path, lines->kids[i]->line, lines->kids[i]->col,
+				   "write it as debconf-set-selections does: 'tzdata tzdata/Areas select Etc'",
+				   "invalid debconf answer");
+			lv_buf_release(&b);
+			return NULL;
+		}
+		lv_buf_printf(&b, "Name: %s\nTemplate: %s\nValue: %s\nOwners: %s\nFlags: seen\n\n", question,
+			      question, off ? l + off : "", owner);
+	}
+	_cleanup_close_ int rootfd = open(a->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r = write_file(rootfd, path, b.p, d);
+	lv_buf_release(&b);
+	return r < 0 ? NULL : "/var/cache/livec/preseed.dat";
+}
+
+/* Copies a host file or directory tree into the root (sorted, confined). */
+static int copy_in(int rootfd, const char *src, const char *dst, const char *mode, struct lv_diags *d)
+{
+	struct stat st;
+	if (lstat(src, &st) < 0) {
+		lv_error(d, "files: cannot read '%s': %s", src, strerror(errno));
+		return -errno;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		int r = *dst ? lv_inroot_mkdirs(rootfd, dst, 0755) : 0;
+		struct dirent **names;
+		int n = scandir(src, &names, NULL, alphasort);
+		for (int i = 0; i < n; i++) {
+			const char *nm = names[i]->d_name;
+			if (r == 0 && strcmp(nm, ".") && strcmp(nm, "..")) {
+				_cleanup_free_ char *s = lv_path_join(src, nm);
+				_cleanup_free_ char *t = *dst ? lv_path_join(dst, nm) : strdup(nm);
+				r = copy_in(rootfd, s, t, NULL, d);
+			}
+			free(names[i]);
+		}
+		free(names);
+		return r;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		char target[4096];
+		ssize_t n = readlink(src, target, sizeof(target) - 1);
+		if (n < 0)
+			return -errno;
+		target[n] = '\0';
+		return lv_inroot_symlink(rootfd, dst, target);
+	}
+	struct lv_buf b = { .max = 1u << 30 };
+	int r = lv_read_file(src, &b);
+	mode_t m = mode ? (mode_t)strtoul(mode, NULL, 8) : (st.st_mode & 0111 ? 0755 : 0644);
+	_cleanup_free_ char *dir = lv_dirname(dst);
+	if (r == 0 && strcmp(dir, "."))
+		r = lv_inroot_mkdirs(rootfd, dir, 0755);
+	if (r == 0)
+		r = lv_inroot_write(rootfd, dst, b.p ? b.p : "", b.len, m);
+	lv_buf_release(&b);
+	if (r < 0)
+		lv_error(d, "files: cannot install '%s' as '/%s': %s", src, dst, lv_strerror(r));
+	return r;
+}
+
+static int run_script(struct lv_assembly *a, struct lv_diags *d, const char *what, const char *script)
+{
+	dprintf(a->sb.log_fd, "\n$ %s\n", what);
+	int st = lv_sandbox_sh(&a->sb, script);
+	if (st == 0)
+		return 0;
+	_cleanup_free_ char *tail = lv_log_tail(a->log_path, 10);
+	lv_error(d, "%s failed (exit status %d); the last lines of %s:\n%s", what, st, a->log_path, tail);
+	return -LVE_BUILD;
+}
+
+int lv_system_apply(struct lv_assembly *a, struct lv_diags *d)
+{
+	const struct lv_ynode *sys = lv_ymap_get(a->m->root, "system");
+	_cleanup_close_ int rootfd = open(a->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct lv_buf sh = { 0 };
+	char text[512];
+	int r;
+
+	const char *host = str(sys, "hostname", "livec");
+	snprintf(text, sizeof(text), "%s\n", host);
+	if ((r = write_file(rootfd, "etc/hostname", text, d)) < 0)
+		return r;
+	snprintf(text, sizeof(text), "127.0.0.1\tlocalhost\n127.0.1.1\t%s\n\n::1\tlocalhost ip6-localhost "
+				     "ip6-loopback\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n", host);
+	if ((r = write_file(rootfd, "etc/hosts", text, d)) < 0)
+		return r;
+	snprintf(text, sizeof(text), "LANG=%s\n", str(sys, "locale", "C.UTF-8"));
+	if ((r = write_file(rootfd, "etc/default/locale", text, d)) < 0)
+		return r;
+	const char *tz = str(sys, "timezone", "Etc/UTC");
+	snprintf(text, sizeof(text), "%s\n", tz);
+	if ((r = write_file(rootfd, "etc/timezone", text, d)) < 0)
+		return r;
+	snprintf(text, sizeof(text), "/usr/share/zoneinfo/%s", tz);
+	if ((r = lv_inroot_symlink(rootfd, "etc/localtime", text)) < 0) {
+		lv_error(d, "cannot set the timezone: %s", lv_strerror(r));
+		return r;
+	}
+
+	/* users and groups, with fixed ids so /etc/passwd is the same every time */
+	const struct lv_ynode *users = lv_ymap_get(sys, "users");
+	for (size_t i = 0; users && users->kind == LV_YSEQ && i < users->n; i++) {
+		const struct lv_ynode *u = users->kids[i];
+		const char *name = str(u, "name", NULL), *uid = str(u, "uid", "1000");
+		const char *gid = str(u, "gid", uid), *shell = str(u, "shell", "/bin/bash");
+		const char *pw = lv_yscalar(lv_ymap_get(u, "password"));
+		if (!name || !shell_word(name) || !shell_word(uid) || !shell_word(gid) || !shell_word(shell)) {
+			lv_diag_at(d, LV_ERROR, a->m->path, u->line, u->col, NULL,
+				   "system.users: name, uid, gid and shell must be plain words");
+			lv_buf_release(&sh);
+			return -LVE_MANIFEST;
+		}
+		lv_buf_printf(&sh, "[ -x %s ] || shell=/bin/sh\n", shell);
+		lv_buf_printf(&sh, "groupadd -g %s %s\n", gid, name);
+		lv_buf_printf(&sh, "useradd -m -u %s -g %s -s ${shell:-%s} -c '' %s\n", uid, gid, shell, name);
+		lv_buf_printf(&sh, "unset shell\n");
+		const struct lv_ynode *groups = lv_ymap_get(u, "groups");
+		for (size_t g = 0; groups && groups->kind == LV_YSEQ && g < groups->n; g++) {
+			const char *grp = lv_yscalar(groups->kids[g]);
+			if (grp && shell_word(grp))
+				lv_buf_printf(&sh, "if getent group %s >/dev/null; then usermod -a -G %s %s; "
+						   "else echo 'livec: no group %s in the image'; fi\n",
+					      grp, grp, name, grp);
+		}
+		const char *sudo = lv_yscalar(lv_ymap_get(u, "sudo"));
+		if (sudo && (!strcmp(sudo, "true") || !strcmp(sudo, "yes")))
+			lv_buf_printf(&sh, "getent group sudo >/dev/null && usermod -a -G sudo %s\n", name);
+		if (pw && !*pw)
+			lv_buf_printf(&sh, "passwd -d %s >/dev/null\n", name);
+		else
+			lv_buf_printf(&sh, "usermod -L %s\n", name);
+	}
+	if (sh.len && (r = run_script(a, d, "create users", sh.p)) < 0) {
+		lv_buf_release(&sh);
+		return r;
+	}
+	sh.len = 0;
+
+	/* console autologin: getty drop-ins (recorded for the runtime as well) */
+	const char *auto_user = str(lv_ymap_get(sys, "autologin"), "user", NULL);
+	if (auto_user && shell_word(auto_user)) {
+		static const char *const gettys[][2] = { { "getty@tty1", "38400 %I" },
+							 { "serial-getty@ttyS0", "--keep-baud 115200,57600,38400,9600 %I" } };
+		for (size_t i = 0; i < 2; i++) {
+			char path[256];
+			snprintf(path, sizeof(path), "etc/systemd/system/%s.service.d/livec-autologin.conf",
+				 gettys[i][0]);
+			snprintf(text, sizeof(text),
+				 "# livec: log in %s without a password (system.autologin)\n[Service]\n"
+				 "ExecStart=\nExecStart=-/sbin/agetty --autologin %s --noclear %s $TERM\n",
+				 auto_user, auto_user, gettys[i][1]);
+			if ((r = write_file(rootfd, path, text, d)) < 0)
+				return r;
+		}
+		snprintf(text, sizeof(text), "%s\n", auto_user);
+		if ((r = write_file(rootfd, "etc/livec/autologin", text, d)) < 0)
+			return r;
+	}
+
+	/* services */
+	const struct lv_ynode *svc = lv_ymap_get(sys, "services");
+	static const char *const verbs[] = { "enable", "disable" };
+	for (size_t v = 0; v < 2; v++) {
+		const struct lv_ynode *list = lv_ymap_get(svc, verbs[v]);
+		for (size_t i = 0; list && list->kind == LV_YSEQ && i < list->n; i++) {
+			const char *unit = lv_yscalar(list->kids[i]);
+			if (unit && shell_word(unit))
+				lv_buf_printf(&sh, "systemctl %s %s\n", verbs[v], unit);
+		}
+	}
+	if (sh.len && (r = run_script(a, d, "services", sh.p)) < 0) {
+		lv_buf_release(&sh);
+		return r;
+	}
+	lv_buf_release(&sh);
+
+	/* files: overlay trees and single files, relative to the manifest */
+	const struct lv_ynode *files = lv_ymap_get(a->m->root, "files");
+	_cleanup_free_ char *mdir = lv_dirname(a->m->path);
+	for (size_t i = 0; files && files->kind == LV_YSEQ && i < files->n; i++) {
+		const char *src = str(files->kids[i], "source", NULL), *dst = str(files->kids[i], "target", "/");
+		if (!src)
+			continue;
+		while (*dst == '/')
+			dst++;
+		_cleanup_free_ char *from = src[0] == '/' ? strdup(src) : lv_path_join(mdir, src);
+		struct stat st;
+		char target[4096];
+		snprintf(target, sizeof(target), "%s", dst);
+		size_t tl = strlen(target);
+		if (stat(from, &st) == 0 && !S_ISDIR(st.st_mode) && (!tl || target[tl - 1] == '/'))
+			snprintf(target + tl, sizeof(target) - tl, "%s", strrchr(from, '/') ? strrchr(from, '/') + 1 : from);
+		while ((tl = strlen(target)) && target[tl - 1] == '/')
+			target[tl - 1] = '\0';
+		if ((r = copy_in(rootfd, from, target, str(files->kids[i], "mode", NULL), d)) < 0)
+			return r;
+	}
+
+	/* hooks, in manifest order */
+	const struct lv_ynode *hooks = lv_ymap_get(a->m->root, "hooks");
+	for (size_t i = 0; hooks && hooks->kind == LV_YSEQ && i < hooks->n; i++) {
+		const char *name = str(hooks->kids[i], "name", "unnamed"), *cmd = str(hooks->kids[i], "run", NULL);
+		char what[300];
+		if (!cmd)
+			continue;
+		snprintf(what, sizeof(what), "hook '%s'", name);
+		if ((r = run_script(a, d, what, cmd)) < 0)
+			return r;
+	}
+	return 0;
+}

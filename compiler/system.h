@@ -1,0 +1,17 @@
+/* The manifest's system section, files and hooks, applied to an installed
+ * tree: hostname, locale, timezone, users and groups with fixed ids,
+ * console autologin, services, overlay files, then the hooks in manifest
+ * order, each in the sandbox. */
+#ifndef LV_SYSTEM_H
+#define LV_SYSTEM_H
+
+#include "assemble.h"
+
+int lv_system_apply(struct lv_assembly *a, struct lv_diags *d);
+
+/* debconf answers from system.debconf ("pkg question type value" lines),
+ * written as a debconf File database for DEBCONF_DB_FALLBACK; returns the
+ * in-root path (static) or NULL when there are none. */
+const char *lv_system_preseed(struct lv_assembly *a, struct lv_diags *d);
+
+#endif
