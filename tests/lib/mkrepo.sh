@@ -60,6 +60,14 @@ make_repo() {
 			"$_dir/pool/main/${_name}_${_ver}_${_arch}.deb" >/dev/null
 		rm -f "$_c"
 	done
+	index_repo "$_dir" "$_suite"
+}
+
+# index_repo DIR SUITE: (re)writes Packages and Packages.xz for the pool,
+# e.g. after copying real .debs into DIR/pool/main or crafting some.
+index_repo() {
+	_dir=$1 _suite=$2
+	mkdir -p "$_dir/dists/$_suite/main/binary-amd64"
 	(cd "$_dir" && dpkg-scanpackages --multiversion pool /dev/null 2>/dev/null) \
 		>"$_dir/dists/$_suite/main/binary-amd64/Packages"
 	xz -9 -k -f "$_dir/dists/$_suite/main/binary-amd64/Packages"
@@ -87,6 +95,20 @@ sign_repo() {
 	write_release "$_dir" "$_suite"
 	gpg --batch --yes --quiet --local-user "$_fpr" --clearsign \
 		-o "$_dir/dists/$_suite/InRelease" "$_dir/dists/$_suite/Release" 2>/dev/null
+}
+
+# craft_deb DIR NAME VERSION CONTROL-EXTRA ENTRY... -> DIR/pool/main/NAME_VERSION_all.deb
+# built by mkdeb.py, which writes what dpkg-deb refuses (.. paths and such).
+# A postinst can be given in $TRASH/NAME.postinst.
+craft_deb() {
+	_dir=$1 _name=$2 _ver=$3 _extra=$4
+	shift 4
+	mkdir -p "$_dir/pool/main"
+	printf 'Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: livec tests <t@livec.invalid>\nDescription: crafted test package\n%b' \
+		"$_name" "$_ver" "$_extra" >"$TRASH/$_name.control"
+	[ ! -f "$TRASH/$_name.postinst" ] || cp "$TRASH/$_name.postinst" "$TRASH/$_name.control.postinst"
+	/usr/bin/python3 "$TEST_ROOT/tests/lib/mkdeb.py" "$_dir/pool/main/${_name}_${_ver}_all.deb" \
+		"$TRASH/$_name.control" "$@"
 }
 
 # repo_manifest NAME SUITE LINE... -> $TRASH/NAME.yaml for the test repository

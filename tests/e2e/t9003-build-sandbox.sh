@@ -1,0 +1,130 @@
+#!/bin/sh
+# livec build on a repository the test assembles from real Debian .debs (the
+# Essential set, fetched from the mirror once) and packages it crafts:
+# maintainer scripts that create users, diversions and alternatives and try
+# the network; packages with '..' paths and symlinks pointing out of the
+# root (nothing may change outside it); a failing hook.
+. "$(dirname "$0")/../lib/test-lib.sh"
+. "$(dirname "$0")/../lib/mkrepo.sh"
+
+export XDG_CACHE_HOME="$TRASH/cache"
+HOSTDIR=$(mktemp -d /tmp/livec-host.XXXXXX)
+ESCAPE="/tmp/livec-escape.$$"
+cleanup_host() { rm -rf "$HOSTDIR" "$ESCAPE"; cleanup_trash; }
+trap cleanup_host EXIT
+
+FPR=$(make_key archive)
+export_keyring "$TRASH/keyring.gpg" "$FPR"
+# an address the host can reach (the mirror's), for the no-network check
+MIRROR_HOST=$(sed -n 's|^URIs: *[a-z]*://\([^/ ]*\).*|\1|p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
+MIRROR_IP=$(getent ahostsv4 "$MIRROR_HOST" 2>/dev/null | awk '{ print $1; exit }')
+
+test_expect_success 'setup: real Essential .debs from the mirror' '
+	cat >real.yaml <<-YAML &&
+	name: real
+	distribution: {suite: bookworm, updates: false, security: false}
+	packages: {variant: essential, install: [passwd], boot: []}
+	YAML
+	"$LIVEC" -q lock --lockfile real.lock real.yaml &&
+	"$LIVEC" -q fetch --lockfile real.lock real.yaml &&
+	mkdir -p repo/pool/main &&
+	awk "/^    sha256:/ { gsub(/\"/, \"\", \$2); print \$2 }" real.lock | while read sha; do
+		cp "cache/livec/sha256/$(echo $sha | cut -c1-2)/$sha" "repo/pool/main/$sha.deb" || exit 1
+	done &&
+	test "$(ls repo/pool/main | wc -l)" -gt 20
+'
+
+cat >"$TRASH/lvtest-sys.postinst" <<EOF
+#!/bin/bash
+set -e
+if [ "\$1" = configure ]; then
+	useradd --system --no-create-home --shell /usr/sbin/nologin svcuser
+	dpkg-divert --package lvtest-sys --add --rename --divert /usr/bin/tac.distrib /usr/bin/tac
+	update-alternatives --install /usr/bin/lvtest-editor lvtest-editor /bin/cat 50
+	mkdir -p /var/lib/lvtest
+	if timeout 5 bash -c 'exec 3<>/dev/tcp/${MIRROR_IP:-127.0.0.1}/80' 2>/dev/null; then
+		echo reachable >/var/lib/lvtest/net
+	else
+		echo unreachable >/var/lib/lvtest/net
+	fi
+	hostname >/var/lib/lvtest/hostname
+fi
+EOF
+
+test_expect_success 'setup: crafted packages and the signed repository' '
+	craft_deb repo lvtest-sys 1.0 "Depends: passwd\n" d:./usr/ d:./usr/share/ d:./usr/share/lvtest/ &&
+	craft_deb repo lvtest-dirlink 1.0 "Essential: yes\nPriority: required\n" \
+		d:./usr/ d:./usr/lib/ d:./usr/share/ d:./usr/share/lvtest-real/ \
+		"l:./usr/lib/lvtest->../share/lvtest-real" "f:./usr/lib/lvtest/data=through the link" &&
+	craft_deb repo evil-dotdot 1.0 "Essential: yes\n" d:./usr/ "f:./../../../../..$ESCAPE=pwned" &&
+	craft_deb repo evil-abs 1.0 "Essential: yes\n" d:./usr/ d:./usr/share/ \
+		"l:./usr/share/evil->$HOSTDIR" "f:./usr/share/evil/pwned=pwned" &&
+	craft_deb repo evil-rel 1.0 "Essential: yes\n" d:./usr/ d:./usr/share/ \
+		"l:./usr/share/evil2->../../../../../../../../..$HOSTDIR" "f:./usr/share/evil2/pwned=pwned" &&
+	index_repo repo lv && sign_repo repo lv "$FPR"
+'
+
+# manifest NAME EXCLUDES INSTALL [EXTRA YAML]
+manifest() {
+	repo_manifest "$1" lv "variant: essential" "boot: []" "exclude: [$2]" "install: [$3]"
+	[ -z "${4:-}" ] || printf '%s\n' "$4" >>"$TRASH/$1.yaml"
+}
+
+test_expect_success 'a build with maintainer scripts: users, diversions, alternatives' '
+	manifest good "evil-dotdot, evil-abs, evil-rel" lvtest-sys \
+		"hooks: [{name: mark, run: \"echo hooked >/etc/lvtest-hook\"}]" &&
+	"$LIVEC" lock --lockfile good.lock good.yaml &&
+	"$LIVEC" build --format dir --output tree --lockfile good.lock good.yaml 2>err &&
+	grep -q "^svcuser:" tree/etc/passwd &&
+	grep -q "/usr/bin/tac.distrib" tree/var/lib/dpkg/diversions &&
+	test "$(readlink tree/etc/alternatives/lvtest-editor)" = /bin/cat &&
+	test "$(cat tree/etc/lvtest-hook)" = hooked
+'
+
+test_expect_success 'maintainer scripts have no network and a fixed hostname' '
+	test -n "$MIRROR_IP" &&
+	test "$(cat tree/var/lib/lvtest/net)" = unreachable &&
+	test "$(cat tree/var/lib/lvtest/hostname)" = livec
+'
+
+test_expect_success 'every package is installed; the daemon guards are gone' '
+	test "$(grep -c "^Status: install ok installed" tree/var/lib/dpkg/status)" = \
+		"$(awk "/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 } on && /^  [^ ]/" good.lock | wc -l)" &&
+	test ! -e tree/usr/sbin/policy-rc.d &&
+	! grep -q start-stop-daemon tree/var/lib/dpkg/diversions &&
+	test ! -e tree/var/cache/livec
+'
+
+test_expect_success 'a symlinked directory in a package leads inside the root' '
+	test "$(cat tree/usr/share/lvtest-real/data)" = "through the link"
+'
+
+test_expect_success 'a ".." path is refused and nothing is written outside' '
+	manifest dotdot "evil-abs, evil-rel" "" &&
+	"$LIVEC" lock --lockfile dotdot.lock dotdot.yaml &&
+	grep -q "^  evil-dotdot:" dotdot.lock &&
+	expect_code 1 "$LIVEC" build --lockfile dotdot.lock dotdot.yaml 2>err &&
+	grep_or_show "evil-dotdot. has an unsafe path" err &&
+	test ! -e "$ESCAPE" && test ! -e out/dotdot/rootfs.tar && test ! -e out/dotdot/.work/root
+'
+
+test_expect_success 'absolute and relative symlinks out of the root cannot be written through' '
+	for evil in evil-abs evil-rel; do
+		other=$(test $evil = evil-abs && echo evil-rel || echo evil-abs) &&
+		manifest $evil "evil-dotdot, $other" "" &&
+		"$LIVEC" lock --lockfile $evil.lock $evil.yaml &&
+		grep -q "^  $evil:" $evil.lock &&
+		{ "$LIVEC" build --format dir --output $evil.tree --lockfile $evil.lock $evil.yaml 2>$evil.err; :; } &&
+		test -z "$(ls -A "$HOSTDIR")" || { cat $evil.err; ls -la "$HOSTDIR"; exit 1; }
+	done
+'
+
+test_expect_success 'a failing hook stops the build, names the hook, writes nothing' '
+	manifest hook "evil-dotdot, evil-abs, evil-rel" "" "hooks: [{name: boom, run: \"exit 3\"}]" &&
+	"$LIVEC" lock --lockfile hook.lock hook.yaml &&
+	expect_code 1 "$LIVEC" build --lockfile hook.lock hook.yaml 2>err &&
+	grep_or_show "hook .boom. failed (exit status 3)" err &&
+	test ! -e out/hook/rootfs.tar && test ! -e out/hook/.work/root
+'
+
+test_done

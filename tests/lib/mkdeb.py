@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Writes a .deb with arbitrary (also hostile) data.tar members, which
+dpkg-deb refuses to build.  Used by the tests to check that livec keeps
+every package inside the staging root.
+
+usage: mkdeb.py OUT.deb CONTROL-FILE ENTRY...
+ENTRY: d:PATH | f:PATH=TEXT | l:PATH->TARGET   (paths used verbatim)"""
+import io
+import sys
+import tarfile
+import time
+
+EPOCH = 1700000000
+
+
+def tar(members):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.GNU_FORMAT) as t:
+        for kind, name, data in members:
+            info = tarfile.TarInfo(name)
+            info.mtime = EPOCH
+            if kind == "d":
+                info.type, info.mode = tarfile.DIRTYPE, 0o755
+                t.addfile(info)
+            elif kind == "l":
+                info.type, info.linkname, info.mode = tarfile.SYMTYPE, data, 0o777
+                t.addfile(info)
+            else:
+                raw = data.encode()
+                info.size, info.mode = len(raw), 0o755 if name.endswith("postinst") else 0o644
+                t.addfile(info, io.BytesIO(raw))
+    return buf.getvalue()
+
+
+def ar_member(name, data):
+    head = f"{name:<16}{EPOCH:<12}{0:<6}{0:<6}{'100644':<8}{len(data):<10}`\n".encode()
+    return head + data + (b"\n" if len(data) % 2 else b"")
+
+
+out, control = sys.argv[1], sys.argv[2]
+ctrl = [("d", "./", None), ("f", "./control", open(control).read())]
+try:
+    ctrl.append(("f", "./postinst", open(control + ".postinst").read()))
+except FileNotFoundError:
+    pass
+data = [("d", "./", None)]
+for spec in sys.argv[3:]:
+    kind, rest = spec.split(":", 1)
+    if kind == "f":
+        path, text = rest.split("=", 1)
+        data.append(("f", path, text))
+    elif kind == "l":
+        path, target = rest.split("->", 1)
+        data.append(("l", path, target))
+    else:
+        data.append(("d", rest, None))
+with open(out, "wb") as f:
+    f.write(b"!<arch>\n")
+    f.write(ar_member("debian-binary", b"2.0\n"))
+    f.write(ar_member("control.tar.gz", tar(ctrl)))
+    f.write(ar_member("data.tar.gz", tar(data)))
