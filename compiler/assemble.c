@@ -299,6 +299,11 @@ int lv_install(struct lv_assembly *a, struct lv_diags *d)
 	char **batch = calloc(s->n + 1, sizeof(char *));
 	int r;
 
+	/* what the sandbox sees, for the log (and for tests that vary it) */
+	if ((r = sh(a, d, "sandbox", "echo \"sandbox: clock $(date -u +%s), hostname $(hostname), "
+				  "TZ=$TZ, LC_ALL=$LC_ALL, umask $(umask)\"")) < 0)
+		goto out;
+
 	/* 1. the Essential closure, for real: its maintainer scripts run */
 	if ((r = dpkg_install(a, d, a->essential, a->nessential, 1, "dpkg --install (Essential)")) < 0)
 		goto out;

@@ -105,6 +105,9 @@ static void carry_faketime(const char *root, const char **env, size_t *ne)
 	env[(*ne)++] = preload;
 	env[(*ne)++] = faketime;
 	env[(*ne)++] = "DONT_FAKE_MONOTONIC=1";
+	/* a later date must not shift the times of existing files as seen by
+	 * stat(): real machines with other clocks do not */
+	env[(*ne)++] = "NO_FAKE_STAT=1";
 }
 
 int lv_sandbox_run(const struct lv_sandbox *sb, const char *const *argv)
@@ -145,8 +148,12 @@ int lv_sandbox_run(const struct lv_sandbox *sb, const char *const *argv)
 			"LC_ALL=C.UTF-8", "LANG=C.UTF-8", "TZ=UTC", "HOME=/root", "USER=root",
 			"LOGNAME=root", "TERM=dumb", "DEBIAN_FRONTEND=noninteractive",
 			"DEBCONF_NONINTERACTIVE_SEEN=true", "DEBCONF_NOWARNINGS=yes", epoch,
+			/* the kernel's hooks skip update-initramfs: livec makes the
+			 * image's initramfs itself, and mkinitramfs output is not
+			 * reproducible */
+			"INITRD=No",
 		};
-		size_t ne = 12;
+		size_t ne = 13;
 		for (const char *const *e = sb->extra_env; e && *e && ne < 27; e++)
 			env[ne++] = *e;
 		carry_faketime(sb->root, env, &ne);

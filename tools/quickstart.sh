@@ -7,4 +7,4 @@ sh tools/install-deps.sh
 [ -d build ] || meson setup build >/dev/null
 meson compile -C build
 ./build/compiler/livec lock examples/console/livec.yaml
-./build/compiler/livec fetch examples/console/livec.yaml
+./build/compiler/livec build --format tar examples/console/livec.yaml

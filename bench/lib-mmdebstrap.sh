@@ -1,0 +1,36 @@
+# Shared by bench/build-tar.sh and bench/compare-mmdebstrap.sh: a local
+# repository holding exactly the console lock's .debs (from livec's cache),
+# so mmdebstrap and livec install the same packages from the same disk.
+#
+#   local_repo DIR      -> DIR/pool + DIR/dists/bookworm (unsigned: trusted=yes)
+#   run_mmdebstrap DIR OUT.tar
+
+MANIFEST=examples/console/livec.yaml
+LOCK=lockfiles/console.lock
+LIVEC=./build/compiler/livec
+
+need_mmdebstrap() {
+	command -v mmdebstrap >/dev/null || apt-get install -y -q mmdebstrap >/dev/null
+}
+
+local_repo() {
+	_r=$1
+	$LIVEC -q fetch --lockfile "$LOCK" "$MANIFEST"
+	cache="${XDG_CACHE_HOME:-$HOME/.cache}/livec"
+	mkdir -p "$_r/pool/main" "$_r/dists/bookworm/main/binary-amd64"
+	awk '/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 } on && /^    sha256:/ { gsub(/"/, "", $2); print $2 }' "$LOCK" |
+		while read -r sha; do
+			ln -f "$cache/sha256/$(echo "$sha" | cut -c1-2)/$sha" "$_r/pool/main/$sha.deb" 2>/dev/null ||
+				cp "$cache/sha256/$(echo "$sha" | cut -c1-2)/$sha" "$_r/pool/main/$sha.deb"
+		done
+	(cd "$_r" && dpkg-scanpackages pool /dev/null 2>/dev/null) >"$_r/dists/bookworm/main/binary-amd64/Packages"
+	printf 'Suite: bookworm\nCodename: bookworm\nComponents: main\nArchitectures: amd64\n' \
+		>"$_r/dists/bookworm/Release"
+}
+
+run_mmdebstrap() {
+	SOURCE_DATE_EPOCH=$(sed -n 's/^source-date-epoch: //p' "$LOCK") \
+		mmdebstrap --quiet --mode=root --variant=minbase --include=linux-image-amd64,systemd-sysv \
+		--aptopt='Acquire::Check-Valid-Until "false"' \
+		bookworm "$2" "deb [trusted=yes] file://$1 bookworm main"
+}
