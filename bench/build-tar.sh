@@ -14,7 +14,7 @@ local_repo "$work/repo"
 
 now() { date +%s%N; }
 t0=$(now)
-$LIVEC -q build --format tar --output "$work/livec.tar" --workdir "$work/lw" --lockfile "$LOCK" "$MANIFEST"
+$LIVEC -q build --no-cache --format tar --output "$work/livec.tar" --workdir "$work/lw" --lockfile "$LOCK" "$MANIFEST"
 t1=$(now)
 run_mmdebstrap "$work/repo" "$work/mmdebstrap.tar"
 t2=$(now)

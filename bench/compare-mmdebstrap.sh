@@ -11,7 +11,7 @@ need_mmdebstrap
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 local_repo "$work/repo"
-$LIVEC -q build --format tar --output "$work/livec.tar" --workdir "$work/lw" --lockfile "$LOCK" "$MANIFEST"
+$LIVEC -q build --no-cache --format tar --output "$work/livec.tar" --workdir "$work/lw" --lockfile "$LOCK" "$MANIFEST"
 run_mmdebstrap "$work/repo" "$work/mmdebstrap.tar"
 paths() { tar -tf "$1" | sed 's|^\./||; s|/$||' | grep -v '^$' | sort -u; }
 paths "$work/livec.tar" >"$work/livec.paths"

@@ -23,7 +23,12 @@ local_repo() {
 			ln -f "$cache/sha256/$(echo "$sha" | cut -c1-2)/$sha" "$_r/pool/main/$sha.deb" 2>/dev/null ||
 				cp "$cache/sha256/$(echo "$sha" | cut -c1-2)/$sha" "$_r/pool/main/$sha.deb"
 		done
-	(cd "$_r" && dpkg-scanpackages pool /dev/null 2>/dev/null) >"$_r/dists/bookworm/main/binary-amd64/Packages"
+	# the archive's priorities (the .debs' own control files often say
+	# "optional"): an override file from the lock's reasons
+	awk '/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 }
+		on && /^  [^ ]/ { n = $1; sub(/:$/, "", n) }
+		on && /^    reason: "priority / { p = $3; gsub(/"/, "", p); print n, p, "misc" }' "$LOCK" >"$_r/override"
+	(cd "$_r" && dpkg-scanpackages pool override 2>/dev/null) >"$_r/dists/bookworm/main/binary-amd64/Packages"
 	printf 'Suite: bookworm\nCodename: bookworm\nComponents: main\nArchitectures: amd64\n' \
 		>"$_r/dists/bookworm/Release"
 }
@@ -32,5 +37,6 @@ run_mmdebstrap() {
 	SOURCE_DATE_EPOCH=$(sed -n 's/^source-date-epoch: //p' "$LOCK") \
 		mmdebstrap --quiet --mode=root --variant=minbase --include=linux-image-amd64,systemd-sysv \
 		--aptopt='Acquire::Check-Valid-Until "false"' \
+		--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
 		bookworm "$2" "deb [trusted=yes] file://$1 bookworm main"
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "assemble.h"
@@ -30,6 +31,7 @@
 #include "repo.h"
 #include "system.h"
 #include "tree.h"
+#include "treecache.h"
 
 static void help(void)
 {
@@ -45,8 +47,17 @@ static void help(void)
 	       "  --output PATH    default out/NAME/rootfs.tar (or rootfs/ for dir)\n"
 	       "  --workdir DIR    where the staging root lives (default out/NAME/.work)\n"
 	       "  --keep           keep the staging root after the build\n"
+	       "  --no-cache       assemble the tree even if an identical one is cached\n"
 	       "\n"
 	       "Every timestamp comes from SOURCE_DATE_EPOCH, else the lock's epoch.\n");
+}
+
+/* Seconds since the build started, for -v (display only, never output). */
+static double elapsed(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 static int rm_cb(const char *p, const struct stat *st, int type, struct FTW *f)
@@ -77,10 +88,11 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' }, { "output", required_argument, NULL, 'o' },
 		{ "workdir", required_argument, NULL, 'w' }, { "keep", no_argument, NULL, 'k' },
+		{ "no-cache", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
 	};
 	const char *format = "tar", *output = NULL, *workdir = NULL;
-	int keep = 0, c, r;
+	int keep = 0, use_cache = 1, c, r;
 	char digest[72];
 
 	while ((c = getopt_long(argc, argv, "hf:o:", opts, NULL)) != -1) {
@@ -89,6 +101,7 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'w': workdir = optarg; break;
 		case 'k': keep = 1; break;
+		case 'n': use_cache = 0; break;
 		case 'h': help(); return 0;
 		default: return -LVE_USAGE;
 		}
@@ -143,11 +156,22 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 		return r;
 	}
 	_cleanup_free_ char *workabs = realpath(workdir, NULL);
-	snprintf(root, sizeof(root), "%s/root", workabs);
+	long long epoch = lv_clock_epoch(l.source_date_epoch);
+	char key[65];
+	_cleanup_free_ char *cached = NULL;
+	/* the tree cache serves tarballs; a dir output is built in place */
+	use_cache = use_cache && !as_dir && !keep && lv_treecache_key(m, lockpath, epoch, key) == 0;
+	if (use_cache) {
+		cached = lv_treecache_lookup(&ctx->cache, key);
+		/* stage next to the cache, so the finished tree is renamed in */
+		_cleanup_free_ char *trees = lv_cache_path(&ctx->cache, "trees", "");
+		lv_mkdir_p(trees, 0755);
+		snprintf(root, sizeof(root), "%s.build-%ld", trees, (long)getpid());
+	} else
+		snprintf(root, sizeof(root), "%s/root", workabs);
 	snprintf(logp, sizeof(logp), "%s/build.log", workabs);
 	remove_tree(root); /* a leftover from an interrupted build */
 
-	long long epoch = lv_clock_epoch(l.source_date_epoch);
 	int logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	struct lv_repos repos = { 0 };
 	struct lv_assembly a = { .root = root, .cache = &ctx->cache, .lock = &l, .m = m,
@@ -160,11 +184,20 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 	const char *env[2] = { NULL, NULL };
 	char preseed_env[256];
 
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	const char *tree_root = root;
+	if (cached) {
+		lv_say(ctx, "the tree of this lock and manifest is cached: skipping to the writers");
+		tree_root = cached;
+		goto write;
+	}
 	if ((r = lv_repos_plan(m, &repos, &ctx->d)) < 0)
 		goto out;
 	lv_say(ctx, "fetching %zu packages", l.rootfs.n + l.boot.n);
 	if ((r = lv_fetch_packages(&ctx->cache, &repos, fsets, 2, 4, &fst, &ctx->d)) < 0)
 		goto out;
+	lv_debug(ctx, "%s after %.1f s", "fetched", elapsed(&t0));
 	lv_say(ctx, "bootstrapping the Essential set into %s", root);
 	if ((r = lv_bootstrap(&a, &ctx->d)) < 0)
 		goto out;
@@ -178,18 +211,28 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 		env[0] = preseed_env;
 		a.sb.extra_env = env;
 	}
+	lv_debug(ctx, "%s after %.1f s", "bootstrapped", elapsed(&t0));
 	lv_say(ctx, "installing %zu packages with dpkg (log: %s)", l.rootfs.n, logp);
 	if ((r = lv_install(&a, &ctx->d)) < 0)
 		goto out;
 	a.sb.extra_env = NULL;
+	lv_debug(ctx, "%s after %.1f s", "installed", elapsed(&t0));
 	lv_say(ctx, "applying the system section, files and hooks");
 	if ((r = lv_system_apply(&a, &ctx->d)) < 0)
 		goto out;
+	lv_debug(ctx, "system section applied after %.1f s", elapsed(&t0));
 	if ((r = lv_normalize(root, &ns, &ctx->d)) < 0)
 		goto out;
 	lv_debug(ctx, "normalized: %zu removed, %zu emptied", ns.removed, ns.emptied);
-	if ((r = lv_tree_read(root, epoch, &tree, &ctx->d)) < 0)
+	if (use_cache) {
+		cached = lv_treecache_store(&ctx->cache, m->name, key, root);
+		if (cached)
+			tree_root = cached;
+	}
+write:
+	if ((r = lv_tree_read(tree_root, epoch, &tree, &ctx->d)) < 0)
 		goto out;
+	lv_debug(ctx, "tree read after %.1f s", elapsed(&t0));
 	if (as_dir) {
 		if ((r = clamp_in_place(&tree)) < 0)
 			goto out;
@@ -204,6 +247,7 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 		lv_say(ctx, "writing %s (%zu entries)", output, tree.n);
 		if ((r = lv_tar_write(&tree, output, comp, &ctx->d)) < 0)
 			goto out;
+		lv_debug(ctx, "tar written after %.1f s", elapsed(&t0));
 	}
 out:
 	if (r < 0 && !keep)

@@ -22,17 +22,28 @@ test_expect_success 'second build: other directory, TZ, locale, umask, hostname,
 		umask 077
 		export TZ=Pacific/Kiritimati LC_ALL=C LANG=fr_FR.UTF-8
 		unshare --uts sh -c "hostname another-builder.example; \
-			exec faketime -f +3d \"$LIVEC\" build --format tar --lockfile \"$LOCK\" \"$MANIFEST\""
+			exec faketime -f +3d \"$LIVEC\" build --no-cache --format tar --lockfile \"$LOCK\" \"$MANIFEST\""
 	) 2>"$TRASH/b.err" &&
 	test -s out/console/rootfs.tar
 '
 
-test_expect_success 'the variations really applied (the clock moved inside the sandbox)' '
-	faketime -f +3d date +%s >later && test $(($(cat later) - $(date +%s))) -gt 200000
+test_expect_success 'the variations really applied inside the sandbox' '
+	a=$(sed -n "s/^sandbox: clock \([0-9]*\),.*/\1/p" a/out/console/.work/build.log) &&
+	b=$(sed -n "s/^sandbox: clock \([0-9]*\),.*/\1/p" b/a/much/longer/build/directory/path/out/console/.work/build.log) &&
+	test -n "$a" && test -n "$b" && test $((b - a)) -gt 200000 &&
+	grep -q "umask 0022" b/a/much/longer/build/directory/path/out/console/.work/build.log &&
+	! cmp -s a/out/console/.work/build.log b/a/much/longer/build/directory/path/out/console/.work/build.log
 '
 
 test_expect_success 'the two tarballs are byte-identical' '
 	cmp a/out/console/rootfs.tar b/a/much/longer/build/directory/path/out/console/rootfs.tar
+'
+
+test_expect_success 'a third build finds the tree in the cache and gives the same bytes' '
+	mkdir -p c && cd c &&
+	"$LIVEC" build --format tar --lockfile "$LOCK" "$MANIFEST" 2>err &&
+	grep_or_show "cached: skipping to the writers" err &&
+	cmp out/console/rootfs.tar ../a/out/console/rootfs.tar
 '
 
 test_expect_success 'the tree holds exactly the locked packages, all installed' '
