@@ -5,6 +5,7 @@
 
 #include "cache.h"
 #include "diag.h"
+#include "lockfile.h"
 #include "manifest.h"
 
 struct lv_ctx {
@@ -14,6 +15,8 @@ struct lv_ctx {
 	const char *manifest_path;
 	struct lv_manifest m;    /* loaded when the verb needs a manifest */
 	struct lv_cache cache;   /* opened when the verb needs the cache */
+	char *lock_path;         /* the manifest's lockfile (--lockfile or the default) */
+	struct lv_lock lock;     /* read when the verb needs the lockfile */
 	struct lv_diags d;
 };
 

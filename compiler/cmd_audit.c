@@ -55,7 +55,7 @@ int lv_cmd_audit(struct lv_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *format = "text", *output = NULL, *tree = NULL;
-	char digest[72], lock_sha[LV_SHA256_HEX];
+	char lock_sha[LV_SHA256_HEX];
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "hf:o:", opts, NULL)) != -1) {
@@ -72,32 +72,20 @@ int lv_cmd_audit(struct lv_ctx *ctx, int argc, char **argv)
 		return -LVE_USAGE;
 	}
 	const struct lv_manifest *m = &ctx->m;
-	_cleanup_free_ char *path = ctx->lockfile ? strdup(ctx->lockfile)
-						  : lv_lock_default_path(m->path, m->name);
-	struct lv_lock l;
-	if ((r = lv_lock_read(path, &l, &ctx->d)) < 0)
+	const struct lv_lock *l = &ctx->lock;
+	if ((r = lv_sha256_file(ctx->lock_path, lock_sha, NULL)) < 0)
 		return r;
-	lv_lock_inputs_digest(m, digest);
-	if (strcmp(digest, l.inputs_digest))
-		lv_warn(&ctx->d, "lockfile '%s' is stale for this manifest: auditing what it pins; "
-				 "run 'livec lock' to audit the current request", path);
-	if ((r = lv_sha256_file(path, lock_sha, NULL)) < 0) {
-		lv_lock_release(&l);
-		return r;
-	}
 
 	struct lv_audit a;
 	struct lv_buf out = { 0 };
 	struct lv_unowned u = { 0 };
-	if (tree && (r = lv_unowned_scan(&ctx->cache, &l, m, tree, &u, &ctx->d)) < 0) {
-		lv_lock_release(&l);
+	if (tree && (r = lv_unowned_scan(&ctx->cache, l, m, tree, &u, &ctx->d)) < 0)
 		return r;
-	}
-	lv_audit_run(m, &l, tree ? &u : NULL, &a);
+	lv_audit_run(m, l, tree ? &u : NULL, &a);
 	if (!strcmp(format, "spdx"))
-		lv_spdx_write(&l, lock_sha, lv_clock_epoch(l.source_date_epoch), &out);
+		lv_spdx_write(l, lock_sha, lv_clock_epoch(l->source_date_epoch), &out);
 	else if (!strcmp(format, "json"))
-		lv_audit_json(&a, &l, &out);
+		lv_audit_json(&a, l, &out);
 	else {
 		struct winsize ws;
 		int width = !output && isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
@@ -122,6 +110,5 @@ int lv_cmd_audit(struct lv_ctx *ctx, int argc, char **argv)
 	lv_unowned_release(&u);
 	lv_buf_release(&out);
 	lv_audit_release(&a);
-	lv_lock_release(&l);
 	return r;
 }

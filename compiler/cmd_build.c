@@ -93,7 +93,6 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 	};
 	const char *format = "tar", *output = NULL, *workdir = NULL;
 	int keep = 0, use_cache = 1, c, r;
-	char digest[72];
 
 	while ((c = getopt_long(argc, argv, "hf:o:", opts, NULL)) != -1) {
 		switch (c) {
@@ -125,18 +124,8 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 	}
 
 	const struct lv_manifest *m = &ctx->m;
-	_cleanup_free_ char *lockpath = ctx->lockfile ? strdup(ctx->lockfile)
-						      : lv_lock_default_path(m->path, m->name);
-	struct lv_lock l;
-	if ((r = lv_lock_read(lockpath, &l, &ctx->d)) < 0)
-		return r == -LVE_NOLOCK ? -LVE_STALE : r;
-	lv_lock_inputs_digest(m, digest);
-	if (strcmp(digest, l.inputs_digest)) {
-		lv_error(&ctx->d, "lockfile '%s' is stale: the manifest's package request changed; run "
-				  "'livec lock %s'", lockpath, m->path);
-		lv_lock_release(&l);
-		return -LVE_STALE;
-	}
+	const char *lockpath = ctx->lock_path;
+	struct lv_lock *lk = &ctx->lock;
 
 	char outbuf[PATH_MAX], workbuf[PATH_MAX], root[PATH_MAX], logp[PATH_MAX];
 	if (!output) {
@@ -152,11 +141,10 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 	_cleanup_free_ char *outdir = lv_dirname(output);
 	if ((r = lv_mkdir_p(workdir, 0755)) < 0 || (r = lv_mkdir_p(outdir, 0755)) < 0) {
 		lv_error(&ctx->d, "cannot create '%s': %s", workdir, lv_strerror(r));
-		lv_lock_release(&l);
 		return r;
 	}
 	_cleanup_free_ char *workabs = realpath(workdir, NULL);
-	long long epoch = lv_clock_epoch(l.source_date_epoch);
+	long long epoch = lv_clock_epoch(lk->source_date_epoch);
 	char key[65];
 	_cleanup_free_ char *cached = NULL;
 	/* the tree cache serves tarballs; a dir output is built in place */
@@ -174,13 +162,13 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 
 	int logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	struct lv_repos repos = { 0 };
-	struct lv_assembly a = { .root = root, .cache = &ctx->cache, .lock = &l, .m = m,
+	struct lv_assembly a = { .root = root, .cache = &ctx->cache, .lock = lk, .m = m,
 				 .sb = { .root = root, .epoch = epoch, .log_fd = logfd },
 				 .log_path = logp };
 	struct lv_tree tree = { 0 };
 	struct lv_normalize_stats ns;
 	struct lv_fetch_stats fst;
-	const struct lv_lockset *const fsets[] = { &l.rootfs, &l.boot };
+	const struct lv_lockset *const fsets[] = { &lk->rootfs, &lk->boot };
 	const char *env[2] = { NULL, NULL };
 	char preseed_env[256];
 
@@ -194,7 +182,7 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 	}
 	if ((r = lv_repos_plan(m, &repos, &ctx->d)) < 0)
 		goto out;
-	lv_say(ctx, "fetching %zu packages", l.rootfs.n + l.boot.n);
+	lv_say(ctx, "fetching %zu packages", lk->rootfs.n + lk->boot.n);
 	if ((r = lv_fetch_packages(&ctx->cache, &repos, fsets, 2, 4, &fst, &ctx->d)) < 0)
 		goto out;
 	lv_debug(ctx, "%s after %.1f s", "fetched", elapsed(&t0));
@@ -212,7 +200,7 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 		a.sb.extra_env = env;
 	}
 	lv_debug(ctx, "%s after %.1f s", "bootstrapped", elapsed(&t0));
-	lv_say(ctx, "installing %zu packages with dpkg (log: %s)", l.rootfs.n, logp);
+	lv_say(ctx, "installing %zu packages with dpkg (log: %s)", lk->rootfs.n, logp);
 	if ((r = lv_install(&a, &ctx->d)) < 0)
 		goto out;
 	a.sb.extra_env = NULL;
@@ -261,6 +249,5 @@ out:
 	lv_tree_release(&tree);
 	lv_assembly_release(&a);
 	lv_repos_release(&repos);
-	lv_lock_release(&l);
 	return r;
 }

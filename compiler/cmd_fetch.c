@@ -30,7 +30,6 @@ int lv_cmd_fetch(struct lv_ctx *ctx, int argc, char **argv)
 	};
 	unsigned jobs = 4;
 	int c, r;
-	char digest[72];
 
 	while ((c = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
 		switch (c) {
@@ -40,30 +39,17 @@ int lv_cmd_fetch(struct lv_ctx *ctx, int argc, char **argv)
 		}
 	}
 	const struct lv_manifest *m = &ctx->m;
-	_cleanup_free_ char *path = ctx->lockfile ? strdup(ctx->lockfile)
-						  : lv_lock_default_path(m->path, m->name);
-	struct lv_lock l;
-	if ((r = lv_lock_read(path, &l, &ctx->d)) < 0)
-		return r;
-	lv_lock_inputs_digest(m, digest);
-	if (strcmp(digest, l.inputs_digest)) {
-		lv_error(&ctx->d, "lockfile '%s' is stale: run 'livec lock %s' first", path, m->path);
-		lv_lock_release(&l);
-		return -LVE_STALE;
-	}
+	struct lv_lock *l = &ctx->lock;
 	struct lv_repos repos = { 0 };
-	if ((r = lv_repos_plan(m, &repos, &ctx->d)) < 0) {
-		lv_lock_release(&l);
+	if ((r = lv_repos_plan(m, &repos, &ctx->d)) < 0)
 		return r;
-	}
 
-	const struct lv_lockset *const sets[] = { &l.rootfs, &l.boot };
+	const struct lv_lockset *const sets[] = { &l->rootfs, &l->boot };
 	struct lv_fetch_stats st;
 	r = lv_fetch_packages(&ctx->cache, &repos, sets, 2, jobs, &st, &ctx->d);
 	if (r == 0)
 		lv_say(ctx, "all %zu packages are in the cache (%zu downloaded, %.1f MiB)", st.total,
 		       st.downloaded, st.bytes / 1048576.0);
 	lv_repos_release(&repos);
-	lv_lock_release(&l);
 	return r;
 }

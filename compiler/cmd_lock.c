@@ -125,8 +125,7 @@ int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv)
 		}
 	}
 	const struct lv_manifest *m = &ctx->m;
-	_cleanup_free_ char *path = ctx->lockfile ? strdup(ctx->lockfile)
-						  : lv_lock_default_path(m->path, m->name);
+	const char *path = ctx->lock_path;
 	lv_lock_inputs_digest(m, digest);
 	if (do_check)
 		return check(ctx, path, digest);

@@ -179,19 +179,29 @@ int lv_inroot_entry(int rootfd, const struct lv_debentry *e, struct lv_debreader
 	return -EINVAL;
 }
 
+/* Opens the parent of path and clears what is at its last component (a
+ * directory there is an error): ready to create the new entry. */
+static int new_entry(int rootfd, const char *path, const char **base)
+{
+	int r = lv_inroot_check(path);
+	if (r < 0)
+		return r;
+	int d = parent(rootfd, path, base);
+	if (d < 0)
+		return d;
+	if ((r = clear(d, *base)) != 0) {
+		close(d);
+		return r == 1 ? -EISDIR : r;
+	}
+	return d;
+}
+
 int lv_inroot_write(int rootfd, const char *path, const void *data, size_t len, mode_t mode)
 {
 	const char *base;
-	int r;
-	if ((r = lv_inroot_check(path)) < 0)
-		return r;
-	_cleanup_close_ int d = parent(rootfd, path, &base);
+	_cleanup_close_ int d = new_entry(rootfd, path, &base);
 	if (d < 0)
 		return d;
-	if ((r = clear(d, base)) < 0)
-		return r;
-	if (r == 1)
-		return -EISDIR;
 	_cleanup_close_ int fd = openat(d, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
@@ -205,16 +215,9 @@ int lv_inroot_write(int rootfd, const char *path, const void *data, size_t len, 
 int lv_inroot_symlink(int rootfd, const char *path, const char *target)
 {
 	const char *base;
-	int r;
-	if ((r = lv_inroot_check(path)) < 0)
-		return r;
-	_cleanup_close_ int d = parent(rootfd, path, &base);
+	_cleanup_close_ int d = new_entry(rootfd, path, &base);
 	if (d < 0)
 		return d;
-	if ((r = clear(d, base)) < 0)
-		return r;
-	if (r == 1)
-		return -EISDIR;
 	return symlinkat(target, d, base) < 0 ? -errno : 0;
 }
 

@@ -18,9 +18,15 @@
 #include "cleanup.h"
 #include "cli.h"
 #include "err.h"
+#include "lockfile.h"
 #include "progress.h"
 
-enum { NEEDS_MANIFEST = 1, NEEDS_CACHE = 2 };
+enum {
+	NEEDS_MANIFEST = 1,
+	NEEDS_CACHE = 2,
+	NEEDS_LOCK = 4,      /* a lockfile that is the resolution of the manifest (else exit 3) */
+	NEEDS_ANY_LOCK = 8,  /* a lockfile, stale or not (a warning when stale) */
+};
 
 struct verb {
 	const char *name;
@@ -38,11 +44,11 @@ static const char *const audit_values[] = { "--format", "--output", "--tree", "-
 static const struct verb verbs[] = {
 	{ "lock", lv_cmd_lock, NEEDS_MANIFEST | NEEDS_CACHE,
 	  "resolve the manifest against the mirror into a pinned lockfile", lock_values },
-	{ "fetch", lv_cmd_fetch, NEEDS_MANIFEST | NEEDS_CACHE,
+	{ "fetch", lv_cmd_fetch, NEEDS_MANIFEST | NEEDS_CACHE | NEEDS_LOCK,
 	  "download every locked .deb into the cache, verified", fetch_values },
-	{ "build", lv_cmd_build, NEEDS_MANIFEST | NEEDS_CACHE,
+	{ "build", lv_cmd_build, NEEDS_MANIFEST | NEEDS_CACHE | NEEDS_LOCK,
 	  "build the image from the lockfile (this stage: the root tree as tar or dir)", build_values },
-	{ "audit-licenses", lv_cmd_audit, NEEDS_MANIFEST | NEEDS_CACHE,
+	{ "audit-licenses", lv_cmd_audit, NEEDS_MANIFEST | NEEDS_CACHE | NEEDS_ANY_LOCK,
 	  "check the locked packages' licenses against the policy; SPDX SBOM", audit_values },
 };
 
@@ -83,6 +89,29 @@ void lv_debug(const struct lv_ctx *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay(fmt, ap);
 	va_end(ap);
+}
+
+/* Reads the manifest's lockfile into ctx->lock and checks that it is still
+ * the resolution of the manifest's request. */
+static int load_lock(struct lv_ctx *ctx, int must_be_fresh)
+{
+	char digest[72];
+	int r = lv_lock_read(ctx->lock_path, &ctx->lock, &ctx->d);
+	if (r == -LVE_NOLOCK && must_be_fresh)
+		return -LVE_STALE;
+	if (r < 0)
+		return r;
+	lv_lock_inputs_digest(&ctx->m, digest);
+	if (!strcmp(digest, ctx->lock.inputs_digest))
+		return 0;
+	if (must_be_fresh) {
+		lv_error(&ctx->d, "lockfile '%s' is stale: the manifest's package request changed since "
+				  "it was written; run 'livec lock %s'", ctx->lock_path, ctx->m.path);
+		return -LVE_STALE;
+	}
+	lv_warn(&ctx->d, "lockfile '%s' is stale for this manifest: using what it pins; run "
+			 "'livec lock' to follow the current request", ctx->lock_path);
+	return 0;
 }
 
 static void usage(FILE *out)
@@ -189,6 +218,10 @@ int main(int argc, char **argv)
 		}
 		r = lv_manifest_load(ctx.manifest_path, &ctx.m, &ctx.d);
 	}
+	if (r == 0 && !wants_help && (verb->needs & NEEDS_MANIFEST))
+		ctx.lock_path = ctx.lockfile ? strdup(ctx.lockfile) : lv_lock_default_path(ctx.m.path, ctx.m.name);
+	if (r == 0 && !wants_help && (verb->needs & (NEEDS_LOCK | NEEDS_ANY_LOCK)))
+		r = load_lock(&ctx, !(verb->needs & NEEDS_ANY_LOCK));
 	if (r == 0 && !wants_help && (verb->needs & NEEDS_CACHE)) {
 		r = lv_cache_open(&ctx.cache, ctx.cache_dir);
 		if (r < 0)
@@ -206,6 +239,8 @@ int main(int argc, char **argv)
 	lv_diags_release(&ctx.d);
 	lv_manifest_release(&ctx.m);
 	lv_cache_release(&ctx.cache);
+	lv_lock_release(&ctx.lock);
+	free(ctx.lock_path);
 	free(rest);
 	return code;
 }
