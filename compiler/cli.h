@@ -31,5 +31,6 @@ int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_fetch(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_audit(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv);
+int lv_cmd_cloop(struct lv_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -1,0 +1,179 @@
+/* The cloop writer and reader: round trips, the block size limits, output
+ * independent of the thread count, and clear errors on damaged files. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "buf.h"
+#include "cloop.h"
+#include "err.h"
+#include "fsutil.h"
+
+static char dir[] = "/tmp/livec-test-cloop-XXXXXX";
+
+static char *path(const char *name)
+{
+	static char p[4][256];
+	static int i;
+	i = (i + 1) % 4;
+	snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
+	return p[i];
+}
+
+static void make_input(const char *name, size_t size, int random)
+{
+	unsigned char *b = malloc(size ? size : 1);
+	uint32_t x = 12345;
+	for (size_t i = 0; i < size; i++) {
+		x = x * 1103515245 + 12345;
+		b[i] = random ? (unsigned char)(x >> 16) : (unsigned char)("livec"[i % 5]);
+	}
+	assert_int_equal(lv_write_atomic(path(name), b, size), 0);
+	free(b);
+}
+
+/* in -> cloop -> out: out is in, zero-padded to whole blocks */
+static void round_trip(size_t size, uint32_t bs, int random, unsigned threads)
+{
+	struct lv_diags d = { 0 };
+	struct lv_cloop_opts o = { .block_size = bs, .level = 6, .threads = threads };
+	struct lv_buf a = { 0 }, b = { 0 };
+	struct lv_cloop_info info;
+
+	make_input("in", size, random);
+	assert_int_equal(lv_cloop_write(path("in"), path("c"), &o, &d), 0);
+	assert_int_equal(lv_cloop_info(path("c"), &info, &d), 0);
+	assert_int_equal(info.block_size, bs);
+	assert_int_equal(info.num_blocks, (size + bs - 1) / bs);
+	assert_int_equal(lv_cloop_extract(path("c"), path("out"), &d), 0);
+	assert_int_equal(lv_read_file(path("in"), &a), 0);
+	assert_int_equal(lv_read_file(path("out"), &b), 0);
+	assert_int_equal(b.len, (size_t)info.num_blocks * bs);
+	assert_memory_equal(a.p, b.p, size);
+	for (size_t i = size; i < b.len; i++)
+		assert_int_equal(b.p[i], 0);
+	assert_int_equal(d.errors, 0);
+	lv_buf_release(&a);
+	lv_buf_release(&b);
+}
+
+static void random_data_round_trips(void **s)
+{
+	(void)s;
+	round_trip(3 * 65536 + 1000, 65536, 1, 2);
+}
+
+static void compressible_data_round_trips_and_shrinks(void **s)
+{
+	(void)s;
+	struct lv_cloop_info info;
+	struct lv_diags d = { 0 };
+	round_trip(2u << 20, 131072, 0, 2);
+	assert_int_equal(lv_cloop_info(path("c"), &info, &d), 0);
+	assert_true(info.compressed_size < (2u << 20) / 20);
+}
+
+static void smallest_and_largest_block_sizes(void **s)
+{
+	(void)s;
+	round_trip(10 * 512 + 3, 512, 1, 1);
+	round_trip((1u << 20) * 2 + 17, 1u << 20, 0, 2);
+}
+
+static void empty_input_gives_an_empty_image(void **s)
+{
+	(void)s;
+	round_trip(0, 4096, 0, 1);
+}
+
+static void bytes_do_not_depend_on_threads(void **s)
+{
+	(void)s;
+	struct lv_diags d = { 0 };
+	struct lv_buf a = { 0 }, b = { 0 };
+	make_input("in", 700 * 1024 + 5, 1);
+	struct lv_cloop_opts one = { .block_size = 16384, .level = 9, .threads = 1 };
+	struct lv_cloop_opts four = { .block_size = 16384, .level = 9, .threads = 4 };
+	assert_int_equal(lv_cloop_write(path("in"), path("c1"), &one, &d), 0);
+	assert_int_equal(lv_cloop_write(path("in"), path("c4"), &four, &d), 0);
+	assert_int_equal(lv_read_file(path("c1"), &a), 0);
+	assert_int_equal(lv_read_file(path("c4"), &b), 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.p, b.p, a.len);
+	lv_buf_release(&a);
+	lv_buf_release(&b);
+}
+
+static void bad_block_sizes_are_refused(void **s)
+{
+	(void)s;
+	struct lv_diags d = { 0 };
+	make_input("in", 1000, 1);
+	struct lv_cloop_opts o = { .block_size = 1000, .level = 9 };
+	assert_int_equal(lv_cloop_write(path("in"), path("c"), &o, &d), -EINVAL);
+	o.block_size = 2u << 20;
+	assert_int_equal(lv_cloop_write(path("in"), path("c"), &o, &d), -EINVAL);
+	assert_int_equal(d.errors, 2);
+	lv_diags_release(&d);
+}
+
+static void truncated_and_corrupted_images_fail_cleanly(void **s)
+{
+	(void)s;
+	struct lv_diags d = { 0 };
+	struct lv_buf c = { 0 };
+	round_trip(5 * 4096, 4096, 1, 1);
+	assert_int_equal(lv_read_file(path("c"), &c), 0);
+	/* truncated in the last block */
+	assert_int_equal(lv_write_atomic(path("t"), c.p, c.len - 100), 0);
+	assert_true(lv_cloop_extract(path("t"), path("o"), &d) < 0);
+	assert_false(lv_exists(path("o")));
+	/* truncated inside the index */
+	assert_int_equal(lv_write_atomic(path("t"), c.p, 140), 0);
+	assert_true(lv_cloop_info(path("t"), &(struct lv_cloop_info){ 0 }, &d) < 0);
+	/* a flipped byte inside a block */
+	c.p[c.len - 50] ^= 0x55;
+	assert_int_equal(lv_write_atomic(path("t"), c.p, c.len), 0);
+	assert_true(lv_cloop_extract(path("t"), path("o"), &d) < 0);
+	/* not a cloop file at all */
+	assert_int_equal(lv_write_atomic(path("t"), "hello", 5), 0);
+	assert_true(lv_cloop_info(path("t"), &(struct lv_cloop_info){ 0 }, &d) < 0);
+	assert_true(d.errors >= 4);
+	lv_diags_release(&d);
+	lv_buf_release(&c);
+}
+
+static int setup(void **s)
+{
+	(void)s;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **s)
+{
+	(void)s;
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(random_data_round_trips),
+		cmocka_unit_test(compressible_data_round_trips_and_shrinks),
+		cmocka_unit_test(smallest_and_largest_block_sizes),
+		cmocka_unit_test(empty_input_gives_an_empty_image),
+		cmocka_unit_test(bytes_do_not_depend_on_threads),
+		cmocka_unit_test(bad_block_sizes_are_refused),
+		cmocka_unit_test(truncated_and_corrupted_images_fail_cleanly),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
