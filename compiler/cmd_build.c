@@ -25,6 +25,7 @@
 #include "err.h"
 #include "fetch.h"
 #include "fsutil.h"
+#include "image.h"
 #include "lockfile.h"
 #include "normalize.h"
 #include "out_tar.h"
@@ -43,8 +44,11 @@ static void help(void)
 	       "settings, files and hooks, removes what differs between builds, and writes\n"
 	       "the result.  Needs root.  Exit 3 if the lockfile is stale.\n"
 	       "\n"
-	       "  --format tar|tar.gz|tar.zst|dir   the root tree (default tar)\n"
-	       "  --output PATH    default out/NAME/rootfs.tar (or rootfs/ for dir)\n"
+	       "  --format iso     the bootable live ISO (default): cloop image of the\n"
+	       "                   read-only directories, root_fs.tgz, initramfs, ISOLINUX\n"
+	       "  --format tar|tar.gz|tar.zst|dir   the root tree only\n"
+	       "  --output PATH    default out/NAME/NAME.iso (rootfs.tar, rootfs/ ...)\n"
+	       "  -j N             compression threads (default: all cores)\n"
 	       "  --workdir DIR    where the staging root lives (default out/NAME/.work)\n"
 	       "  --keep           keep the staging root after the build\n"
 	       "  --no-cache       assemble the tree even if an identical one is cached\n"
@@ -88,31 +92,33 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' }, { "output", required_argument, NULL, 'o' },
 		{ "workdir", required_argument, NULL, 'w' }, { "keep", no_argument, NULL, 'k' },
-		{ "no-cache", no_argument, NULL, 'n' },
+		{ "no-cache", no_argument, NULL, 'n' },      { "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
 	};
-	const char *format = "tar", *output = NULL, *workdir = NULL;
+	const char *format = "iso", *output = NULL, *workdir = NULL;
 	int keep = 0, use_cache = 1, c, r;
+	unsigned jobs = 0;
 
-	while ((c = getopt_long(argc, argv, "hf:o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hf:o:j:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'o': output = optarg; break;
 		case 'w': workdir = optarg; break;
 		case 'k': keep = 1; break;
 		case 'n': use_cache = 0; break;
+		case 'j': jobs = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'h': help(); return 0;
 		default: return -LVE_USAGE;
 		}
 	}
 	enum lv_compress comp = LV_COMPRESS_NONE;
-	int as_dir = !strcmp(format, "dir");
+	int as_dir = !strcmp(format, "dir"), as_iso = !strcmp(format, "iso");
 	if (!strcmp(format, "tar.gz"))
 		comp = LV_COMPRESS_GZIP;
 	else if (!strcmp(format, "tar.zst"))
 		comp = LV_COMPRESS_ZSTD;
-	else if (strcmp(format, "tar") && !as_dir) {
-		lv_error(&ctx->d, "unknown format '%s': use tar, tar.gz, tar.zst or dir", format);
+	else if (strcmp(format, "tar") && !as_dir && !as_iso) {
+		lv_error(&ctx->d, "unknown format '%s': use iso, tar, tar.gz, tar.zst or dir", format);
 		return -LVE_USAGE;
 	}
 	/* Whatever the caller's umask, the build's files get the same modes. */
@@ -129,8 +135,10 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 
 	char outbuf[PATH_MAX], workbuf[PATH_MAX], root[PATH_MAX], logp[PATH_MAX];
 	if (!output) {
+		char iso_name[300];
+		snprintf(iso_name, sizeof(iso_name), "%s.iso", m->name);
 		snprintf(outbuf, sizeof(outbuf), "out/%s/%s", m->name,
-			 as_dir ? "rootfs" : comp == LV_COMPRESS_GZIP ? "rootfs.tar.gz"
+			 as_iso ? iso_name : as_dir ? "rootfs" : comp == LV_COMPRESS_GZIP ? "rootfs.tar.gz"
 					   : comp == LV_COMPRESS_ZSTD ? "rootfs.tar.zst" : "rootfs.tar");
 		output = outbuf;
 	}
@@ -231,6 +239,20 @@ write:
 			goto out;
 		}
 		lv_say(ctx, "wrote %s (%zu entries)", output, tree.n);
+	} else if (as_iso) {
+		char imgwork[PATH_MAX];
+		snprintf(imgwork, sizeof(imgwork), "%s/image", workabs);
+		remove_tree(imgwork);
+		lv_mkdir_p(imgwork, 0755);
+		struct lv_image im = { .tree = &tree, .m = m, .lock = lk, .lock_path = lockpath,
+				       .cache = &ctx->cache, .epoch = epoch, .work = imgwork,
+				       .output = output, .threads = jobs };
+		lv_say(ctx, "writing the layers and %s", output);
+		r = lv_image_write(&im, &ctx->d);
+		remove_tree(imgwork);
+		if (r < 0)
+			goto out;
+		lv_debug(ctx, "image written after %.1f s", elapsed(&t0));
 	} else {
 		lv_say(ctx, "writing %s (%zu entries)", output, tree.n);
 		if ((r = lv_tar_write(&tree, output, comp, &ctx->d)) < 0)

@@ -4,7 +4,9 @@
 #define _GNU_SOURCE
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -254,6 +256,8 @@ static int each_scan(struct archive *in, void *ud, char *why, size_t whylen)
 			snprintf(why, whylen, "%s", path);
 			return r;
 		}
+		if (r > 0) /* the callback is done */
+			return 0;
 	}
 	if (r != ARCHIVE_EOF) {
 		snprintf(why, whylen, "data.tar: %s", archive_error_string(in));
@@ -266,6 +270,43 @@ int lv_deb_each(const char *path, lv_deb_extract_fn fn, void *ud, char *why, siz
 {
 	struct each_scan s = { .fn = fn, .ud = ud };
 	return with_data_tar(path, each_scan, &s, why, whylen);
+}
+
+struct one_file {
+	const char *member, *out;
+	int found;
+};
+
+static int one_file(const struct lv_debentry *e, struct lv_debreader *rd, void *ud)
+{
+	struct one_file *o = ud;
+	if (e->type != 'f' || strcmp(e->path, o->member))
+		return 0;
+	FILE *f = fopen(o->out, "we");
+	if (!f)
+		return -errno;
+	char buf[65536];
+	long n;
+	while ((n = lv_deb_read_data(rd, buf, sizeof(buf))) > 0)
+		if (fwrite(buf, 1, (size_t)n, f) != (size_t)n)
+			break;
+	fclose(f);
+	chmod(o->out, e->mode & 0111 ? 0755 : 0644);
+	o->found = 1;
+	return 1; /* stop: found */
+}
+
+int lv_deb_extract_file(const char *deb, const char *member, const char *out, char *why, size_t whylen)
+{
+	struct one_file o = { .member = member, .out = out };
+	int r = lv_deb_each(deb, one_file, &o, why, whylen);
+	if (r < 0)
+		return r;
+	if (!o.found) {
+		snprintf(why, whylen, "no '%s' in the package", member);
+		return -ENOENT;
+	}
+	return 0;
 }
 
 struct control_scan {

@@ -43,6 +43,10 @@ typedef int (*lv_deb_extract_fn)(const struct lv_debentry *e, struct lv_debreade
 int lv_deb_each(const char *path, lv_deb_extract_fn fn, void *ud, char *why, size_t whylen);
 long lv_deb_read_data(struct lv_debreader *rd, void *buf, size_t len);
 
+/* Extracts one regular file of the data tar (path as in lv_deb_list) to
+ * out, with mode 0755 or 0644 as in the package.  -ENOENT if absent. */
+int lv_deb_extract_file(const char *deb, const char *member, const char *out, char *why, size_t whylen);
+
 /* The control file of a .deb (control.tar member "./control"), malloc'd. */
 int lv_deb_control(const char *path, char **text, size_t *len, char *why, size_t whylen);
 

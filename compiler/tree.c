@@ -192,3 +192,33 @@ char *lv_tree_source(const struct lv_tree *t, const struct lv_node *n)
 		return NULL;
 	return p;
 }
+
+void lv_tree_filter(const struct lv_tree *src, lv_tree_keep_fn keep, void *ud, struct lv_tree *dst)
+{
+	long *map = malloc((src->n + 1) * sizeof(long));
+	memset(dst, 0, sizeof(*dst));
+	dst->root = strdup(src->root);
+	dst->v = calloc(src->n + 1, sizeof(*dst->v));
+	for (size_t i = 0; i < src->n; i++) {
+		map[i] = -1;
+		if (i && !keep(&src->v[i], ud))
+			continue;
+		struct lv_node *n = &dst->v[dst->n];
+		*n = src->v[i];
+		n->path = strdup(src->v[i].path);
+		n->link = src->v[i].link ? strdup(src->v[i].link) : NULL;
+		if (src->v[i].cap) {
+			n->cap = malloc(src->v[i].cap_len);
+			memcpy(n->cap, src->v[i].cap, src->v[i].cap_len);
+		}
+		/* a group whose first member was left out: this one carries the data */
+		long first = src->v[i].hardlink;
+		if (first >= 0 && map[first] < 0)
+			map[first] = (long)dst->n, n->hardlink = -1;
+		else if (first >= 0)
+			n->hardlink = map[first];
+		map[i] = (long)dst->n;
+		dst->n++;
+	}
+	free(map);
+}

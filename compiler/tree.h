@@ -36,6 +36,11 @@ struct lv_tree {
 
 int lv_tree_read(const char *root, long long epoch, struct lv_tree *t, struct lv_diags *d);
 void lv_tree_release(struct lv_tree *t);
+/* A new tree with the nodes of src for which keep() says 1 (the root is
+ * always kept); hard-link groups are renumbered, the first kept member
+ * carrying the data.  dst reads contents from the same host root. */
+typedef int (*lv_tree_keep_fn)(const struct lv_node *n, void *ud);
+void lv_tree_filter(const struct lv_tree *src, lv_tree_keep_fn keep, void *ud, struct lv_tree *dst);
 /* Host path of a node's content (malloc'd). */
 char *lv_tree_source(const struct lv_tree *t, const struct lv_node *n);
 

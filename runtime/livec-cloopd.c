@@ -208,7 +208,7 @@ int main(int argc, char **argv)
 		die(argv[2]);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		die("socketpair");
-	if (ioctl(nbd, NBD_SET_BLKSIZE, 4096UL) < 0 ||
+	if (ioctl(nbd, NBD_SET_BLKSIZE, 512UL) < 0 ||
 	    ioctl(nbd, NBD_SET_SIZE, (unsigned long)((uint64_t)bs * nblocks)) < 0)
 		die("NBD_SET_SIZE");
 	ioctl(nbd, NBD_CLEAR_SOCK);

@@ -1,0 +1,419 @@
+/* The live ISO (image.h). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cleanup.h"
+#include "cloop.h"
+#include "deb.h"
+#include "err.h"
+#include "fsutil.h"
+#include "image.h"
+#include "out_cpio.h"
+#include "out_iso9660.h"
+#include "out_spdx.h"
+#include "out_tar.h"
+#include "sha256.h"
+#include "yamltree.h"
+
+/* Kernel modules the initramfs loads (with their modules.dep closure):
+ * CD-ROM, disks, USB storage, virtio, nbd for the cloop image. */
+static const char *const wanted_modules[] = {
+	"cdrom", "sr_mod", "isofs", "nbd", "loop", "scsi_mod", "sd_mod", "libata", "ata_piix",
+	"ata_generic", "ahci", "virtio_pci", "virtio_blk", "virtio_scsi", "usb-storage", "uas",
+	"xhci-pci", "xhci-hcd", "ehci-pci", "ehci-hcd", "ohci-pci", "uhci-hcd", "nvme",
+};
+
+const char *lv_runtime_dir(void)
+{
+	const char *e = getenv("LIVEC_RUNTIME_DIR");
+	return e && *e ? e : LIVEC_RUNTIME_DIR;
+}
+
+struct split {
+	char **ro;
+	size_t n;
+	int inner;     /* 1: keep the read-only part; 0: keep the rest */
+};
+
+static int under(const char *path, const char *dir)
+{
+	size_t l = strlen(dir);
+	return !strncmp(path, dir, l) && (path[l] == '\0' || path[l] == '/');
+}
+
+static int keep_split(const struct lv_node *n, void *ud)
+{
+	struct split *s = ud;
+	for (size_t i = 0; i < s->n; i++) {
+		if (!strcmp(n->path, s->ro[i]))
+			return 1; /* the directory itself is in both: a mount point in the root */
+		if (under(n->path, s->ro[i]))
+			return s->inner;
+	}
+	return !s->inner;
+}
+
+static int copy_file(const char *from, const char *to, mode_t mode)
+{
+	struct lv_buf b = { .max = 4u << 30 };
+	int r = lv_read_file(from, &b);
+	if (r == 0)
+		r = lv_write_atomic(to, b.p ? b.p : "", b.len);
+	if (r == 0)
+		r = chmod(to, mode) < 0 ? -errno : 0;
+	lv_buf_release(&b);
+	return r;
+}
+
+static int write_text(const char *dir, const char *name, const char *text)
+{
+	_cleanup_free_ char *p = lv_path_join(dir, name);
+	_cleanup_free_ char *pd = lv_dirname(p);
+	lv_mkdir_p(pd, 0755);
+	int r = lv_write_atomic(p, text, strlen(text));
+	return r == 0 && chmod(p, 0644) < 0 ? -errno : r;
+}
+
+static const struct lv_lockpkg *boot_pkg(const struct lv_lock *l, const char *name)
+{
+	for (size_t i = 0; i < l->boot.n; i++)
+		if (!strcmp(l->boot.v[i].name, name))
+			return &l->boot.v[i];
+	return NULL;
+}
+
+static int from_boot_pkg(const struct lv_image *im, const char *pkg, const char *member, const char *out,
+			 struct lv_diags *d)
+{
+	char why[256];
+	const struct lv_lockpkg *p = boot_pkg(im->lock, pkg);
+	if (!p) {
+		lv_error(d, "the boot set has no '%s': add it to packages.boot and run 'livec lock'", pkg);
+		return -LVE_MISSING;
+	}
+	_cleanup_free_ char *deb = lv_cache_blob(im->cache, p->sha256);
+	int r = lv_deb_extract_file(deb, member, out, why, sizeof(why));
+	if (r < 0)
+		lv_error(d, "package '%s': %s", pkg, why);
+	return r;
+}
+
+/* The kernel version: the one directory in usr/lib/modules. */
+static char *kernel_version(const char *root)
+{
+	_cleanup_free_ char *dir = lv_path_join(root, "usr/lib/modules");
+	DIR *dd = opendir(dir);
+	struct dirent *e;
+	char *best = NULL;
+	if (!dd)
+		return NULL;
+	while ((e = readdir(dd)))
+		if (e->d_name[0] != '.' && (!best || strcmp(e->d_name, best) > 0)) {
+			free(best);
+			best = strdup(e->d_name);
+		}
+	closedir(dd);
+	return best;
+}
+
+struct moddep {
+	char **path, **deps;   /* per module: relative path; its deps line */
+	size_t n;
+};
+
+static int mod_is(const char *path, const char *name)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t i = 0;
+	for (; name[i] && base[i]; i++) {
+		char a = base[i] == '-' ? '_' : base[i], b = name[i] == '-' ? '_' : name[i];
+		if (a != b)
+			return 0;
+	}
+	return !name[i] && !strncmp(base + i, ".ko", 3);
+}
+
+/* Appends the module at index k and what it needs, dependencies first. */
+static void closure(const struct moddep *md, size_t k, char *added, struct lv_buf *order)
+{
+	if (added[k])
+		return;
+	added[k] = 1;
+	_cleanup_free_ char *deps = strdup(md->deps[k]);
+	char *save = NULL;
+	for (char *w = strtok_r(deps, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		for (size_t j = 0; j < md->n; j++)
+			if (!strcmp(md->path[j], w))
+				closure(md, j, added, order);
+	lv_buf_printf(order, "%s\n", md->path[k]);
+}
+
+static int initramfs(const struct lv_image *im, const char *id, const char *inner_type, const char *readonly,
+		     const char *out, struct lv_diags *d)
+{
+	_cleanup_free_ char *dir = lv_path_join(im->work, "initramfs");
+	_cleanup_free_ char *kver = kernel_version(im->tree->root);
+	char p[4096], q[4096];
+	int r;
+
+	if (!kver) {
+		lv_error(d, "the image has no kernel (usr/lib/modules is empty): add linux-image-amd64 "
+			    "to packages.install");
+		return -LVE_MISSING;
+	}
+	static const char *const dirs[] = { "bin", "dev", "proc", "sys", "cdrom", "ro", "newroot", "toram",
+					    "tmp", "etc/livec" };
+	for (size_t i = 0; i < LV_ARRAY_SIZE(dirs); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
+		lv_mkdir_p(p, 0755);
+	}
+	snprintf(p, sizeof(p), "%s/init", lv_runtime_dir());
+	snprintf(q, sizeof(q), "%s/init", dir);
+	if ((r = copy_file(p, q, 0755)) < 0) {
+		lv_error(d, "cannot install the init script '%s': %s", p, lv_strerror(r));
+		return r;
+	}
+	snprintf(p, sizeof(p), "%s/livec-cloopd", lv_runtime_dir());
+	snprintf(q, sizeof(q), "%s/bin/livec-cloopd", dir);
+	if ((r = copy_file(p, q, 0755)) < 0) {
+		lv_error(d, "cannot install '%s': %s (build livec first)", p, lv_strerror(r));
+		return r;
+	}
+	snprintf(q, sizeof(q), "%s/bin/busybox", dir);
+	if ((r = from_boot_pkg(im, "busybox-static", "bin/busybox", q, d)) < 0)
+		return r;
+	/* the interpreter of init; init makes the other applet links itself */
+	snprintf(q, sizeof(q), "%s/bin/sh", dir);
+	if (symlink("busybox", q) < 0 && errno != EEXIST)
+		return -errno;
+
+	/* modules and their closure, in load order */
+	struct lv_buf dep = { .max = 64u << 20 }, order = { 0 };
+	struct moddep md = { 0 };
+	snprintf(p, sizeof(p), "%s/usr/lib/modules/%s/modules.dep", im->tree->root, kver);
+	if ((r = lv_read_file(p, &dep)) < 0) {
+		lv_error(d, "cannot read '%s': %s", p, lv_strerror(r));
+		return r;
+	}
+	for (char *line = dep.p, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		md.path = realloc(md.path, (md.n + 1) * sizeof(char *));
+		md.deps = realloc(md.deps, (md.n + 1) * sizeof(char *));
+		md.path[md.n] = line;
+		md.deps[md.n] = colon + 1 + (colon[1] == ' ');
+		md.n++;
+	}
+	char *added = calloc(md.n + 1, 1);
+	for (size_t w = 0; w < LV_ARRAY_SIZE(wanted_modules); w++)
+		for (size_t k = 0; k < md.n; k++)
+			if (mod_is(md.path[k], wanted_modules[w]))
+				closure(&md, k, added, &order); /* absent ones are built in */
+	for (size_t k = 0; k < md.n && r == 0; k++) {
+		if (!added[k])
+			continue;
+		snprintf(p, sizeof(p), "%s/usr/lib/modules/%s/%s", im->tree->root, kver, md.path[k]);
+		snprintf(q, sizeof(q), "%s/lib/modules/%s", dir, md.path[k]);
+		_cleanup_free_ char *qd = lv_dirname(q);
+		lv_mkdir_p(qd, 0755);
+		if ((r = copy_file(p, q, 0644)) < 0)
+			lv_error(d, "cannot copy module '%s': %s", md.path[k], lv_strerror(r));
+	}
+	free(added);
+	free(md.path);
+	free(md.deps);
+	if (r == 0)
+		r = write_text(dir, "etc/livec/modules", order.p ? order.p : "");
+	lv_buf_release(&dep);
+	lv_buf_release(&order);
+	char line[128];
+	snprintf(line, sizeof(line), "%s\n", id);
+	if (r == 0)
+		r = write_text(dir, "etc/livec/id", line);
+	snprintf(line, sizeof(line), "%s\n", inner_type);
+	if (r == 0)
+		r = write_text(dir, "etc/livec/inner", line);
+	if (r == 0)
+		r = write_text(dir, "etc/livec/readonly", readonly);
+	if (r < 0)
+		return r;
+
+	struct lv_tree t;
+	if ((r = lv_tree_read(dir, im->epoch, &t, d)) < 0)
+		return r;
+	/* the initramfs belongs to root whoever built it */
+	for (size_t i = 0; i < t.n; i++)
+		t.v[i].uid = t.v[i].gid = 0;
+	r = lv_cpio_write(&t, out, d);
+	lv_tree_release(&t);
+	return r;
+}
+
+static const char *str_at(const struct lv_ynode *root, const char *a, const char *b, const char *def)
+{
+	const char *v = lv_yscalar(lv_ymap_get(b ? lv_ymap_get(root, a) : root, b ? b : a));
+	return v && *v ? v : def;
+}
+
+int lv_image_write(const struct lv_image *im, struct lv_diags *d)
+{
+	const struct lv_ynode *img = lv_ymap_get(im->m->root, "image");
+	const char *label = str_at(img, "label", NULL, "LIVEC");
+	const char *inner_type = str_at(img, "inner", NULL, "iso9660");
+	char p[4096], q[4096], id[17], sha[LV_SHA256_HEX];
+	_cleanup_free_ char *kver = kernel_version(im->tree->root);
+	_cleanup_free_ char *mbr = lv_path_join(im->work, "isohdpfx.bin");
+	int r;
+
+	if (strcmp(inner_type, "iso9660")) {
+		lv_error(d, "image.inner: '%s' is not supported yet; use iso9660", inner_type);
+		return -LVE_MANIFEST;
+	}
+	/* the build id: what the initramfs looks for on the media */
+	struct lv_buf idsrc = { 0 };
+	lv_read_file(im->lock_path, &idsrc);
+	lv_read_file(im->m->path, &idsrc);
+	lv_buf_puts(&idsrc, LIVEC_VERSION);
+	lv_sha256_buf(idsrc.p, idsrc.len, sha);
+	lv_buf_release(&idsrc);
+	snprintf(id, sizeof(id), "%.16s", sha);
+
+	/* the read-only directories, "checked twice": they go into the cloop
+	 * image, and are mount points (bind mounts) in the writable root */
+	struct split sp = { 0 };
+	struct lv_buf ro_list = { 0 };
+	const struct lv_ynode *ro = lv_ymap_get(img, "read-only");
+	static const char *const defaults[] = { "usr", "opt" };
+	size_t nro = ro && ro->kind == LV_YSEQ ? ro->n : 2;
+	sp.ro = calloc(nro + 1, sizeof(char *));
+	for (size_t i = 0; i < nro; i++) {
+		const char *v = ro && ro->kind == LV_YSEQ ? lv_yscalar(ro->kids[i]) : defaults[i];
+		while (v && *v == '/')
+			v++;
+		if (!v || !*v)
+			continue;
+		int present = 0;
+		for (size_t k = 0; k < im->tree->n && !present; k++)
+			present = im->tree->v[k].type == 'd' && !strcmp(im->tree->v[k].path, v);
+		if (!present)
+			continue;
+		sp.ro[sp.n++] = strdup(v);
+		lv_buf_printf(&ro_list, "%s\n", v);
+	}
+	struct lv_tree inner, rest;
+	sp.inner = 1;
+	lv_tree_filter(im->tree, keep_split, &sp, &inner);
+	sp.inner = 0;
+	lv_tree_filter(im->tree, keep_split, &sp, &rest);
+
+	_cleanup_free_ char *iso_dir = lv_path_join(im->work, "iso");
+	snprintf(p, sizeof(p), "%s/LIVEC", iso_dir);
+	lv_mkdir_p(p, 0755);
+	snprintf(p, sizeof(p), "%s/boot/isolinux", iso_dir);
+	lv_mkdir_p(p, 0755);
+
+	/* 1. the writable part */
+	snprintf(p, sizeof(p), "%s/LIVEC/root_fs.tgz", iso_dir);
+	if ((r = lv_tar_write(&rest, p, LV_COMPRESS_GZIP, d)) < 0)
+		goto out;
+	/* 2. the read-only part: ISO 9660, then cloop */
+	snprintf(q, sizeof(q), "%s/inner.iso", im->work);
+	struct lv_iso_opts inner_opts = { .volume_id = "LIVEC_RO", .epoch = im->epoch };
+	if ((r = lv_iso_write(&inner, q, &inner_opts, d)) < 0)
+		goto out;
+	const char *bs = str_at(img, "cloop", "block-size", "131072"), *lvl = str_at(img, "cloop", "level", "9");
+	struct lv_cloop_opts co = { .block_size = (uint32_t)strtoul(bs, NULL, 10), .level = atoi(lvl),
+				    .threads = im->threads };
+	snprintf(p, sizeof(p), "%s/LIVEC/LIVEC", iso_dir);
+	if ((r = lv_cloop_write(q, p, &co, d)) < 0)
+		goto out;
+	unlink(q);
+	/* 3. the initramfs */
+	snprintf(p, sizeof(p), "%s/boot/initrd.gz", iso_dir);
+	if ((r = initramfs(im, id, inner_type, ro_list.p ? ro_list.p : "", p, d)) < 0)
+		goto out;
+	/* 4. kernel, boot loader, and what the medium says about itself */
+	snprintf(p, sizeof(p), "%s/boot/vmlinuz-%s", im->tree->root, kver ? kver : "");
+	snprintf(q, sizeof(q), "%s/boot/vmlinuz", iso_dir);
+	if ((r = copy_file(p, q, 0644)) < 0) {
+		lv_error(d, "cannot copy the kernel '%s': %s", p, lv_strerror(r));
+		goto out;
+	}
+	snprintf(q, sizeof(q), "%s/boot/isolinux/isolinux.bin", iso_dir);
+	if ((r = from_boot_pkg(im, "isolinux", "usr/lib/ISOLINUX/isolinux.bin", q, d)) < 0)
+		goto out;
+	snprintf(q, sizeof(q), "%s/boot/isolinux/ldlinux.c32", iso_dir);
+	if ((r = from_boot_pkg(im, "syslinux-common", "usr/lib/syslinux/modules/bios/ldlinux.c32", q, d)) < 0)
+		goto out;
+	if ((r = from_boot_pkg(im, "isolinux", "usr/lib/ISOLINUX/isohdpfx.bin", mbr, d)) < 0)
+		goto out;
+	struct lv_buf cfg = { 0 };
+	const char *cmdline = str_at(img, "boot", "cmdline", "quiet");
+	const char *timeout = str_at(img, "boot", "timeout", "50");
+	lv_buf_printf(&cfg,
+		      "# livec: generated from image.boot\n"
+		      "SERIAL 0 115200\nDEFAULT live\nPROMPT 1\nTIMEOUT %s\n\n"
+		      "LABEL live\n  MENU LABEL %s (%s)\n  KERNEL /boot/vmlinuz\n"
+		      "  APPEND initrd=/boot/initrd.gz console=tty0 console=ttyS0,115200 %s\n\n"
+		      "LABEL toram\n  KERNEL /boot/vmlinuz\n"
+		      "  APPEND initrd=/boot/initrd.gz console=tty0 console=ttyS0,115200 livec.toram %s\n\n"
+		      "LABEL debug\n  KERNEL /boot/vmlinuz\n"
+		      "  APPEND initrd=/boot/initrd.gz console=tty0 console=ttyS0,115200 livec.debug\n",
+		      timeout, im->m->name, label, cmdline, cmdline);
+	r = write_text(iso_dir, "boot/isolinux/isolinux.cfg", cfg.p);
+	lv_buf_release(&cfg);
+	char idline[32];
+	snprintf(idline, sizeof(idline), "%s\n", id);
+	if (r == 0)
+		r = write_text(iso_dir, "LIVEC/ID", idline);
+	snprintf(q, sizeof(q), "%s/LIVEC/livec.lock", iso_dir);
+	if (r == 0)
+		r = copy_file(im->lock_path, q, 0644);
+	snprintf(q, sizeof(q), "%s/LIVEC/manifest.yaml", iso_dir);
+	if (r == 0)
+		r = copy_file(im->m->path, q, 0644);
+	if (r == 0) {
+		char lock_sha[LV_SHA256_HEX];
+		struct lv_buf sbom = { 0 };
+		lv_sha256_file(im->lock_path, lock_sha, NULL);
+		lv_spdx_write(im->lock, lock_sha, im->epoch, &sbom);
+		r = write_text(iso_dir, "LIVEC/licenses/sbom.spdx.json", sbom.p);
+		lv_buf_release(&sbom);
+	}
+	if (r < 0) {
+		lv_error(d, "cannot prepare the ISO tree: %s", lv_strerror(r));
+		goto out;
+	}
+	/* 5. the outer ISO */
+	struct lv_tree outer;
+	if ((r = lv_tree_read(iso_dir, im->epoch, &outer, d)) < 0)
+		goto out;
+	for (size_t i = 0; i < outer.n; i++)
+		outer.v[i].uid = outer.v[i].gid = 0;
+	struct lv_iso_opts oo = { .volume_id = label, .epoch = im->epoch,
+				  .boot_image = "boot/isolinux/isolinux.bin",
+				  .boot_catalog = "boot/isolinux/boot.cat", .isohybrid_mbr = mbr };
+	r = lv_iso_write(&outer, im->output, &oo, d);
+	lv_tree_release(&outer);
+out:
+	lv_tree_release(&inner);
+	lv_tree_release(&rest);
+	for (size_t i = 0; i < sp.n; i++)
+		free(sp.ro[i]);
+	free(sp.ro);
+	lv_buf_release(&ro_list);
+	return r;
+}

@@ -1,0 +1,36 @@
+/* The live ISO: wheels within wheels (DESIGN §2, §5).
+ *
+ *   tree --split by image.read-only--> inner tree | writable tree
+ *   inner tree --ISO 9660 (Rock Ridge)--> inner.iso --cloop--> LIVEC/LIVEC
+ *   writable tree --tar.gz--> LIVEC/root_fs.tgz
+ *   busybox + modules + livec-cloopd + init --cpio.gz--> boot/initrd.gz
+ *   all that + ISOLINUX --ISO 9660, El Torito, isohybrid--> the image
+ *
+ * Every layer is written from an IR, so every layer is deterministic. */
+#ifndef LV_IMAGE_H
+#define LV_IMAGE_H
+
+#include "cache.h"
+#include "diag.h"
+#include "lockfile.h"
+#include "manifest.h"
+#include "tree.h"
+
+struct lv_image {
+	const struct lv_tree *tree;     /* the installed, normalised root */
+	const struct lv_manifest *m;
+	const struct lv_lock *lock;
+	const char *lock_path;
+	const struct lv_cache *cache;
+	long long epoch;
+	const char *work;               /* scratch directory (absolute) */
+	const char *output;             /* the ISO */
+	unsigned threads;               /* cloop compression threads (0 = all) */
+};
+
+int lv_image_write(const struct lv_image *im, struct lv_diags *d);
+
+/* Where livec's runtime files are (init, livec-cloopd). */
+const char *lv_runtime_dir(void);
+
+#endif
