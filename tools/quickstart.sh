@@ -7,4 +7,5 @@ sh tools/install-deps.sh
 [ -d build ] || meson setup build >/dev/null
 meson compile -C build
 ./build/compiler/livec lock examples/console/livec.yaml
-./build/compiler/livec build --format tar examples/console/livec.yaml
+./build/compiler/livec build examples/console/livec.yaml
+echo "livec: boot it with: ./build/compiler/livec run out/console/console.iso"
