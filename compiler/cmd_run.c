@@ -3,6 +3,10 @@
  * console on the terminal; -snapshot so nothing is written back. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,16 +27,63 @@ static void help(void)
 	       "  --memory MiB   guest memory (default 2048)\n"
 	       "  --cpus N       guest CPUs (default 2)\n"
 	       "  --disk FILE    attach FILE as an extra disk (repeatable)\n"
-	       "  --timeout S    stop QEMU after S seconds (for tests)\n");
+	       "  --timeout S    stop QEMU after S seconds (for tests)\n"
+	       "LIVEC_QEMU_ACCEL=kvm|tcg overrides the accelerator check.\n");
 }
 
+/* KVM "works" when it runs guest code: a one-page real-mode guest that
+ * executes `hlt` must come back with KVM_EXIT_HLT.  (An openable /dev/kvm is
+ * not enough: nested setups fail later, at the first vCPU register write.) */
 static int kvm_usable(void)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	static int cached = -1;
+	if (cached >= 0)
+		return cached;
+	const char *force = getenv("LIVEC_QEMU_ACCEL");
+	if (force && *force)
+		return cached = !strcmp(force, "kvm");
+	cached = 0;
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
 		return 0;
-	close(fd);
-	return 1;
+	int vm = ioctl(kvm, KVM_CREATE_VM, 0UL);
+	unsigned char *mem = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (vm >= 0 && mem != MAP_FAILED) {
+		mem[0] = 0xf4; /* hlt */
+		struct kvm_userspace_memory_region region = {
+			.slot = 0, .guest_phys_addr = 0x1000, .memory_size = 0x1000,
+			.userspace_addr = (unsigned long)mem };
+		int vcpu = ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0 ? -1 : ioctl(vm, KVM_CREATE_VCPU, 0UL);
+		int size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, NULL);
+		struct kvm_run *run = vcpu >= 0 && size > 0
+			? mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0) : MAP_FAILED;
+		struct kvm_sregs sregs;
+		struct kvm_regs regs = { .rip = 0x1000, .rflags = 2 };
+		if (run != MAP_FAILED && ioctl(vcpu, KVM_GET_SREGS, &sregs) == 0) {
+			sregs.cs.base = 0;
+			sregs.cs.selector = 0;
+			if (ioctl(vcpu, KVM_SET_SREGS, &sregs) == 0 && ioctl(vcpu, KVM_SET_REGS, &regs) == 0 &&
+			    ioctl(vcpu, KVM_RUN, NULL) == 0 && run->exit_reason == KVM_EXIT_HLT)
+				cached = 1;
+		}
+		if (run != MAP_FAILED)
+			munmap(run, (size_t)size);
+		if (vcpu >= 0)
+			close(vcpu);
+	}
+	if (mem != MAP_FAILED)
+		munmap(mem, 0x1000);
+	if (vm >= 0)
+		close(vm);
+	close(kvm);
+	if (!cached)
+		return 0;
+	/* and QEMU must be able to set up its vCPU with it: a paused QEMU that
+	 * is still alive after a second (rather than aborting at once) */
+	int st = system("timeout 1 qemu-system-x86_64 -accel kvm -cpu host -display none -nodefaults "
+			"-S -monitor none -m 64 >/dev/null 2>&1");
+	cached = WIFEXITED(st) && WEXITSTATUS(st) == 124;
+	return cached;
 }
 
 int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
