@@ -11,6 +11,7 @@
 
 #include "cleanup.h"
 #include "err.h"
+#include "out_archive.h"
 #include "out_cpio.h"
 
 int lv_cpio_write(const struct lv_tree *t, const char *path, struct lv_diags *d)
@@ -68,25 +69,8 @@ int lv_cpio_write(const struct lv_tree *t, const char *path, struct lv_diags *d)
 		}
 		if (n->type != 'f' || !n->size)
 			continue;
-		const struct lv_node *data = n->hardlink >= 0 ? &t->v[n->hardlink] : n;
-		_cleanup_free_ char *src = lv_tree_source(t, data);
-		_cleanup_close_ int fd = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		char buf[65536];
-		ssize_t got;
-		uint64_t left = n->size;
-		if (fd < 0) {
-			lv_error(d, "cannot read '%s': %s", src, strerror(errno));
-			r = -errno;
+		if ((r = lv_archive_write_data(a, t, n, d)) < 0)
 			break;
-		}
-		while (left && (got = read(fd, buf, sizeof(buf))) > 0) {
-			size_t w = (size_t)got > left ? (size_t)left : (size_t)got;
-			if (archive_write_data(a, buf, w) != (la_ssize_t)w) {
-				r = -LVE_ARCHIVE;
-				break;
-			}
-			left -= w;
-		}
 	}
 	if (archive_write_close(a) != ARCHIVE_OK && r == 0)
 		r = -LVE_ARCHIVE;

@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "err.h"
+#include "out_archive.h"
 #include "out_tar.h"
 
 static mode_t ftype(char t)
@@ -83,28 +84,8 @@ int lv_tar_write(const struct lv_tree *t, const char *path, enum lv_compress c, 
 		}
 		if (!data || !n->size)
 			continue;
-		_cleanup_free_ char *src = lv_tree_source(t, n);
-		_cleanup_close_ int fd = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		char buf[65536];
-		ssize_t got;
-		uint64_t left = n->size;
-		if (fd < 0) {
-			lv_error(d, "cannot read '%s': %s", src, strerror(errno));
-			r = -errno;
+		if ((r = lv_archive_write_data(a, t, n, d)) < 0)
 			break;
-		}
-		while (left && (got = read(fd, buf, sizeof(buf))) > 0) {
-			size_t w = (size_t)got > left ? (size_t)left : (size_t)got;
-			if (archive_write_data(a, buf, w) != (la_ssize_t)w) {
-				r = -LVE_ARCHIVE;
-				break;
-			}
-			left -= w;
-		}
-		if (left && r == 0) {
-			lv_error(d, "'%s' changed while being archived", src);
-			r = -EIO;
-		}
 	}
 	if (archive_write_close(a) != ARCHIVE_OK && r == 0) {
 		lv_error(d, "cannot finish '%s': %s", tmp, archive_error_string(a));
