@@ -12,7 +12,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . bench/lib-mmdebstrap.sh
 need_mmdebstrap
-for p in squashfs-tools xorriso live-boot cloop-utils; do
+for p in squashfs-tools xorriso live-boot cloop-utils isolinux syslinux-common; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || apt-get install -y -q "$p" >/dev/null
 done
 work=$(mktemp -d)
