@@ -170,7 +170,7 @@ static int run(const struct lv_assembly *a, struct lv_diags *d, const char *what
 	return st ? say_failed(a, d, what, st) : 0;
 }
 
-static int sh(const struct lv_assembly *a, struct lv_diags *d, const char *what, const char *script)
+int lv_assembly_sh(const struct lv_assembly *a, struct lv_diags *d, const char *what, const char *script)
 {
 	const char *argv[] = { "/bin/sh", "-ec", script, NULL };
 	return run(a, d, what, argv);
@@ -300,7 +300,7 @@ int lv_install(struct lv_assembly *a, struct lv_diags *d)
 	int r;
 
 	/* what the sandbox sees, for the log (and for tests that vary it) */
-	if ((r = sh(a, d, "sandbox", "echo \"sandbox: clock $(date -u +%s), hostname $(hostname), "
+	if ((r = lv_assembly_sh(a, d, "sandbox", "echo \"sandbox: clock $(date -u +%s), hostname $(hostname), "
 				  "TZ=$TZ, LC_ALL=$LC_ALL, umask $(umask)\"")) < 0)
 		goto out;
 
@@ -309,7 +309,7 @@ int lv_install(struct lv_assembly *a, struct lv_diags *d)
 		goto out;
 
 	/* 2. keep daemons from starting while installing (the seed's fix_inner) */
-	r = sh(a, d, "keep daemons from starting",
+	r = lv_assembly_sh(a, d, "keep daemons from starting",
 	       "printf '#!/bin/sh\\n# livec: no daemons while building\\nexit 101\\n' >/usr/sbin/policy-rc.d\n"
 	       "chmod 755 /usr/sbin/policy-rc.d\n"
 	       "dpkg-divert --local --rename --add /sbin/start-stop-daemon >/dev/null\n"
@@ -356,14 +356,14 @@ int lv_install(struct lv_assembly *a, struct lv_diags *d)
 	}
 
 	/* 4. undo step 2 */
-	r = sh(a, d, "let daemons start again",
+	r = lv_assembly_sh(a, d, "let daemons start again",
 	       "rm -f /sbin/start-stop-daemon /usr/sbin/policy-rc.d\n"
 	       "dpkg-divert --local --rename --remove /sbin/start-stop-daemon >/dev/null\n");
 	if (r < 0)
 		goto out;
 
 	/* 5. dpkg must agree that everything is installed */
-	r = sh(a, d, "check the package database",
+	r = lv_assembly_sh(a, d, "check the package database",
 	       "out=$(dpkg --audit); if [ -n \"$out\" ]; then echo \"$out\"; exit 1; fi\n"
 	       "bad=$(dpkg-query -W -f='${Package} ${Status}\\n' | grep -v ' install ok installed$' || :)\n"
 	       "if [ -n \"$bad\" ]; then echo \"not installed: $bad\"; exit 1; fi\n"

@@ -36,6 +36,10 @@ int lv_bootstrap(struct lv_assembly *a, struct lv_diags *d);
 int lv_install(struct lv_assembly *a, struct lv_diags *d);
 void lv_assembly_release(struct lv_assembly *a);
 
+/* Runs a shell script in the sandbox, logged; a failure is diagnosed with
+ * the log's last lines.  0 or -LVE_BUILD. */
+int lv_assembly_sh(const struct lv_assembly *a, struct lv_diags *d, const char *what, const char *script);
+
 /* The last lines of the build log, for an error message (malloc'd). */
 char *lv_log_tail(const char *log_path, int lines);
 

@@ -156,19 +156,13 @@ static void closure(const struct moddep *md, size_t k, char *added, struct lv_bu
 	lv_buf_printf(order, "%s\n", md->path[k]);
 }
 
-static int initramfs(const struct lv_image *im, const char *id, const char *inner_type, const char *readonly,
-		     const char *out, struct lv_diags *d)
+static int initramfs(const struct lv_image *im, const char *kver, const char *id, const char *inner_type,
+		     const char *readonly, const char *out, struct lv_diags *d)
 {
 	_cleanup_free_ char *dir = lv_path_join(im->work, "initramfs");
-	_cleanup_free_ char *kver = kernel_version(im->tree->root);
 	char p[4096], q[4096];
 	int r;
 
-	if (!kver) {
-		lv_error(d, "the image has no kernel (usr/lib/modules is empty): add linux-image-amd64 "
-			    "to packages.install");
-		return -LVE_MISSING;
-	}
 	static const char *const dirs[] = { "bin", "dev", "proc", "sys", "cdrom", "ro", "newroot", "toram",
 					    "tmp", "etc/livec" };
 	for (size_t i = 0; i < LV_ARRAY_SIZE(dirs); i++) {
@@ -282,6 +276,11 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 		lv_error(d, "image.inner: '%s' is not supported yet; use iso9660", inner_type);
 		return -LVE_MANIFEST;
 	}
+	if (!kver) {
+		lv_error(d, "the image has no kernel (usr/lib/modules is empty): add linux-image-amd64 "
+			    "to packages.install");
+		return -LVE_MISSING;
+	}
 	/* the build id: what the initramfs looks for on the media */
 	struct lv_buf idsrc = { 0 };
 	lv_read_file(im->lock_path, &idsrc);
@@ -343,10 +342,10 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	unlink(q);
 	/* 3. the initramfs */
 	snprintf(p, sizeof(p), "%s/boot/initrd.gz", iso_dir);
-	if ((r = initramfs(im, id, inner_type, ro_list.p ? ro_list.p : "", p, d)) < 0)
+	if ((r = initramfs(im, kver, id, inner_type, ro_list.p ? ro_list.p : "", p, d)) < 0)
 		goto out;
 	/* 4. kernel, boot loader, and what the medium says about itself */
-	snprintf(p, sizeof(p), "%s/boot/vmlinuz-%s", im->tree->root, kver ? kver : "");
+	snprintf(p, sizeof(p), "%s/boot/vmlinuz-%s", im->tree->root, kver);
 	snprintf(q, sizeof(q), "%s/boot/vmlinuz", iso_dir);
 	if ((r = copy_file(p, q, 0644)) < 0) {
 		lv_error(d, "cannot copy the kernel '%s': %s", p, lv_strerror(r));

@@ -396,7 +396,6 @@ char *lv_lock_default_path(const char *manifest_path, const char *name)
 	free(abs);
 	for (char *d = strdup(dir); d;) {
 		_cleanup_free_ char *cand = lv_path_join(d, "lockfiles");
-		struct stat;
 		if (lv_exists(cand)) {
 			if (asprintf(&out, "%s/%s.lock", cand, name) < 0)
 				out = NULL;

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,4 +38,31 @@ int lv_archive_write_data(struct archive *a, const struct lv_tree *t, const stru
 		return -EIO;
 	}
 	return 0;
+}
+
+int lv_archive_start(struct archive *a, const char *path, char **tmp, struct lv_diags *d)
+{
+	if (asprintf(tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+		return -ENOMEM;
+	archive_write_set_bytes_in_last_block(a, 1);
+	if (archive_write_open_filename(a, *tmp) != ARCHIVE_OK) {
+		lv_error(d, "cannot write '%s': %s", *tmp, archive_error_string(a));
+		return -LVE_ARCHIVE;
+	}
+	return 0;
+}
+
+int lv_archive_finish(struct archive *a, char *tmp, const char *path, int r, struct lv_diags *d)
+{
+	if (archive_write_close(a) != ARCHIVE_OK && r == 0) {
+		lv_error(d, "cannot finish '%s': %s", tmp, archive_error_string(a));
+		r = -LVE_ARCHIVE;
+	}
+	archive_write_free(a);
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0 && tmp)
+		unlink(tmp);
+	free(tmp);
+	return r;
 }

@@ -16,22 +16,17 @@
 
 int lv_cpio_write(const struct lv_tree *t, const char *path, struct lv_diags *d)
 {
-	_cleanup_free_ char *tmp = NULL;
+	char *tmp = NULL;
 	struct archive *a = archive_write_new();
 	struct archive_entry *e = archive_entry_new();
 	int r = 0;
 
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
-		return -ENOMEM;
 	archive_write_set_format_cpio_newc(a);
 	archive_write_add_filter_gzip(a);
 	archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
-	archive_write_set_bytes_in_last_block(a, 1);
-	if (archive_write_open_filename(a, tmp) != ARCHIVE_OK) {
-		lv_error(d, "cannot write '%s': %s", tmp, archive_error_string(a));
-		archive_write_free(a);
+	if ((r = lv_archive_start(a, path, &tmp, d)) < 0) {
 		archive_entry_free(e);
-		return -LVE_ARCHIVE;
+		return lv_archive_finish(a, tmp, path, r, d);
 	}
 	for (size_t i = 1; i < t->n && r == 0; i++) { /* the root itself is implied */
 		const struct lv_node *n = &t->v[i];
@@ -72,13 +67,6 @@ int lv_cpio_write(const struct lv_tree *t, const char *path, struct lv_diags *d)
 		if ((r = lv_archive_write_data(a, t, n, d)) < 0)
 			break;
 	}
-	if (archive_write_close(a) != ARCHIVE_OK && r == 0)
-		r = -LVE_ARCHIVE;
-	archive_write_free(a);
 	archive_entry_free(e);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	return lv_archive_finish(a, tmp, path, r, d);
 }

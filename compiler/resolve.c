@@ -475,7 +475,6 @@ static int job_for(struct lv_resolver *rs, const struct lv_manifest *m, const st
 
 static int explain(Solver *solv, const char *what, struct lv_diags *d)
 {
-	Pool *pool = solv->pool;
 	int n = solver_problem_count(solv);
 	Queue rules;
 
@@ -494,7 +493,6 @@ static int explain(Solver *solv, const char *what, struct lv_diags *d)
 		}
 	}
 	queue_free(&rules);
-	(void)pool;
 	return -LVE_UNSAT;
 }
 

@@ -119,17 +119,6 @@ static int copy_in(int rootfd, const char *src, const char *dst, const char *mod
 	return r;
 }
 
-static int run_script(struct lv_assembly *a, struct lv_diags *d, const char *what, const char *script)
-{
-	dprintf(a->sb.log_fd, "\n$ %s\n", what);
-	int st = lv_sandbox_sh(&a->sb, script);
-	if (st == 0)
-		return 0;
-	_cleanup_free_ char *tail = lv_log_tail(a->log_path, 10);
-	lv_error(d, "%s failed (exit status %d); the last lines of %s:\n%s", what, st, a->log_path, tail);
-	return -LVE_BUILD;
-}
-
 int lv_system_apply(struct lv_assembly *a, struct lv_diags *d)
 {
 	const struct lv_ynode *sys = lv_ymap_get(a->m->root, "system");
@@ -192,7 +181,7 @@ int lv_system_apply(struct lv_assembly *a, struct lv_diags *d)
 		else
 			lv_buf_printf(&sh, "usermod -L %s\n", name);
 	}
-	if (sh.len && (r = run_script(a, d, "create users", sh.p)) < 0) {
+	if (sh.len && (r = lv_assembly_sh(a, d, "create users", sh.p)) < 0) {
 		lv_buf_release(&sh);
 		return r;
 	}
@@ -230,7 +219,7 @@ int lv_system_apply(struct lv_assembly *a, struct lv_diags *d)
 				lv_buf_printf(&sh, "systemctl %s %s\n", verbs[v], unit);
 		}
 	}
-	if (sh.len && (r = run_script(a, d, "services", sh.p)) < 0) {
+	if (sh.len && (r = lv_assembly_sh(a, d, "services", sh.p)) < 0) {
 		lv_buf_release(&sh);
 		return r;
 	}
@@ -266,7 +255,7 @@ int lv_system_apply(struct lv_assembly *a, struct lv_diags *d)
 		if (!cmd)
 			continue;
 		snprintf(what, sizeof(what), "hook '%s'", name);
-		if ((r = run_script(a, d, what, cmd)) < 0)
+		if ((r = lv_assembly_sh(a, d, what, cmd)) < 0)
 			return r;
 	}
 	return 0;
