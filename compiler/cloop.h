@@ -8,23 +8,25 @@
  *   bytes of the image (the last one zero-padded)
  *
  * V4 marks each offset's top 4 bits with the block's compressor (0 zlib,
- * 1 none, 2 xz, 3 lz4, 4 lzo).  The writer makes V2 (readable by
- * extract_compressed_fs and QEMU's cloop driver); the reader takes V2 and
- * header-first V4 with zlib or uncompressed blocks. */
+ * 1 none, 2 xz, 3 lz4, 4 lzo).  The writer makes V2 with zlib blocks
+ * (readable by extract_compressed_fs and QEMU's cloop driver) or, when size
+ * matters more than speed, header-first V4 with xz blocks (CRC32 check, as
+ * the kernel's xz decoder wants; a block xz cannot shrink is stored).  The
+ * reader takes both, and V4 with uncompressed blocks. */
 #ifndef LV_CLOOP_H
 #define LV_CLOOP_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cloopfmt.h"
 #include "diag.h"
-
-#define LV_CLOOP_PREAMBLE 128
-#define LV_CLOOP_MAX_BLOCK (1u << 20)
 
 struct lv_cloop_opts {
 	uint32_t block_size;   /* multiple of 512, at most 1 MiB */
-	int level;             /* zlib 0..9 */
+	int compressor;        /* LV_CLOOP_ZLIB (V2.0) or LV_CLOOP_XZ (V4.0) */
+	int level;             /* zlib 0..12 (libdeflate's scale; 10-12 are slower
+				  and smaller), xz 0..9 */
 	unsigned threads;      /* 0 = all cores; the bytes never depend on it */
 };
 
@@ -35,6 +37,7 @@ struct lv_cloop_info {
 	char version[5];       /* "2.0" or "4.0" */
 	uint32_t block_size, num_blocks;
 	uint64_t compressed_size;
+	uint32_t blocks_by_kind[4]; /* zlib, none, xz, other */
 };
 
 /* Reads the header and index; checks that offsets are sane. */

@@ -333,8 +333,11 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	struct lv_iso_opts inner_opts = { .volume_id = "LIVEC_RO", .epoch = im->epoch };
 	if ((r = lv_iso_write(&inner, q, &inner_opts, d)) < 0)
 		goto out;
-	const char *bs = str_at(img, "cloop", "block-size", "131072"), *lvl = str_at(img, "cloop", "level", "9");
-	struct lv_cloop_opts co = { .block_size = (uint32_t)strtoul(bs, NULL, 10), .level = atoi(lvl),
+	int xz = !strcmp(str_at(img, "cloop", "compression", "zlib"), "xz");
+	const char *bs = str_at(img, "cloop", "block-size", "131072");
+	const char *lvl = str_at(img, "cloop", "level", xz ? "6" : "9");
+	struct lv_cloop_opts co = { .block_size = (uint32_t)strtoul(bs, NULL, 10),
+				    .compressor = xz ? LV_CLOOP_XZ : LV_CLOOP_ZLIB, .level = atoi(lvl),
 				    .threads = im->threads };
 	snprintf(p, sizeof(p), "%s/LIVEC/LIVEC", iso_dir);
 	if ((r = lv_cloop_write(q, p, &co, d)) < 0)

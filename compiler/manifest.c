@@ -69,7 +69,7 @@ static const struct field f_licenses[] = {
 	{ "unowned", F_STR, NULL }, END,
 };
 static const struct field f_cloop[] = {
-	{ "block-size", F_INT, NULL }, { "level", F_INT, NULL }, { "format", F_STR, NULL }, END,
+	{ "block-size", F_INT, NULL }, { "level", F_INT, NULL }, { "compression", F_STR, NULL }, END,
 };
 static const struct field f_boot[] = { { "cmdline", F_STR, NULL }, { "timeout", F_INT, NULL }, END };
 static const struct field f_image[] = {
@@ -497,9 +497,16 @@ static void check_meaning(struct checker *c, struct lv_manifest *m)
 				       "cloop block size %lu must be a multiple of 512 and at most 1048576",
 				       bs);
 		}
+		static const char *const compressions[] = { "zlib", "xz" };
+		const struct lv_ynode *comp = lv_ymap_get(lv_ymap_get(img, "cloop"), "compression");
+		int xz = comp && comp->kind == LV_YSCALAR && !strcmp(comp->value, "xz");
+		if (comp && comp->kind == LV_YSCALAR && !xz && strcmp(comp->value, "zlib")) {
+			suggest(hint, sizeof(hint), comp->value, compressions, 2, "the cloop compression");
+			err_at(c, comp, hint, "unknown cloop compression '%s'", comp->value);
+		}
 		n = lv_ymap_get(lv_ymap_get(img, "cloop"), "level");
-		if (n && is_int(n) && strtoul(n->value, NULL, 10) > 9)
-			err_at(c, n, NULL, "zlib compression level must be 0..9");
+		if (n && is_int(n) && strtoul(n->value, NULL, 10) > (xz ? 9 : 12))
+			err_at(c, n, NULL, "%s compression level must be 0..%d", xz ? "xz" : "zlib", xz ? 9 : 12);
 	}
 }
 

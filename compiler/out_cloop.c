@@ -1,26 +1,30 @@
 /* The cloop writer and reader (cloop.h).
  *
  * Writing: the input is cut into blocks; worker threads compress block
- * ranges with zlib into memory, and the main thread writes them in index
- * order, so the bytes do not depend on the number of threads.  The offset
- * table is known only at the end: it is written to its place (right after
- * the header) once every block is out. */
+ * ranges into memory (zlib streams made by libdeflate, or xz), and the main
+ * thread writes them in index order, so the bytes do not depend on the
+ * number of threads.  The offset table is known only at the end: it is
+ * written to its place (right after the header) once every block is out. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <libdeflate.h>
+#include <lzma.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "cleanup.h"
 #include "cloop.h"
 #include "err.h"
 
 static const char preamble_v2[] = "#!/bin/sh\n#V2.0 Format\n"
+				  "modprobe cloop file=$0 && mount -r -t iso9660 /dev/cloop $1\n"
+				  "exit $?\n";
+static const char preamble_v4[] = "#!/bin/sh\n#V4.0 Format\n"
 				  "modprobe cloop file=$0 && mount -r -t iso9660 /dev/cloop $1\n"
 				  "exit $?\n";
 
@@ -36,57 +40,77 @@ static void put64(unsigned char *p, uint64_t v)
 		p[i] = (unsigned char)(v >> (56 - 8 * i));
 }
 
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* A batch of blocks compressed by the workers. */
 struct batch {
 	int fd;                    /* the input */
-	uint32_t bs;
-	int level;
+	const struct lv_cloop_opts *o;
 	uint64_t first, count;     /* block numbers of this batch */
 	uint64_t next;             /* next block to take (under lock) */
 	unsigned char **out;       /* compressed blocks */
-	uLongf *len;
+	size_t *len;
+	unsigned char *kind;       /* the compressor each block ended up with */
 	int err;
 	pthread_mutex_t lock;
 };
 
+/* xz with the dictionary no larger than a block, so a decoder with a
+ * block-sized window (the kernel's) can read it. */
+static size_t xz_block(const struct lv_cloop_opts *o, const unsigned char *in, unsigned char *out, size_t cap)
+{
+	lzma_options_lzma opt;
+	size_t pos = 0;
+	if (lzma_lzma_preset(&opt, (uint32_t)o->level))
+		return 0;
+	opt.dict_size = o->block_size < LZMA_DICT_SIZE_MIN ? LZMA_DICT_SIZE_MIN : o->block_size;
+	lzma_filter filters[] = { { LZMA_FILTER_LZMA2, &opt }, { LZMA_VLI_UNKNOWN, NULL } };
+	if (lzma_stream_buffer_encode(filters, LZMA_CHECK_CRC32, NULL, in, o->block_size, out, &pos, cap) != LZMA_OK)
+		return 0;
+	return pos;
+}
+
 static void *compress_worker(void *arg)
 {
 	struct batch *b = arg;
-	unsigned char *raw = malloc(b->bs);
-	uLong bound = compressBound(b->bs);
+	const struct lv_cloop_opts *o = b->o;
+	uint32_t bs = o->block_size;
+	size_t cap = lv_cloop_max_block(bs);
+	unsigned char *raw = malloc(bs);
+	struct libdeflate_compressor *z = o->compressor == LV_CLOOP_ZLIB ? libdeflate_alloc_compressor(o->level) : NULL;
+	if (!raw || (o->compressor == LV_CLOOP_ZLIB && !z)) {
+		b->err = -ENOMEM;
+		goto out;
+	}
 	for (;;) {
 		pthread_mutex_lock(&b->lock);
 		uint64_t i = b->next < b->count ? b->next++ : b->count;
 		pthread_mutex_unlock(&b->lock);
 		if (i >= b->count)
 			break;
-		uint64_t blk = b->first + i;
-		ssize_t got = pread(b->fd, raw, b->bs, (off_t)(blk * b->bs));
+		ssize_t got = pread(b->fd, raw, bs, (off_t)((b->first + i) * bs));
 		if (got < 0) {
 			b->err = -errno;
 			break;
 		}
-		memset(raw + got, 0, b->bs - (size_t)got); /* the last block is zero-padded */
-		b->out[i] = malloc(bound);
-		b->len[i] = bound;
-		if (compress2(b->out[i], &b->len[i], raw, b->bs, b->level) != Z_OK) {
+		memset(raw + got, 0, bs - (size_t)got); /* the last block is zero-padded */
+		if (!(b->out[i] = malloc(cap))) {
+			b->err = -ENOMEM;
+			break;
+		}
+		b->kind[i] = (unsigned char)o->compressor;
+		if (z)
+			b->len[i] = libdeflate_zlib_compress(z, raw, bs, b->out[i], cap);
+		else if (!(b->len[i] = xz_block(o, raw, b->out[i], cap)) || b->len[i] >= bs) {
+			memcpy(b->out[i], raw, bs); /* V4 may store what does not shrink */
+			b->len[i] = bs;
+			b->kind[i] = LV_CLOOP_NONE;
+		}
+		if (!b->len[i]) {
 			b->err = -LVE_ARCHIVE;
 			break;
 		}
 	}
+out:
+	libdeflate_free_compressor(z);
 	free(raw);
 	return NULL;
 }
@@ -112,10 +136,15 @@ int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *
 	struct stat st;
 	_cleanup_free_ char *tmp = NULL;
 	uint32_t bs = o->block_size;
-	int r = 0;
+	int xz = o->compressor == LV_CLOOP_XZ, r = 0;
 
 	if (!bs || bs % 512 || bs > LV_CLOOP_MAX_BLOCK) {
 		lv_error(d, "cloop block size %u must be a multiple of 512 and at most %u", bs, LV_CLOOP_MAX_BLOCK);
+		return -EINVAL;
+	}
+	if (o->level < 0 || o->level > (xz ? 9 : 12)) {
+		lv_error(d, "%s compression level %d is out of range (0..%d)", xz ? "xz" : "zlib", o->level,
+			 xz ? 9 : 12);
 		return -EINVAL;
 	}
 	_cleanup_close_ int ifd = open(in, O_RDONLY | O_CLOEXEC);
@@ -135,14 +164,16 @@ int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *
 		lv_error(d, "cannot write '%s': %s", tmp, strerror(errno));
 		return -errno;
 	}
-	unsigned char head[LV_CLOOP_PREAMBLE + 8] = { 0 };
-	memcpy(head, preamble_v2, sizeof(preamble_v2) - 1);
+	unsigned char head[LV_CLOOP_HEADER] = { 0 };
+	if (xz)
+		memcpy(head, preamble_v4, sizeof(preamble_v4) - 1);
+	else
+		memcpy(head, preamble_v2, sizeof(preamble_v2) - 1);
 	put32(head + LV_CLOOP_PREAMBLE, bs);
 	put32(head + LV_CLOOP_PREAMBLE + 4, (uint32_t)nblocks);
 	size_t index_len = (size_t)(nblocks + 1) * 8;
 	unsigned char *index = calloc(1, index_len);
 	uint64_t pos = sizeof(head) + index_len;
-	put64(index, pos);
 	if ((r = write_all(ofd, head, sizeof(head))) == 0 && lseek(ofd, (off_t)pos, SEEK_SET) < 0)
 		r = -errno;
 
@@ -151,11 +182,12 @@ int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *
 	uint64_t per_batch = 256; /* blocks in memory at once */
 	pthread_t *tids = calloc(threads, sizeof(*tids));
 	for (uint64_t first = 0; r == 0 && first < nblocks; first += per_batch) {
-		struct batch b = { .fd = ifd, .bs = bs, .level = o->level, .first = first,
+		struct batch b = { .fd = ifd, .o = o, .first = first,
 				   .count = nblocks - first < per_batch ? nblocks - first : per_batch,
 				   .lock = PTHREAD_MUTEX_INITIALIZER };
 		b.out = calloc(b.count, sizeof(*b.out));
 		b.len = calloc(b.count, sizeof(*b.len));
+		b.kind = calloc(b.count, 1);
 		for (unsigned t = 0; t < threads; t++)
 			pthread_create(&tids[t], NULL, compress_worker, &b);
 		for (unsigned t = 0; t < threads; t++)
@@ -163,15 +195,18 @@ int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *
 		r = b.err;
 		for (uint64_t i = 0; i < b.count; i++) {
 			if (r == 0) {
+				/* block i's compressor sits on its start offset (V4) */
+				put64(index + 8 * (first + i), pos | (xz ? (uint64_t)b.kind[i] << 60 : 0));
 				r = write_all(ofd, b.out[i], b.len[i]);
 				pos += b.len[i];
-				put64(index + 8 * (first + i + 1), pos);
 			}
 			free(b.out[i]);
 		}
 		free(b.out);
 		free(b.len);
+		free(b.kind);
 	}
+	put64(index + 8 * nblocks, pos);
 	free(tids);
 	if (r == 0 && pwrite(ofd, index, index_len, sizeof(head)) != (ssize_t)index_len)
 		r = -EIO;
@@ -190,94 +225,59 @@ int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *
 
 /* ---- reader ---- */
 
-struct reader {
-	int fd;
-	struct lv_cloop_info info;
-	uint64_t *off;     /* num_blocks + 1 entries, flags stripped */
-	unsigned char *kind;
-};
-
-static int open_cloop(const char *path, struct reader *rd, struct lv_diags *d)
+static int open_cloop(const char *path, int *fd, struct lv_cloop_index *ix, struct lv_diags *d)
 {
-	unsigned char head[LV_CLOOP_PREAMBLE + 8];
 	struct stat st;
+	const char *why = NULL;
+	uint64_t bad = UINT64_MAX;
 
-	memset(rd, 0, sizeof(*rd));
-	rd->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (rd->fd < 0 || fstat(rd->fd, &st) < 0) {
+	memset(ix, 0, sizeof(*ix));
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0 || fstat(*fd, &st) < 0) {
 		lv_error(d, "cannot read '%s': %s", path, strerror(errno));
 		return -errno;
 	}
-	if (pread(rd->fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) || head[0x0b] != 'V' ||
-	    (memcmp(head + 0x0c, "2.0", 3) && memcmp(head + 0x0c, "4.0", 3))) {
-		lv_error(d, "'%s' is not a cloop image (no V2.0/V4.0 header)", path);
+	if (lv_cloop_index_read(*fd, (uint64_t)st.st_size, ix, &why, &bad) < 0) {
+		if (bad != UINT64_MAX)
+			lv_error(d, "'%s': block %llu: %s", path, (unsigned long long)bad, why);
+		else
+			lv_error(d, "'%s': %s", path, why);
 		return -LVE_PARSE;
 	}
-	memcpy(rd->info.version, head + 0x0c, 3);
-	rd->info.block_size = get32(head + LV_CLOOP_PREAMBLE);
-	rd->info.num_blocks = get32(head + LV_CLOOP_PREAMBLE + 4);
-	rd->info.compressed_size = (uint64_t)st.st_size;
-	uint32_t bs = rd->info.block_size;
-	uint64_t n = rd->info.num_blocks;
-	if (!bs || bs % 512 || bs > LV_CLOOP_MAX_BLOCK || (n + 1) * 8 > (uint64_t)st.st_size) {
-		lv_error(d, "'%s': implausible cloop header (block size %u, %llu blocks)", path, bs,
-			 (unsigned long long)n);
-		return -LVE_PARSE;
-	}
-	unsigned char *raw = malloc((size_t)(n + 1) * 8);
-	if (pread(rd->fd, raw, (size_t)(n + 1) * 8, sizeof(head)) != (ssize_t)((n + 1) * 8)) {
-		free(raw);
-		lv_error(d, "'%s': truncated cloop index", path);
-		return -LVE_PARSE;
-	}
-	rd->off = calloc(n + 1, sizeof(uint64_t));
-	rd->kind = calloc(n + 1, 1);
-	int v4 = head[0x0c] == '4';
-	for (uint64_t i = 0; i <= n; i++) {
-		uint64_t v = get64(raw + 8 * i);
-		rd->off[i] = v4 ? v & ((1ull << 60) - 1) : v;
-		rd->kind[i] = v4 ? (unsigned char)(v >> 60) : 0;
-	}
-	free(raw);
-	for (uint64_t i = 0; i < n; i++)
-		if (rd->off[i + 1] < rd->off[i] || rd->off[i + 1] > (uint64_t)st.st_size ||
-		    rd->off[i + 1] - rd->off[i] > compressBound(bs) + 64) {
-			lv_error(d, "'%s': cloop block %llu has a bad offset (the file is truncated or "
-				    "corrupted)", path, (unsigned long long)i);
-			return -LVE_PARSE;
-		}
 	return 0;
-}
-
-static void close_cloop(struct reader *rd)
-{
-	if (rd->fd >= 0)
-		close(rd->fd);
-	free(rd->off);
-	free(rd->kind);
 }
 
 int lv_cloop_info(const char *path, struct lv_cloop_info *info, struct lv_diags *d)
 {
-	struct reader rd;
-	int r = open_cloop(path, &rd, d);
-	if (r == 0)
-		*info = rd.info;
-	close_cloop(&rd);
+	struct lv_cloop_index ix;
+	struct stat st;
+	_cleanup_close_ int fd = -1;
+	int r = open_cloop(path, &fd, &ix, d);
+	if (r == 0 && fstat(fd, &st) == 0) {
+		memset(info, 0, sizeof(*info));
+		memcpy(info->version, ix.version, 3);
+		info->block_size = ix.block_size;
+		info->num_blocks = ix.num_blocks;
+		info->compressed_size = (uint64_t)st.st_size;
+		for (uint32_t i = 0; i < ix.num_blocks; i++)
+			info->blocks_by_kind[ix.kind[i] < 3 ? ix.kind[i] : 3]++;
+	}
+	lv_cloop_index_free(&ix);
 	return r;
 }
 
 int lv_cloop_extract(const char *path, const char *out, struct lv_diags *d)
 {
-	struct reader rd;
+	struct lv_cloop_index ix;
 	_cleanup_free_ char *tmp = NULL;
-	int r = open_cloop(path, &rd, d);
+	_cleanup_close_ int fd = -1;
+	int r = open_cloop(path, &fd, &ix, d);
 	if (r < 0) {
-		close_cloop(&rd);
+		lv_cloop_index_free(&ix);
 		return r;
 	}
-	uint32_t bs = rd.info.block_size;
-	unsigned char *in = malloc(compressBound(bs) + 64), *blk = malloc(bs);
+	uint32_t bs = ix.block_size;
+	unsigned char *in = malloc(lv_cloop_max_block(bs)), *blk = malloc(bs);
 	if (asprintf(&tmp, "%s.tmp.%ld", out, (long)getpid()) < 0)
 		abort();
 	int ofd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -285,19 +285,16 @@ int lv_cloop_extract(const char *path, const char *out, struct lv_diags *d)
 		lv_error(d, "cannot write '%s': %s", tmp, strerror(errno));
 		r = -errno;
 	}
-	for (uint64_t i = 0; r == 0 && i < rd.info.num_blocks; i++) {
-		size_t clen = (size_t)(rd.off[i + 1] - rd.off[i]);
-		if (pread(rd.fd, in, clen, (off_t)rd.off[i]) != (ssize_t)clen) {
+	for (uint64_t i = 0; r == 0 && i < ix.num_blocks; i++) {
+		size_t clen = (size_t)(ix.off[i + 1] - ix.off[i]);
+		if (pread(fd, in, clen, (off_t)ix.off[i]) != (ssize_t)clen) {
 			lv_error(d, "'%s': block %llu is truncated", path, (unsigned long long)i);
 			r = -LVE_PARSE;
 			break;
 		}
-		uLongf len = bs;
-		if (rd.kind[i] == 1 && clen == bs)
-			memcpy(blk, in, bs);
-		else if (rd.kind[i] != 0 || uncompress(blk, &len, in, clen) != Z_OK || len != bs) {
+		if (lv_cloop_decode(ix.kind[i], in, clen, blk, bs) < 0) {
 			lv_error(d, "'%s': block %llu does not decompress (%s)", path, (unsigned long long)i,
-				 rd.kind[i] > 1 ? "unsupported compressor" : "corrupted zlib data");
+				 ix.kind[i] > LV_CLOOP_XZ ? "unsupported compressor" : "corrupted data");
 			r = -LVE_PARSE;
 			break;
 		}
@@ -311,6 +308,6 @@ int lv_cloop_extract(const char *path, const char *out, struct lv_diags *d)
 		unlink(tmp);
 	free(in);
 	free(blk);
-	close_cloop(&rd);
+	lv_cloop_index_free(&ix);
 	return r;
 }

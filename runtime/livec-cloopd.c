@@ -5,13 +5,13 @@
  * and always there, so the live system's initramfs runs this small static
  * server instead: one end of a socketpair goes to the kernel with
  * NBD_SET_SOCK, a child sits in NBD_DO_IT, and this process answers read
- * requests by decompressing cloop blocks (zlib, with a small cache).  The
+ * requests by decompressing cloop blocks (with a small cache).  The
  * device is read-only.  argv[0] starts with '@' so systemd's shutdown
  * leaves it running while the root file system still needs it.
  *
  *   livec-cloopd IMAGE.cloop /dev/nbd0
  *
- * Format: see compiler/cloop.h (V2.0, and V4.0 with zlib/none blocks). */
+ * Format: compiler/cloop.h; block decoding is compiler/cloopfmt.c. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,17 +24,17 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
 
-#define PREAMBLE 128
+#include "cloopfmt.h"
+
 #define CACHE_SLOTS 8
 
 static int img = -1;
+static struct lv_cloop_index ix;
 static uint32_t bs, nblocks;
-static uint64_t *off;
-static unsigned char *kind;
 static unsigned char *zbuf;
 
 static struct slot {
@@ -60,36 +60,25 @@ static uint64_t be64(const unsigned char *p)
 
 static void load(const char *path)
 {
-	unsigned char head[PREAMBLE + 8];
+	struct stat st;
+	const char *why = "";
+	uint64_t bad = 0;
 	img = open(path, O_RDONLY | O_CLOEXEC);
-	if (img < 0)
+	if (img < 0 || fstat(img, &st) < 0)
 		die(path);
-	if (pread(img, head, sizeof(head), 0) != (ssize_t)sizeof(head) || head[0x0b] != 'V')
-		die("not a cloop image");
-	int v4 = head[0x0c] == '4';
-	bs = (uint32_t)head[PREAMBLE] << 24 | (uint32_t)head[PREAMBLE + 1] << 16 |
-	     (uint32_t)head[PREAMBLE + 2] << 8 | head[PREAMBLE + 3];
-	nblocks = (uint32_t)head[PREAMBLE + 4] << 24 | (uint32_t)head[PREAMBLE + 5] << 16 |
-		  (uint32_t)head[PREAMBLE + 6] << 8 | head[PREAMBLE + 7];
-	if (!bs || bs % 512 || bs > (1u << 20))
-		die("bad block size");
-	size_t n = ((size_t)nblocks + 1) * 8;
-	unsigned char *raw = malloc(n);
-	off = calloc(nblocks + 1, sizeof(*off));
-	kind = calloc(nblocks + 1, 1);
-	if (!raw || !off || !kind || pread(img, raw, n, sizeof(head)) != (ssize_t)n)
-		die("cannot read the index");
-	for (uint32_t i = 0; i <= nblocks; i++) {
-		uint64_t v = be64(raw + 8 * i);
-		off[i] = v4 ? v & ((1ull << 60) - 1) : v;
-		kind[i] = v4 ? (unsigned char)(v >> 60) : 0;
+	if (lv_cloop_index_read(img, (uint64_t)st.st_size, &ix, &why, &bad) < 0) {
+		fprintf(stderr, "livec-cloopd: %s: %s\n", path, why);
+		exit(1);
 	}
-	free(raw);
-	zbuf = malloc(compressBound(bs) + 64);
+	bs = ix.block_size;
+	nblocks = ix.num_blocks;
+	zbuf = malloc(lv_cloop_max_block(bs));
 	for (int i = 0; i < CACHE_SLOTS; i++) {
 		cache[i].block = UINT64_MAX;
 		cache[i].data = malloc(bs);
 	}
+	if (!zbuf || !cache[CACHE_SLOTS - 1].data)
+		die("out of memory");
 }
 
 /* The decompressed block, from the cache or the image; NULL on error. */
@@ -104,14 +93,11 @@ static const unsigned char *block(uint64_t b)
 		if (cache[i].used < victim->used)
 			victim = &cache[i];
 	}
-	size_t clen = (size_t)(off[b + 1] - off[b]);
-	if (b >= nblocks || clen > compressBound(bs) + 64 ||
-	    pread(img, zbuf, clen, (off_t)off[b]) != (ssize_t)clen)
+	if (b >= nblocks)
 		return NULL;
-	uLongf len = bs;
-	if (kind[b] == 1 && clen == bs)
-		memcpy(victim->data, zbuf, bs);
-	else if (kind[b] != 0 || uncompress(victim->data, &len, zbuf, clen) != Z_OK || len != bs)
+	size_t clen = (size_t)(ix.off[b + 1] - ix.off[b]);
+	if (pread(img, zbuf, clen, (off_t)ix.off[b]) != (ssize_t)clen ||
+	    lv_cloop_decode(ix.kind[b], zbuf, clen, victim->data, bs) < 0)
 		return NULL;
 	victim->block = b;
 	victim->used = ++tick;

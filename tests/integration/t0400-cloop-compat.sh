@@ -17,6 +17,11 @@ test_expect_success 'extract_compressed_fs reads livec output byte for byte' '
 	cmp img from-reference
 '
 
+test_expect_success 'QEMU cloop driver reads livec output byte for byte' '
+	qemu-img convert -f cloop -O raw livec.cloop from-qemu &&
+	cmp img from-qemu
+'
+
 test_expect_success 'livec reads create_compressed_fs output byte for byte' '
 	create_compressed_fs -B 131072 -L 9 img reference.cloop >/dev/null 2>&1 &&
 	"$LIVEC" cloop extract reference.cloop from-livec &&
@@ -30,6 +35,15 @@ test_expect_success 'at the same level and block size livec is no larger' '
 test_expect_success 'cloop info describes the image' '
 	"$LIVEC" cloop info livec.cloop >info &&
 	grep -qx "version 2.0" info && grep -qx "blocks 64" info && grep -qx "block-size 131072" info
+'
+
+test_expect_success 'V4 with xz blocks: smaller, and livec reads it back byte for byte' '
+	"$LIVEC" cloop create --xz --block-size 131072 img xz.cloop &&
+	"$LIVEC" cloop info xz.cloop >xinfo &&
+	grep -qx "version 4.0" xinfo && grep -qx "blocks-zlib 0" xinfo &&
+	test "$(stat -c %s xz.cloop)" -lt "$(stat -c %s livec.cloop)" &&
+	"$LIVEC" cloop extract xz.cloop from-xz &&
+	cmp img from-xz
 '
 
 test_expect_success 'a truncated image is a clear error and leaves no output' '

@@ -39,15 +39,34 @@ static void make_input(const char *name, size_t size, int random)
 	free(b);
 }
 
+/* text-like data: words picked at random, where xz beats zlib */
+static void make_words(const char *name, size_t size)
+{
+	static const char *const words[] = { "cloop ", "block ", "livec ", "image ", "debian ", "tmpfs ",
+					     "root\n", "initrd ", "isolinux ", "squash ", "reproducible " };
+	struct lv_buf b = { 0 };
+	uint32_t x = 777;
+	while (b.len < size) {
+		x = x * 1103515245 + 12345;
+		lv_buf_printf(&b, "%s", words[(x >> 16) % 11]);
+	}
+	assert_int_equal(lv_write_atomic(path(name), b.p, size), 0);
+	lv_buf_release(&b);
+}
+
 /* in -> cloop -> out: out is in, zero-padded to whole blocks */
-static void round_trip(size_t size, uint32_t bs, int random, unsigned threads)
+/* random: 0 repetitive, 1 random bytes, 2 random words */
+static void round_trip_with(int compressor, size_t size, uint32_t bs, int random, unsigned threads)
 {
 	struct lv_diags d = { 0 };
-	struct lv_cloop_opts o = { .block_size = bs, .level = 6, .threads = threads };
+	struct lv_cloop_opts o = { .block_size = bs, .compressor = compressor, .level = 6, .threads = threads };
 	struct lv_buf a = { 0 }, b = { 0 };
 	struct lv_cloop_info info;
 
-	make_input("in", size, random);
+	if (random == 2)
+		make_words("in", size);
+	else
+		make_input("in", size, random);
 	assert_int_equal(lv_cloop_write(path("in"), path("c"), &o, &d), 0);
 	assert_int_equal(lv_cloop_info(path("c"), &info, &d), 0);
 	assert_int_equal(info.block_size, bs);
@@ -62,6 +81,11 @@ static void round_trip(size_t size, uint32_t bs, int random, unsigned threads)
 	assert_int_equal(d.errors, 0);
 	lv_buf_release(&a);
 	lv_buf_release(&b);
+}
+
+static void round_trip(size_t size, uint32_t bs, int random, unsigned threads)
+{
+	round_trip_with(LV_CLOOP_ZLIB, size, bs, random, threads);
 }
 
 static void random_data_round_trips(void **s)
@@ -150,6 +174,83 @@ static void truncated_and_corrupted_images_fail_cleanly(void **s)
 	lv_buf_release(&c);
 }
 
+static void xz_is_v4_and_smaller_than_zlib(void **s)
+{
+	(void)s;
+	struct lv_diags d = { 0 };
+	struct lv_cloop_info zi, xi;
+	round_trip_with(LV_CLOOP_ZLIB, 2u << 20, 65536, 2, 2);
+	assert_int_equal(lv_cloop_info(path("c"), &zi, &d), 0);
+	round_trip_with(LV_CLOOP_XZ, 2u << 20, 65536, 2, 2);
+	assert_int_equal(lv_cloop_info(path("c"), &xi, &d), 0);
+	assert_string_equal(zi.version, "2.0");
+	assert_string_equal(xi.version, "4.0");
+	assert_int_equal(xi.blocks_by_kind[LV_CLOOP_XZ], xi.num_blocks);
+	assert_true(xi.compressed_size < zi.compressed_size);
+	round_trip_with(LV_CLOOP_XZ, 1u << 20, 1u << 20, 0, 1); /* the largest block */
+}
+
+static void xz_stores_what_does_not_shrink(void **s)
+{
+	(void)s;
+	struct lv_diags d = { 0 };
+	struct lv_cloop_info info;
+	round_trip_with(LV_CLOOP_XZ, 5 * 4096, 4096, 1, 2);
+	assert_int_equal(lv_cloop_info(path("c"), &info, &d), 0);
+	assert_int_equal(info.blocks_by_kind[LV_CLOOP_NONE], info.num_blocks);
+}
+
+static void xz_bytes_do_not_depend_on_threads(void **s)
+{
+	(void)s;
+	struct lv_diags d = { 0 };
+	struct lv_buf a = { 0 }, b = { 0 };
+	make_input("in", 300 * 1024 + 5, 0);
+	struct lv_cloop_opts one = { .block_size = 16384, .compressor = LV_CLOOP_XZ, .level = 6, .threads = 1 };
+	struct lv_cloop_opts three = one;
+	three.threads = 3;
+	assert_int_equal(lv_cloop_write(path("in"), path("c1"), &one, &d), 0);
+	assert_int_equal(lv_cloop_write(path("in"), path("c3"), &three, &d), 0);
+	assert_int_equal(lv_read_file(path("c1"), &a), 0);
+	assert_int_equal(lv_read_file(path("c3"), &b), 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.p, b.p, a.len);
+	lv_buf_release(&a);
+	lv_buf_release(&b);
+}
+
+static void corrupted_xz_block_fails_cleanly(void **s)
+{
+	(void)s;
+	struct lv_diags d = { 0 };
+	struct lv_buf c = { 0 };
+	round_trip_with(LV_CLOOP_XZ, 4 * 4096, 4096, 0, 1);
+	assert_int_equal(lv_read_file(path("c"), &c), 0);
+	c.p[c.len - 20] ^= 0x55; /* inside the last block's xz stream */
+	assert_int_equal(lv_write_atomic(path("t"), c.p, c.len), 0);
+	assert_true(lv_cloop_extract(path("t"), path("o"), &d) < 0);
+	assert_false(lv_exists(path("o")));
+	assert_int_equal(d.errors, 1);
+	lv_diags_release(&d);
+	lv_buf_release(&c);
+}
+
+static void levels_out_of_range_are_refused(void **s)
+{
+	(void)s;
+	struct lv_diags d = { 0 };
+	make_input("in", 1000, 1);
+	struct lv_cloop_opts o = { .block_size = 4096, .level = 13 };
+	assert_int_equal(lv_cloop_write(path("in"), path("c"), &o, &d), -EINVAL);
+	o.level = 12;
+	assert_int_equal(lv_cloop_write(path("in"), path("c"), &o, &d), 0);
+	o.compressor = LV_CLOOP_XZ;
+	o.level = 10;
+	assert_int_equal(lv_cloop_write(path("in"), path("c"), &o, &d), -EINVAL);
+	assert_int_equal(d.errors, 2);
+	lv_diags_release(&d);
+}
+
 static int setup(void **s)
 {
 	(void)s;
@@ -174,6 +275,11 @@ int main(void)
 		cmocka_unit_test(bytes_do_not_depend_on_threads),
 		cmocka_unit_test(bad_block_sizes_are_refused),
 		cmocka_unit_test(truncated_and_corrupted_images_fail_cleanly),
+		cmocka_unit_test(xz_is_v4_and_smaller_than_zlib),
+		cmocka_unit_test(xz_stores_what_does_not_shrink),
+		cmocka_unit_test(xz_bytes_do_not_depend_on_threads),
+		cmocka_unit_test(corrupted_xz_block_fails_cleanly),
+		cmocka_unit_test(levels_out_of_range_are_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
