@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -30,9 +29,11 @@
 #include "normalize.h"
 #include "out_tar.h"
 #include "repo.h"
+#include "sums.h"
 #include "system.h"
 #include "tree.h"
 #include "treecache.h"
+#include "variation.h"
 
 static void help(void)
 {
@@ -52,8 +53,19 @@ static void help(void)
 	       "  --workdir DIR    where the staging root lives (default out/NAME/.work)\n"
 	       "  --keep           keep the staging root after the build\n"
 	       "  --no-cache       assemble the tree even if an identical one is cached\n"
+	       "  --check-against SHA256SUMS\n"
+	       "                   compare this build with published checksums: every\n"
+	       "                   artifact and layer must match (exit 1 naming each one\n"
+	       "                   that does not); rebuild someone's ISO from its manifest\n"
+	       "                   and lock and confirm it bit for bit\n"
+	       "  --layers DIR     keep the ISO's layers in DIR (iso/ and inner.iso)\n"
+	       "  --record FILE    write what the build saw of its host (clock, TZ, locale,\n"
+	       "                   umask, host name, HOME, CPUs, ...) to FILE\n"
 	       "\n"
-	       "Every timestamp comes from SOURCE_DATE_EPOCH, else the lock's epoch.\n");
+	       "Next to the output, SHA256SUMS lists its checksum and, for an ISO, each\n"
+	       "layer's (NAME.iso:LIVEC/root_fs.tgz, ...); 'sha256sum -c --ignore-missing\n"
+	       "SHA256SUMS' checks the outputs.  Every timestamp comes from\n"
+	       "SOURCE_DATE_EPOCH, else the lock's epoch.\n");
 }
 
 /* Seconds since the build started, for -v (display only, never output). */
@@ -62,18 +74,6 @@ static double elapsed(const struct timespec *t0)
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static int rm_cb(const char *p, const struct stat *st, int type, struct FTW *f)
-{
-	(void)st;
-	(void)f;
-	return type == FTW_DP ? rmdir(p) : unlink(p);
-}
-
-static void remove_tree(const char *path)
-{
-	nftw(path, rm_cb, 64, FTW_DEPTH | FTW_PHYS);
 }
 
 static int clamp_in_place(const struct lv_tree *t)
@@ -93,9 +93,12 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' }, { "output", required_argument, NULL, 'o' },
 		{ "workdir", required_argument, NULL, 'w' }, { "keep", no_argument, NULL, 'k' },
 		{ "no-cache", no_argument, NULL, 'n' },      { "jobs", required_argument, NULL, 'j' },
+		{ "check-against", required_argument, NULL, 'C' },
+		{ "layers", required_argument, NULL, 'L' }, { "record", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
 	};
-	const char *format = "iso", *output = NULL, *workdir = NULL;
+	const char *format = "iso", *output = NULL, *workdir = NULL, *check = NULL, *layers = NULL;
+	const char *record = NULL;
 	int keep = 0, use_cache = 1, c, r;
 	unsigned jobs = 0;
 
@@ -107,6 +110,9 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 		case 'k': keep = 1; break;
 		case 'n': use_cache = 0; break;
 		case 'j': jobs = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'C': check = optarg; break;
+		case 'L': layers = optarg; break;
+		case 'R': record = optarg; break;
 		case 'h': help(); return 0;
 		default: return -LVE_USAGE;
 		}
@@ -121,6 +127,13 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 		lv_error(&ctx->d, "unknown format '%s': use iso, tar, tar.gz, tar.zst or dir", format);
 		return -LVE_USAGE;
 	}
+	if (as_dir && check) {
+		lv_error(&ctx->d, "--check-against needs a file output (--format iso or tar...)");
+		return -LVE_USAGE;
+	}
+	/* What the host looks like to this build, before livec evens it out. */
+	if (record && (r = lv_variation_record(record, ctx->manifest_path, jobs, &ctx->d)) < 0)
+		return r;
 	/* Whatever the caller's umask, the build's files get the same modes. */
 	umask(022);
 	if (geteuid() != 0) {
@@ -146,7 +159,11 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 		snprintf(workbuf, sizeof(workbuf), "out/%s/.work", m->name);
 		workdir = workbuf;
 	}
+	struct lv_sums published = { 0 };
+	if (check && (r = lv_sums_read(check, &published, &ctx->d)) < 0)
+		return r;
 	_cleanup_free_ char *outdir = lv_dirname(output);
+	_cleanup_free_ char *outname = lv_basename(output);
 	if ((r = lv_mkdir_p(workdir, 0755)) < 0 || (r = lv_mkdir_p(outdir, 0755)) < 0) {
 		lv_error(&ctx->d, "cannot create '%s': %s", workdir, lv_strerror(r));
 		return r;
@@ -166,7 +183,7 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 	} else
 		snprintf(root, sizeof(root), "%s/root", workabs);
 	snprintf(logp, sizeof(logp), "%s/build.log", workabs);
-	remove_tree(root); /* a leftover from an interrupted build */
+	lv_remove_tree(root); /* a leftover from an interrupted build */
 
 	int logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	struct lv_repos repos = { 0 };
@@ -174,6 +191,7 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 				 .sb = { .root = root, .epoch = epoch, .log_fd = logfd },
 				 .log_path = logp };
 	struct lv_tree tree = { 0 };
+	struct lv_sums sums = { 0 };
 	struct lv_normalize_stats ns;
 	struct lv_fetch_stats fst;
 	const struct lv_lockset *const fsets[] = { &lk->rootfs, &lk->boot };
@@ -232,7 +250,7 @@ write:
 	if (as_dir) {
 		if ((r = clamp_in_place(&tree)) < 0)
 			goto out;
-		remove_tree(output);
+		lv_remove_tree(output);
 		if (rename(root, output) < 0) {
 			r = -errno;
 			lv_error(&ctx->d, "cannot move the tree to '%s': %s", output, strerror(errno));
@@ -242,14 +260,22 @@ write:
 	} else if (as_iso) {
 		char imgwork[PATH_MAX];
 		snprintf(imgwork, sizeof(imgwork), "%s/image", workabs);
-		remove_tree(imgwork);
+		lv_remove_tree(imgwork);
 		lv_mkdir_p(imgwork, 0755);
 		struct lv_image im = { .tree = &tree, .m = m, .lock = lk, .lock_path = lockpath,
 				       .cache = &ctx->cache, .epoch = epoch, .work = imgwork,
-				       .output = output, .threads = jobs };
+				       .output = output, .threads = jobs, .name = outname, .sums = &sums,
+				       .keep_layers = layers != NULL };
 		lv_say(ctx, "writing the layers and %s", output);
 		r = lv_image_write(&im, &ctx->d);
-		remove_tree(imgwork);
+		if (r == 0 && layers) {
+			lv_remove_tree(layers);
+			if (rename(imgwork, layers) < 0) {
+				r = -errno;
+				lv_error(&ctx->d, "cannot keep the layers in '%s': %s", layers, strerror(errno));
+			}
+		}
+		lv_remove_tree(imgwork);
 		if (r < 0)
 			goto out;
 		lv_debug(ctx, "image written after %.1f s", elapsed(&t0));
@@ -259,16 +285,27 @@ write:
 			goto out;
 		lv_debug(ctx, "tar written after %.1f s", elapsed(&t0));
 	}
+	if (!as_dir) {
+		_cleanup_free_ char *sums_path = lv_path_join(outdir, "SHA256SUMS");
+		if ((r = lv_sums_add_file(&sums, outname, output)) < 0 ||
+		    (r = lv_sums_update(sums_path, outname, &sums, &ctx->d)) < 0)
+			goto out;
+		lv_say(ctx, "checksums of %s and its layers: %s", outname, sums_path);
+		if (check && (r = lv_sums_check(&published, &sums, outname, &ctx->d)) == 0)
+			lv_say(ctx, "%s: all %zu checksums match %s", outname, sums.n, check);
+	}
 out:
 	if (r < 0 && !keep)
-		remove_tree(root);
+		lv_remove_tree(root);
 	else if (r == 0 && !keep && !as_dir)
-		remove_tree(root);
+		lv_remove_tree(root);
 	if (r < 0 && keep)
 		lv_note(&ctx->d, "the staging root is kept in %s", root);
 	if (logfd >= 0)
 		close(logfd);
 	lv_tree_release(&tree);
+	lv_sums_release(&sums);
+	lv_sums_release(&published);
 	lv_assembly_release(&a);
 	lv_repos_release(&repos);
 	return r;

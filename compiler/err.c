@@ -24,6 +24,7 @@ static const char *const messages[LVE_LAST - LVE_BASE] = {
 	[LVE_NOMIRROR - LVE_BASE] = "no mirror configured",
 	[LVE_POLICY - LVE_BASE] = "the license policy is violated",
 	[LVE_BUILD - LVE_BASE] = "a build step failed",
+	[LVE_DIFFERS - LVE_BASE] = "the artifacts are not identical",
 };
 
 const char *lv_strerror(int code)

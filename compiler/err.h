@@ -26,6 +26,7 @@ enum lv_err {
 	LVE_NOMIRROR,     /* no mirror configured anywhere */
 	LVE_POLICY,       /* the license policy is violated */
 	LVE_BUILD,        /* a build step failed (diagnosed) */
+	LVE_DIFFERS,      /* builds or checksums differ (verify, --check-against) */
 	LVE_LAST
 };
 

@@ -1,6 +1,7 @@
 /* File-system helpers (fsutil.h). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -38,6 +39,12 @@ char *lv_dirname(const char *path)
 	if (slash == path)
 		return strdup("/");
 	return strndup(path, (size_t)(slash - path));
+}
+
+char *lv_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return strdup(slash ? slash + 1 : path);
 }
 
 int lv_write_atomic(const char *path, const void *data, size_t len)
@@ -116,4 +123,16 @@ char *lv_path_join(const char *a, const char *b)
 int lv_exists(const char *path)
 {
 	return access(path, F_OK) == 0;
+}
+
+static int remove_cb(const char *p, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	return type == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+void lv_remove_tree(const char *path)
+{
+	nftw(path, remove_cb, 64, FTW_DEPTH | FTW_PHYS);
 }

@@ -17,6 +17,10 @@ int lv_mkdir_p(const char *path, unsigned mode);
 char *lv_path_join(const char *a, const char *b);
 /* Directory part of path (malloc'd; "." when none). */
 char *lv_dirname(const char *path);
+/* File name part of path (malloc'd). */
+char *lv_basename(const char *path);
 int lv_exists(const char *path);
+/* Removes path and everything under it (never following symlinks). */
+void lv_remove_tree(const char *path);
 
 #endif

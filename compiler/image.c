@@ -262,6 +262,23 @@ static const char *str_at(const struct lv_ynode *root, const char *a, const char
 	return v && *v ? v : def;
 }
 
+/* The layers whose checksums a build publishes (sums.h), besides the
+ * file system inside the cloop image. */
+static const char *const layers[] = { "LIVEC/LIVEC", "LIVEC/root_fs.tgz", "boot/initrd.gz",
+				      "LIVEC/licenses/sbom.spdx.json" };
+
+static int layer_sum(const struct lv_image *im, const char *layer, const char *path, struct lv_diags *d)
+{
+	char name[512];
+	if (!im->sums)
+		return 0;
+	snprintf(name, sizeof(name), "%s:%s", im->name, layer);
+	int r = lv_sums_add_file(im->sums, name, path);
+	if (r < 0)
+		lv_error(d, "cannot hash the layer '%s': %s", path, lv_strerror(r));
+	return r;
+}
+
 int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 {
 	const struct lv_ynode *img = lv_ymap_get(im->m->root, "image");
@@ -340,9 +357,10 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 				    .compressor = xz ? LV_CLOOP_XZ : LV_CLOOP_ZLIB, .level = atoi(lvl),
 				    .threads = im->threads };
 	snprintf(p, sizeof(p), "%s/LIVEC/LIVEC", iso_dir);
-	if ((r = lv_cloop_write(q, p, &co, d)) < 0)
+	if ((r = lv_cloop_write(q, p, &co, d)) < 0 || (r = layer_sum(im, "LIVEC/LIVEC:inner.iso", q, d)) < 0)
 		goto out;
-	unlink(q);
+	if (!im->keep_layers)
+		unlink(q);
 	/* 3. the initramfs */
 	snprintf(p, sizeof(p), "%s/boot/initrd.gz", iso_dir);
 	if ((r = initramfs(im, kver, id, inner_type, ro_list.p ? ro_list.p : "", p, d)) < 0)
@@ -399,6 +417,12 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 		lv_error(d, "cannot prepare the ISO tree: %s", lv_strerror(r));
 		goto out;
 	}
+	for (size_t i = 0; r == 0 && i < LV_ARRAY_SIZE(layers); i++) {
+		snprintf(p, sizeof(p), "%s/%s", iso_dir, layers[i]);
+		r = layer_sum(im, layers[i], p, d);
+	}
+	if (r < 0)
+		goto out;
 	/* 5. the outer ISO */
 	struct lv_tree outer;
 	if ((r = lv_tree_read(iso_dir, im->epoch, &outer, d)) < 0)

@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "lockfile.h"
 #include "manifest.h"
+#include "sums.h"
 #include "tree.h"
 
 struct lv_image {
@@ -26,8 +27,14 @@ struct lv_image {
 	const char *work;               /* scratch directory (absolute) */
 	const char *output;             /* the ISO */
 	unsigned threads;               /* cloop compression threads (0 = all) */
+	const char *name;               /* the output's name in `sums` */
+	struct lv_sums *sums;           /* gets a checksum for every layer */
+	int keep_layers;                /* leave the inner file system in `work` */
 };
 
+/* Writes the layers under im->work (iso/ is the outer ISO's tree, inner.iso
+ * the file system inside the cloop image, removed unless keep_layers), then
+ * the ISO. */
 int lv_image_write(const struct lv_image *im, struct lv_diags *d);
 
 /* Where livec's runtime files are (init, livec-cloopd). */

@@ -38,7 +38,10 @@ struct verb {
 
 static const char *const lock_values[] = { "--dump-testcase", NULL };
 static const char *const fetch_values[] = { "-j", "--jobs", NULL };
-static const char *const build_values[] = { "--format", "--output", "--workdir", "-o", "-f", "-j", "--jobs", NULL };
+static const char *const build_values[] = { "--format", "--output", "--workdir", "-o", "-f", "-j", "--jobs",
+					    "--check-against", "--layers", "--record", NULL };
+static const char *const verify_values[] = { "--format", "-f", "--vary", "--no-vary", "--workdir",
+					     "--diffoscope-timeout", NULL };
 static const char *const cloop_values[] = { "--block-size", "--level", "-j", "--jobs", NULL };
 static const char *const run_values[] = { "--memory", "--cpus", "--disk", "--timeout", NULL };
 static const char *const audit_values[] = { "--format", "--output", "--tree", "-o", "-f", NULL };
@@ -50,6 +53,8 @@ static const struct verb verbs[] = {
 	  "download every locked .deb into the cache, verified", fetch_values },
 	{ "build", lv_cmd_build, NEEDS_MANIFEST | NEEDS_CACHE | NEEDS_LOCK,
 	  "build the live ISO (or the root tree) from the lockfile", build_values },
+	{ "verify", lv_cmd_verify, NEEDS_MANIFEST | NEEDS_CACHE | NEEDS_LOCK,
+	  "build twice on different-looking hosts and compare every byte", verify_values },
 	{ "run", lv_cmd_run, 0, "boot an image in QEMU (serial console here)", run_values },
 	{ "cloop", lv_cmd_cloop, 0, "create, inspect or unpack a cloop image", cloop_values },
 	{ "audit-licenses", lv_cmd_audit, NEEDS_MANIFEST | NEEDS_CACHE | NEEDS_ANY_LOCK,

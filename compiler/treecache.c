@@ -121,13 +121,6 @@ char *lv_treecache_lookup(const struct lv_cache *c, const char *key)
 	return NULL;
 }
 
-static int rm_cb(const char *p, const struct stat *st, int type, struct FTW *f)
-{
-	(void)st;
-	(void)f;
-	return type == FTW_DP ? rmdir(p) : unlink(p);
-}
-
 char *lv_treecache_store(const struct lv_cache *c, const char *name, const char *key, const char *tree)
 {
 	_cleanup_free_ char *dir = lv_cache_path(c, "trees", "");
@@ -143,7 +136,7 @@ char *lv_treecache_store(const struct lv_cache *c, const char *name, const char 
 	_cleanup_free_ char *pointer = lv_cache_path(c, "trees", pointer_name);
 	if (lv_read_file(pointer, &old) == 0 && old.len == 64 && strncmp(old.p, key, 64)) {
 		_cleanup_free_ char *prev = lv_cache_path(c, "trees", old.p);
-		nftw(prev, rm_cb, 64, FTW_DEPTH | FTW_PHYS);
+		lv_remove_tree(prev);
 	}
 	lv_buf_release(&old);
 	lv_write_atomic(pointer, key, 64);
