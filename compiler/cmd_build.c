@@ -58,7 +58,7 @@ static void help(void)
 	       "                   artifact and layer must match (exit 1 naming each one\n"
 	       "                   that does not); rebuild someone's ISO from its manifest\n"
 	       "                   and lock and confirm it bit for bit\n"
-	       "  --layers DIR     keep the ISO's layers in DIR (iso/ and inner.iso)\n"
+	       "  --layers DIR     keep the ISO's layers in DIR (iso/ and inner.img)\n"
 	       "  --record FILE    write what the build saw of its host (clock, TZ, locale,\n"
 	       "                   umask, host name, HOME, CPUs, ...) to FILE\n"
 	       "\n"

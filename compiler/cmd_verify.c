@@ -27,6 +27,7 @@
 #include "compare.h"
 #include "err.h"
 #include "fsutil.h"
+#include "spawn.h"
 #include "sums.h"
 #include "variation.h"
 
@@ -93,17 +94,6 @@ static int open_log(const char *path)
 	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
 
-static int find_tool(const char *name, char *out, size_t n)
-{
-	static const char *const dirs[] = { "/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin" };
-	for (size_t i = 0; i < LV_ARRAY_SIZE(dirs); i++) {
-		snprintf(out, n, "%s/%s", dirs[i], name);
-		if (access(out, X_OK) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* The artifact's file in a build: the output, a layer of the ISO, or the
  * file system inside the cloop image. */
 static void artifact_path(const struct side *s, const char *output, const char *name, char *p, size_t n)
@@ -111,8 +101,8 @@ static void artifact_path(const struct side *s, const char *output, const char *
 	size_t o = strlen(output);
 	if (!strcmp(name, output))
 		snprintf(p, n, "%s", s->out);
-	else if (!strcmp(name + o, ":LIVEC/LIVEC:inner.iso"))
-		snprintf(p, n, "%s/inner.iso", s->layers);
+	else if (!strcmp(name + o, ":LIVEC/LIVEC:inner"))
+		snprintf(p, n, "%s/inner.img", s->layers);
 	else
 		snprintf(p, n, "%s/iso/%s", s->layers, name + o + 1);
 }
@@ -171,7 +161,7 @@ static int run_build(struct lv_ctx *ctx, char *self, struct side *s, const char 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	lv_say(ctx, "build %s in %s (log: %s)", s->label, s->dir, s->log);
 	int fd = open_log(s->log);
-	int st = fd < 0 ? -errno : lv_spawn(argv, &s->env, fd, 0);
+	int st = fd < 0 ? -errno : lv_spawn(argv, lv_build_env_apply, &s->env, fd, 0);
 	if (fd >= 0)
 		close(fd);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -223,7 +213,11 @@ static void report_variations(struct lv_ctx *ctx, const struct side *a, const st
 		_cleanup_free_ char *vb = record_value(&rb, keys[k]);
 		int same = !strcmp(va, vb);
 		printf("  %-10s %-6s %s | %s\n", lv_vary_names[k], same ? "same" : "varied", va, vb);
-		if (same && (mask & (1u << k)))
+		if (!same || !(mask & (1u << k)))
+			continue;
+		if (k == LV_VARY_DIRORDER && !strchr(va, ' '))
+			lv_note(&ctx->d, "the manifest's directory holds one entry: no order to vary");
+		else
 			lv_warn(&ctx->d, "variation '%s' was asked for, but both builds saw '%s'", lv_vary_names[k], va);
 	}
 out:
@@ -245,7 +239,7 @@ static int diffoscope(const char *a, const char *b, const char *dir, const char 
 		      unsigned timeout_s, char *report, size_t n)
 {
 	char tool[PATH_MAX], base[512], html_path[PATH_MAX + 600], log[PATH_MAX + 600];
-	if (!find_tool("diffoscope", tool, sizeof(tool)))
+	if (!lv_find_tool("diffoscope", tool, sizeof(tool)))
 		return -ENOENT;
 	sanitize(name, base, sizeof(base));
 	snprintf(report, n, "%s/%s.txt", dir, base);
@@ -261,7 +255,7 @@ static int diffoscope(const char *a, const char *b, const char *dir, const char 
 	int fd = open_log(log);
 	if (fd < 0)
 		return -errno;
-	int st = lv_spawn(argv, NULL, fd, timeout_s);
+	int st = lv_spawn(argv, NULL, NULL, fd, timeout_s);
 	close(fd);
 	/* diffoscope: 0 same, 1 different, 2 trouble */
 	return st == 0 || st == 1 ? 0 : st < 0 ? st : -LVE_BUILD;
@@ -273,7 +267,7 @@ static int diffoscope(const char *a, const char *b, const char *dir, const char 
 static char *disorder(struct lv_ctx *ctx, const char *manifest, const char *view)
 {
 	char tool[PATH_MAX];
-	if (!find_tool("disorderfs", tool, sizeof(tool)) || access("/dev/fuse", R_OK | W_OK) < 0) {
+	if (!lv_find_tool("disorderfs", tool, sizeof(tool)) || access("/dev/fuse", R_OK | W_OK) < 0) {
 		lv_note(&ctx->d, "directory order not varied: %s", access("/dev/fuse", R_OK | W_OK) < 0
 			? "no /dev/fuse here" : "disorderfs is not installed");
 		return NULL;
@@ -283,7 +277,7 @@ static char *disorder(struct lv_ctx *ctx, const char *manifest, const char *view
 	lv_mkdir_p(view, 0755);
 	char *argv[] = { tool, "--multi-user=yes", "--reverse-dirents=yes", "--shuffle-dirents=no", "--quiet",
 			 src, (char *)view, NULL };
-	int st = lv_spawn(argv, NULL, 2, 60);
+	int st = lv_spawn(argv, NULL, NULL, 2, 60);
 	if (st != 0) {
 		lv_note(&ctx->d, "directory order not varied: disorderfs could not mount (FUSE unavailable?)");
 		return NULL;
@@ -368,7 +362,7 @@ int lv_cmd_verify(struct lv_ctx *ctx, int argc, char **argv)
 			      manifest, NULL };
 	lv_say(ctx, "re-deriving the lockfile (lock --check)");
 	int fd = open_log(log);
-	int lock_st = fd < 0 ? -errno : lv_spawn(lock_argv, NULL, fd, 0);
+	int lock_st = fd < 0 ? -errno : lv_spawn(lock_argv, NULL, NULL, fd, 0);
 	if (fd >= 0)
 		close(fd);
 	if (lock_st != 0 && lock_st != 3) {

@@ -17,6 +17,7 @@
 #include "fsutil.h"
 #include "image.h"
 #include "out_cpio.h"
+#include "out_ext2.h"
 #include "out_iso9660.h"
 #include "out_spdx.h"
 #include "out_tar.h"
@@ -24,11 +25,12 @@
 #include "yamltree.h"
 
 /* Kernel modules the initramfs loads (with their modules.dep closure):
- * CD-ROM, disks, USB storage, virtio, nbd for the cloop image. */
+ * CD-ROM, disks, USB storage, virtio, nbd for the cloop image, ext4 for an
+ * ext2 inner file system. */
 static const char *const wanted_modules[] = {
 	"cdrom", "sr_mod", "isofs", "nbd", "loop", "scsi_mod", "sd_mod", "libata", "ata_piix",
 	"ata_generic", "ahci", "virtio_pci", "virtio_blk", "virtio_scsi", "usb-storage", "uas",
-	"xhci-pci", "xhci-hcd", "ehci-pci", "ehci-hcd", "ohci-pci", "uhci-hcd", "nvme",
+	"xhci-pci", "xhci-hcd", "ehci-pci", "ehci-hcd", "ohci-pci", "uhci-hcd", "nvme", "ext4",
 };
 
 const char *lv_runtime_dir(void)
@@ -289,10 +291,6 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	_cleanup_free_ char *mbr = lv_path_join(im->work, "isohdpfx.bin");
 	int r;
 
-	if (strcmp(inner_type, "iso9660")) {
-		lv_error(d, "image.inner: '%s' is not supported yet; use iso9660", inner_type);
-		return -LVE_MANIFEST;
-	}
 	if (!kver) {
 		lv_error(d, "the image has no kernel (usr/lib/modules is empty): add linux-image-amd64 "
 			    "to packages.install");
@@ -346,9 +344,15 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	if ((r = lv_tar_write(&rest, p, LV_COMPRESS_GZIP, d)) < 0)
 		goto out;
 	/* 2. the read-only part: ISO 9660, then cloop */
-	snprintf(q, sizeof(q), "%s/inner.iso", im->work);
-	struct lv_iso_opts inner_opts = { .volume_id = "LIVEC_RO", .epoch = im->epoch };
-	if ((r = lv_iso_write(&inner, q, &inner_opts, d)) < 0)
+	snprintf(q, sizeof(q), "%s/inner.img", im->work);
+	if (!strcmp(inner_type, "ext2")) {
+		struct lv_ext2_opts eo = { .label = "LIVEC_RO", .epoch = im->epoch };
+		r = lv_ext2_write(&inner, q, &eo, d);
+	} else {
+		struct lv_iso_opts io = { .volume_id = "LIVEC_RO", .epoch = im->epoch };
+		r = lv_iso_write(&inner, q, &io, d);
+	}
+	if (r < 0)
 		goto out;
 	int xz = !strcmp(str_at(img, "cloop", "compression", "zlib"), "xz");
 	const char *bs = str_at(img, "cloop", "block-size", "131072");
@@ -357,7 +361,7 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 				    .compressor = xz ? LV_CLOOP_XZ : LV_CLOOP_ZLIB, .level = atoi(lvl),
 				    .threads = im->threads };
 	snprintf(p, sizeof(p), "%s/LIVEC/LIVEC", iso_dir);
-	if ((r = lv_cloop_write(q, p, &co, d)) < 0 || (r = layer_sum(im, "LIVEC/LIVEC:inner.iso", q, d)) < 0)
+	if ((r = lv_cloop_write(q, p, &co, d)) < 0 || (r = layer_sum(im, "LIVEC/LIVEC:inner", q, d)) < 0)
 		goto out;
 	if (!im->keep_layers)
 		unlink(q);

@@ -1,7 +1,7 @@
 /* The live ISO: wheels within wheels (DESIGN §2, §5).
  *
  *   tree --split by image.read-only--> inner tree | writable tree
- *   inner tree --ISO 9660 (Rock Ridge)--> inner.iso --cloop--> LIVEC/LIVEC
+ *   inner tree --ISO 9660 (Rock Ridge) or ext2--> inner.img --cloop--> LIVEC/LIVEC
  *   writable tree --tar.gz--> LIVEC/root_fs.tgz
  *   busybox + modules + livec-cloopd + init --cpio.gz--> boot/initrd.gz
  *   all that + ISOLINUX --ISO 9660, El Torito, isohybrid--> the image
@@ -32,7 +32,7 @@ struct lv_image {
 	int keep_layers;                /* leave the inner file system in `work` */
 };
 
-/* Writes the layers under im->work (iso/ is the outer ISO's tree, inner.iso
+/* Writes the layers under im->work (iso/ is the outer ISO's tree, inner.img
  * the file system inside the cloop image, removed unless keep_layers), then
  * the ISO. */
 int lv_image_write(const struct lv_image *im, struct lv_diags *d);

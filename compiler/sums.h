@@ -2,7 +2,7 @@
  *
  * One SHA256SUMS per output directory, shared by the outputs in it.  An
  * output's layers are named OUTPUT:LAYER, and a layer inside a layer
- * OUTPUT:LAYER:INNER (console.iso:LIVEC/LIVEC:inner.iso is the file system
+ * OUTPUT:LAYER:INNER (console.iso:LIVEC/LIVEC:inner is the file system
  * inside the cloop image), so `sha256sum -c --ignore-missing SHA256SUMS`
  * checks the outputs and `livec build --check-against` checks every layer. */
 #ifndef LV_SUMS_H

@@ -4,13 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,14 +67,14 @@ static void set_or_unset(const char *name, const char *value)
 		unsetenv(name);
 }
 
-/* In the child, before exec: everything that makes this build's host. */
-static void apply(const struct lv_build_env *e, int log_fd)
+void lv_build_env_apply(void *arg)
 {
+	const struct lv_build_env *e = arg;
 	if (e->hostname || e->domainname) {
 		if (unshare(CLONE_NEWUTS) < 0 ||
 		    (e->hostname && sethostname(e->hostname, strlen(e->hostname)) < 0) ||
 		    (e->domainname && setdomainname(e->domainname, strlen(e->domainname)) < 0)) {
-			dprintf(log_fd, "livec verify: cannot set the host name: %s\n", strerror(errno));
+			fprintf(stderr, "livec verify: cannot set the host name: %s\n", strerror(errno));
 			_exit(127);
 		}
 	}
@@ -92,7 +90,7 @@ static void apply(const struct lv_build_env *e, int log_fd)
 		}
 	}
 	if (e->cwd && chdir(e->cwd) < 0) {
-		dprintf(log_fd, "livec verify: cannot enter '%s': %s\n", e->cwd, strerror(errno));
+		fprintf(stderr, "livec verify: cannot enter '%s': %s\n", e->cwd, strerror(errno));
 		_exit(127);
 	}
 	set_or_unset("HOME", e->home);
@@ -103,44 +101,6 @@ static void apply(const struct lv_build_env *e, int log_fd)
 	set_or_unset("LD_PRELOAD", lib);
 	set_or_unset("FAKETIME", lib ? e->faketime : NULL);
 	umask(e->umask);
-	dup2(log_fd, 1);
-	dup2(log_fd, 2);
-}
-
-int lv_spawn(char *const argv[], const struct lv_build_env *env, int log_fd, unsigned timeout_s)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		setpgid(0, 0); /* a timeout kills the whole group */
-		if (env)
-			apply(env, log_fd);
-		else {
-			dup2(log_fd, 1);
-			dup2(log_fd, 2);
-		}
-		execv(argv[0], argv);
-		dprintf(log_fd, "cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	int status;
-	time_t until = timeout_s ? time(NULL) + timeout_s : 0;
-	for (;;) {
-		pid_t w = waitpid(pid, &status, timeout_s ? WNOHANG : 0);
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
-			return -errno;
-		if (timeout_s && time(NULL) >= until) {
-			kill(-pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -ETIMEDOUT;
-		}
-		if (timeout_s)
-			usleep(200 * 1000);
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -EINTR;
 }
 
 int lv_variation_record(const char *path, const char *manifest, unsigned jobs, struct lv_diags *d)

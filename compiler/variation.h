@@ -39,10 +39,10 @@ struct lv_build_env {
 /* The libfaketime library, or NULL when it is not installed. */
 const char *lv_faketime_lib(void);
 
-/* Runs argv (argv[0] a path) in env with stdout and stderr to log_fd;
- * returns its exit status (0..255), or a negative error when it cannot run
- * or is killed by a signal (timeout_s > 0 bounds the wait; 0 waits). */
-int lv_spawn(char *const argv[], const struct lv_build_env *env, int log_fd, unsigned timeout_s);
+/* Makes the calling process (a child about to exec a build) run in the
+ * lv_build_env `arg`: a setup function for lv_spawn (spawn.h).  Exits the
+ * process when the host name cannot be set or the directory entered. */
+void lv_build_env_apply(void *arg);
 
 /* Writes what this process sees of its host to path ("key value" lines):
  * time, tz, locale, umask, hostname (and domain name), home, cwd, cpus, jobs and

@@ -1,9 +1,12 @@
 #!/bin/sh
-# The console live ISO from the real mirror: built twice under different
-# conditions (identical bytes), then booted in QEMU as a CD and as a USB
-# stick.  A probe unit inside the image (tests/e2e/probe) reports on the
-# serial line what the live system sees and powers it off; every wait is
-# bounded by livec run --timeout.
+# The console live ISO from the real mirror.  `livec verify
+# examples/console` builds it twice on different-looking hosts and every
+# artifact must be identical (on a difference the diffoscope report goes to
+# the log).  Then the console image plus a probe is built, rebuilt
+# elsewhere against the first build's SHA256SUMS (--check-against), and
+# booted in QEMU as a CD and as a USB stick: the probe unit inside the image
+# (tests/e2e/probe) reports on the serial line what the live system sees
+# and powers it off; every wait is bounded by livec run --timeout.
 . "$(dirname "$0")/../lib/test-lib.sh"
 
 LOCK="$TEST_ROOT/lockfiles/console.lock"
@@ -14,19 +17,34 @@ sed "s|^name: console|name: console|" "$TEST_ROOT/examples/console/livec.yaml" >
 cp -r "$TEST_ROOT/tests/e2e/probe" "$TRASH/probe"
 printf 'files:\n  - {source: probe/, target: /, license: GPL-2.0-or-later}\n' >>"$TRASH/console.yaml"
 
-test_expect_success 'build the ISO' '
-	mkdir -p a && cd a &&
-	"$LIVEC" build --lockfile "$LOCK" ../console.yaml 2>../a.err &&
-	test -s out/console/console.iso
+test_expect_success 'livec verify examples/console: every artifact identical across two hosts' '
+	"$LIVEC" verify --workdir v "$TEST_ROOT/examples/console/livec.yaml" >v.out 2>v.err || {
+		cat v.out v.err; for r in v/diffoscope/*.txt; do echo "== $r"; head -n 300 "$r"; done
+		exit 1
+	}
+	cat v.out &&
+	grep_or_show "verify: 7 identical, 0 differ" v.out &&
+	grep_or_show "identical console.iso:LIVEC/LIVEC:inner" v.out &&
+	for k in path time tz locale umask hostname home cpus; do
+		grep -q "^  $k  *varied " v.out || { echo "not varied: $k"; exit 1; }
+	done
 '
 
-test_expect_success 'a second build elsewhere, later, with other TZ, locale, umask: identical ISO' '
+test_expect_success 'build the console ISO with the probe' '
+	mkdir -p a && cd a &&
+	"$LIVEC" build --lockfile "$LOCK" ../console.yaml 2>../a.err &&
+	test -s out/console/console.iso && test -s out/console/SHA256SUMS
+'
+
+test_expect_success 'a rebuild elsewhere, later, other TZ, locale, umask matches its SHA256SUMS' '
 	mkdir -p b/some/deeper/place && cd b/some/deeper/place &&
 	(
 		umask 077
 		export TZ=America/St_Johns LC_ALL=C LANG=de_DE.UTF-8
-		exec faketime -f +5d "$LIVEC" build --no-cache -j 1 --lockfile "$LOCK" ../../../../console.yaml
+		exec faketime -f +5d "$LIVEC" build -j 1 --lockfile "$LOCK" \
+			--check-against "$TRASH/a/out/console/SHA256SUMS" ../../../../console.yaml
 	) 2>"$TRASH/b.err" &&
+	grep_or_show "console.iso: all 6 checksums match" "$TRASH/b.err" &&
 	cmp "$TRASH/a/out/console/console.iso" out/console/console.iso
 '
 
