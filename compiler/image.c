@@ -25,12 +25,13 @@
 #include "yamltree.h"
 
 /* Kernel modules the initramfs loads (with their modules.dep closure):
- * CD-ROM, disks, USB storage, virtio, nbd for the cloop image, ext4 for an
- * ext2 inner file system. */
+ * CD-ROM, disks, USB storage, virtio, nbd for the cloop image, ext4 (and
+ * the crc32c it loads by name) for an ext2 inner file system. */
 static const char *const wanted_modules[] = {
 	"cdrom", "sr_mod", "isofs", "nbd", "loop", "scsi_mod", "sd_mod", "libata", "ata_piix",
 	"ata_generic", "ahci", "virtio_pci", "virtio_blk", "virtio_scsi", "usb-storage", "uas",
 	"xhci-pci", "xhci-hcd", "ehci-pci", "ehci-hcd", "ohci-pci", "uhci-hcd", "nvme", "ext4",
+	"crc32c_generic", /* ext4's soft dependency: not in modules.dep */
 };
 
 const char *lv_runtime_dir(void)

@@ -54,14 +54,14 @@ expected_sha=$(awk '/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 }
 	on && /^    version:/ { v = $2; gsub(/"/, "", v); print n, v }' "$LOCK" | LC_ALL=C sort | sha256sum | cut -d' ' -f1)
 expected_n=$(awk '/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 } on && /^  [^ ]/' "$LOCK" | wc -l)
 
-# check_boot LOG: what the probe said
+# check_boot LOG [INNER-FSTYPE]: what the probe said
 check_boot() {
 	grep -a -q "livec: medium: " "$1" &&
 	grep -a -q "login: live (automatic login)" "$1" &&
 	grep -a -q "PROBE: done" "$1" &&
 	grep -a -q "PROBE: root-fstype tmpfs" "$1" &&
 	grep -a -q "PROBE: ro-source /dev/nbd0" "$1" &&
-	grep -a -q "PROBE: ro-fstype iso9660" "$1" &&
+	grep -a -q "PROBE: ro-fstype ${2:-iso9660}" "$1" &&
 	grep -a -q "PROBE: etc-writable yes" "$1" &&
 	grep -a -q "PROBE: usr-writable no" "$1" &&
 	grep -a -q "PROBE: installed $expected_n" "$1" &&
@@ -81,6 +81,23 @@ test_expect_success 'it boots as a CD to the autologin console; the live system 
 test_expect_success 'it boots as a USB stick (isohybrid) the same way' '
 	"$LIVEC" run --usb --timeout 900 "$ISO" </dev/null >usb.log 2>&1 || :
 	check_boot usb.log && grep -a "livec: medium: /dev/sd" usb.log
+'
+
+# the other inner file system and cloop format: ext2 (genext2fs) in cloop
+# V4.0 with xz blocks, which livec-cloopd decodes at boot
+sed -e "s/inner: iso9660/inner: ext2/" \
+	-e "s/cloop: {block-size: 131072, level: 9}/cloop: {block-size: 131072, compression: xz, level: 1}/" \
+	"$TRASH/console.yaml" >"$TRASH/console-ext2.yaml"
+
+test_expect_success 'an ext2 inner file system in cloop V4/xz boots the same way' '
+	grep -q "inner: ext2" console-ext2.yaml && grep -q "compression: xz" console-ext2.yaml &&
+	mkdir -p e && cd e &&
+	"$LIVEC" build --lockfile "$LOCK" --layers layers --output out/ext2.iso ../console-ext2.yaml 2>err &&
+	"$LIVEC" cloop info layers/iso/LIVEC/LIVEC >info &&
+	grep -qx "version 4.0" info && grep -q "^blocks-xz [1-9]" info && grep -qx "blocks-zlib 0" info &&
+	dumpe2fs -h layers/inner.img 2>/dev/null | grep -q "^Filesystem volume name: *LIVEC_RO" &&
+	"$LIVEC" run --timeout 900 out/ext2.iso </dev/null >ext2.log 2>&1 || :
+	check_boot ext2.log ext2
 '
 
 test_done
