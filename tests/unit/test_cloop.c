@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "files_equal.h"
+
 #include "buf.h"
 #include "cloop.h"
 #include "err.h"
@@ -121,18 +123,12 @@ static void bytes_do_not_depend_on_threads(void **s)
 {
 	(void)s;
 	struct lv_diags d = { 0 };
-	struct lv_buf a = { 0 }, b = { 0 };
 	make_input("in", 700 * 1024 + 5, 1);
 	struct lv_cloop_opts one = { .block_size = 16384, .level = 9, .threads = 1 };
 	struct lv_cloop_opts four = { .block_size = 16384, .level = 9, .threads = 4 };
 	assert_int_equal(lv_cloop_write(path("in"), path("c1"), &one, &d), 0);
 	assert_int_equal(lv_cloop_write(path("in"), path("c4"), &four, &d), 0);
-	assert_int_equal(lv_read_file(path("c1"), &a), 0);
-	assert_int_equal(lv_read_file(path("c4"), &b), 0);
-	assert_int_equal(a.len, b.len);
-	assert_memory_equal(a.p, b.p, a.len);
-	lv_buf_release(&a);
-	lv_buf_release(&b);
+	assert_files_equal(path("c1"), path("c4"));
 }
 
 static void bad_block_sizes_are_refused(void **s)
@@ -204,19 +200,13 @@ static void xz_bytes_do_not_depend_on_threads(void **s)
 {
 	(void)s;
 	struct lv_diags d = { 0 };
-	struct lv_buf a = { 0 }, b = { 0 };
 	make_input("in", 300 * 1024 + 5, 0);
 	struct lv_cloop_opts one = { .block_size = 16384, .compressor = LV_CLOOP_XZ, .level = 6, .threads = 1 };
 	struct lv_cloop_opts three = one;
 	three.threads = 3;
 	assert_int_equal(lv_cloop_write(path("in"), path("c1"), &one, &d), 0);
 	assert_int_equal(lv_cloop_write(path("in"), path("c3"), &three, &d), 0);
-	assert_int_equal(lv_read_file(path("c1"), &a), 0);
-	assert_int_equal(lv_read_file(path("c3"), &b), 0);
-	assert_int_equal(a.len, b.len);
-	assert_memory_equal(a.p, b.p, a.len);
-	lv_buf_release(&a);
-	lv_buf_release(&b);
+	assert_files_equal(path("c1"), path("c3"));
 }
 
 static void corrupted_xz_block_fails_cleanly(void **s)

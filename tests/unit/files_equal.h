@@ -1,0 +1,20 @@
+/* For the unit tests (include after cmocka.h): asserts that two files
+ * hold the same bytes. */
+#ifndef LV_TEST_FILES_EQUAL_H
+#define LV_TEST_FILES_EQUAL_H
+
+#include "buf.h"
+#include "fsutil.h"
+
+static inline void assert_files_equal(const char *x, const char *y)
+{
+	struct lv_buf a = { .max = 1u << 30 }, b = { .max = 1u << 30 };
+	assert_int_equal(lv_read_file(x, &a), 0);
+	assert_int_equal(lv_read_file(y, &b), 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.p, b.p, a.len);
+	lv_buf_release(&a);
+	lv_buf_release(&b);
+}
+
+#endif
