@@ -27,7 +27,7 @@
 #include "compare.h"
 #include "err.h"
 #include "fsutil.h"
-#include "spawn.h"
+#include "subprocess.h"
 #include "sums.h"
 #include "variation.h"
 

@@ -9,10 +9,13 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 #include "err.h"
+#include "fsutil.h"
 #include "manifest.h"
 
 enum ftype { F_STR, F_BOOL, F_INT, F_STRLIST, F_MAP, F_MAPLIST };
@@ -543,6 +546,53 @@ static void mpkgs_release(struct lv_mpkgs *p)
 		free(p->v[i].version);
 	}
 	free(p->v);
+}
+
+size_t lv_manifest_file_srcs(const struct lv_manifest *m, struct lv_file_src **out)
+{
+	const struct lv_ynode *files = lv_ymap_get(m->root, "files");
+	_cleanup_free_ char *mdir = lv_dirname(m->path);
+	size_t n = 0;
+	*out = NULL;
+	for (size_t i = 0; files && files->kind == LV_YSEQ && i < files->n; i++) {
+		const struct lv_ynode *e = files->kids[i];
+		const char *src = lv_yscalar(lv_ymap_get(e, "source"));
+		const char *dst = lv_yscalar(lv_ymap_get(e, "target"));
+		if (!src)
+			continue;
+		dst = dst ? dst : "/";
+		while (*dst == '/')
+			dst++;
+		struct lv_file_src f = { .mode = lv_yscalar(lv_ymap_get(e, "mode")),
+					 .license = lv_yscalar(lv_ymap_get(e, "license")) };
+		f.from = src[0] == '/' ? strdup(src) : lv_path_join(mdir, src);
+		struct stat st;
+		f.exists = stat(f.from, &st) == 0;
+		f.is_dir = f.exists && S_ISDIR(st.st_mode);
+		size_t tl = strlen(dst);
+		if (!f.is_dir && (!tl || dst[tl - 1] == '/')) { /* a file into a directory */
+			const char *base = strrchr(f.from, '/') ? strrchr(f.from, '/') + 1 : f.from;
+			if (asprintf(&f.target, "%s%s", dst, base) < 0)
+				f.target = NULL;
+		} else
+			f.target = strdup(dst);
+		if (!f.target)
+			abort();
+		while ((tl = strlen(f.target)) && f.target[tl - 1] == '/')
+			f.target[tl - 1] = '\0';
+		*out = realloc(*out, (n + 1) * sizeof(**out));
+		(*out)[n++] = f;
+	}
+	return n;
+}
+
+void lv_file_srcs_free(struct lv_file_src *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].from);
+		free(v[i].target);
+	}
+	free(v);
 }
 
 void lv_manifest_release(struct lv_manifest *m)

@@ -66,6 +66,21 @@ struct lv_manifest {
 
 /* 0, or -LVE_MANIFEST with diagnostics recorded. */
 int lv_manifest_load(const char *path, struct lv_manifest *m, struct lv_diags *d);
+
+/* One files: entry, resolved: where it comes from on the host and where
+ * it goes in the image. */
+struct lv_file_src {
+	char *from;             /* host path (owned): absolute, or relative to the manifest */
+	char *target;           /* image path (owned): no leading or trailing '/', "" for the
+				   root; a file copied into a directory gets its name */
+	const char *mode;       /* borrowed from the manifest, or NULL */
+	const char *license;    /* borrowed from the manifest, or NULL */
+	int is_dir;             /* `from` is a directory: an overlay tree */
+	int exists;
+};
+/* The manifest's files: entries in order (free with lv_file_srcs_free). */
+size_t lv_manifest_file_srcs(const struct lv_manifest *m, struct lv_file_src **out);
+void lv_file_srcs_free(struct lv_file_src *v, size_t n);
 void lv_manifest_release(struct lv_manifest *m);
 
 const char *lv_variant_name(enum lv_variant v);

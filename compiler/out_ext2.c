@@ -12,7 +12,7 @@
 #include "err.h"
 #include "out_ext2.h"
 #include "out_tar.h"
-#include "spawn.h"
+#include "subprocess.h"
 
 #define BLOCK 4096
 

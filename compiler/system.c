@@ -226,26 +226,13 @@ int lv_system_apply(struct lv_assembly *a, struct lv_diags *d)
 	lv_buf_release(&sh);
 
 	/* files: overlay trees and single files, relative to the manifest */
-	const struct lv_ynode *files = lv_ymap_get(a->m->root, "files");
-	_cleanup_free_ char *mdir = lv_dirname(a->m->path);
-	for (size_t i = 0; files && files->kind == LV_YSEQ && i < files->n; i++) {
-		const char *src = str(files->kids[i], "source", NULL), *dst = str(files->kids[i], "target", "/");
-		if (!src)
-			continue;
-		while (*dst == '/')
-			dst++;
-		_cleanup_free_ char *from = src[0] == '/' ? strdup(src) : lv_path_join(mdir, src);
-		struct stat st;
-		char target[4096];
-		snprintf(target, sizeof(target), "%s", dst);
-		size_t tl = strlen(target);
-		if (stat(from, &st) == 0 && !S_ISDIR(st.st_mode) && (!tl || target[tl - 1] == '/'))
-			snprintf(target + tl, sizeof(target) - tl, "%s", strrchr(from, '/') ? strrchr(from, '/') + 1 : from);
-		while ((tl = strlen(target)) && target[tl - 1] == '/')
-			target[tl - 1] = '\0';
-		if ((r = copy_in(rootfd, from, target, str(files->kids[i], "mode", NULL), d)) < 0)
-			return r;
-	}
+	struct lv_file_src *fs;
+	size_t nfs = lv_manifest_file_srcs(a->m, &fs);
+	for (size_t i = 0; i < nfs && r >= 0; i++)
+		r = copy_in(rootfd, fs[i].from, fs[i].target, fs[i].mode, d);
+	lv_file_srcs_free(fs, nfs);
+	if (r < 0)
+		return r;
 
 	/* hooks, in manifest order */
 	const struct lv_ynode *hooks = lv_ymap_get(a->m->root, "hooks");

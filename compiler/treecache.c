@@ -96,17 +96,14 @@ int lv_treecache_key(const struct lv_manifest *m, const char *lock_path, long lo
 	for (size_t i = 0; i < 3; i++)
 		dump(&s, lv_ymap_get(m->root, sections[i]));
 	/* the content of what files: copies */
-	const struct lv_ynode *files = lv_ymap_get(m->root, "files");
-	_cleanup_free_ char *mdir = lv_dirname(m->path);
-	for (size_t i = 0; files && files->kind == LV_YSEQ && i < files->n; i++) {
-		const char *src = lv_yscalar(lv_ymap_get(files->kids[i], "source"));
-		if (!src)
-			continue;
-		_cleanup_free_ char *from = src[0] == '/' ? strdup(src) : lv_path_join(mdir, src);
+	struct lv_file_src *fs;
+	size_t nfs = lv_manifest_file_srcs(m, &fs);
+	for (size_t i = 0; i < nfs; i++) {
 		walk_sha = &s;
-		walk_prefix = strlen(from);
-		hash_tree(&s, from);
+		walk_prefix = strlen(fs[i].from);
+		hash_tree(&s, fs[i].from);
 	}
+	lv_file_srcs_free(fs, nfs);
 	lv_sha256_hex(&s, key);
 	return 0;
 }

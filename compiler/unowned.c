@@ -122,33 +122,19 @@ static void walk(const char *dir, struct strv *out, const char *prefix)
 /* Paths the manifest's files: entries add with a declared license. */
 static void manifest_files(const struct lv_manifest *m, struct strv *out)
 {
-	const struct lv_ynode *files = lv_ymap_get(m->root, "files");
-	_cleanup_free_ char *mdir = lv_dirname(m->path);
-	if (!files || files->kind != LV_YSEQ)
-		return;
-	for (size_t i = 0; i < files->n; i++) {
-		const char *src = lv_yscalar(lv_ymap_get(files->kids[i], "source"));
-		const char *dst = lv_yscalar(lv_ymap_get(files->kids[i], "target"));
-		const char *lic = lv_yscalar(lv_ymap_get(files->kids[i], "license"));
-		if (!src || !dst || !lic || !*lic)
+	struct lv_file_src *fs;
+	size_t n = lv_manifest_file_srcs(m, &fs);
+	for (size_t i = 0; i < n; i++) {
+		if (!fs[i].license || !*fs[i].license || !fs[i].exists)
 			continue;
-		while (*dst == '/')
-			dst++;
-		_cleanup_free_ char *from = src[0] == '/' ? strdup(src) : lv_path_join(mdir, src);
-		struct stat st;
-		if (stat(from, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
+		if (fs[i].is_dir) {
 			char prefix[PATH_MAX];
-			snprintf(prefix, sizeof(prefix), "%s%s", dst, *dst && dst[strlen(dst) - 1] != '/' ? "/" : "");
-			walk(from, out, prefix);
-		} else if (*dst && dst[strlen(dst) - 1] == '/') {
-			char *p;
-			if (asprintf(&p, "%s%s", dst, strrchr(from, '/') ? strrchr(from, '/') + 1 : from) >= 0)
-				push(out, p);
+			snprintf(prefix, sizeof(prefix), "%s%s", fs[i].target, *fs[i].target ? "/" : "");
+			walk(fs[i].from, out, prefix);
 		} else
-			push(out, strdup(dst));
+			push(out, strdup(fs[i].target));
 	}
+	lv_file_srcs_free(fs, n);
 }
 
 int lv_unowned_scan(const struct lv_cache *c, const struct lv_lock *l, const struct lv_manifest *m,

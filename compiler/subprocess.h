@@ -1,7 +1,7 @@
 /* Running a helper program (genext2fs, diffoscope, livec itself) with its
  * output in a log and a bounded wait. */
-#ifndef LV_SPAWN_H
-#define LV_SPAWN_H
+#ifndef LV_SUBPROCESS_H
+#define LV_SUBPROCESS_H
 
 /* Runs argv (argv[0] a path) with stdout and stderr on log_fd.  In the
  * child, setup(arg) runs before the exec when given (its messages go to

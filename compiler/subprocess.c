@@ -1,4 +1,4 @@
-/* Running helper programs (spawn.h). */
+/* Running helper programs (subprocess.h). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "spawn.h"
+#include "subprocess.h"
 
 int lv_spawn(char *const argv[], void (*setup)(void *arg), void *arg, int log_fd, unsigned timeout_s)
 {
