@@ -2,6 +2,7 @@
  * KVM when /dev/kvm works, software emulation (TCG) otherwise; the serial
  * console on the terminal; -snapshot so nothing is written back. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
@@ -18,15 +19,19 @@
 
 static void help(void)
 {
-	printf("usage: livec run [--usb] [--memory MiB] [--cpus N] [--disk FILE]... IMAGE.iso [-- QEMU-ARGS]\n"
+	printf("usage: livec run [--usb] [--memory MiB] [--cpus N] [--disk FILE]... [--persist FILE]\n"
+	       "                 IMAGE.iso [-- QEMU-ARGS]\n"
 	       "\n"
 	       "Boots the image in QEMU with its serial console on this terminal (quit\n"
 	       "with Ctrl-A X).  KVM is used when /dev/kvm works, else software emulation.\n"
-	       "Nothing is written back to the image.\n"
+	       "Nothing is written back to the image or the --disk files.\n"
 	       "  --usb          attach the image as a USB stick (isohybrid) instead of a CD\n"
 	       "  --memory MiB   guest memory (default 2048)\n"
 	       "  --cpus N       guest CPUs (default 2)\n"
-	       "  --disk FILE    attach FILE as an extra disk (repeatable)\n"
+	       "  --disk FILE    attach FILE as an extra disk (repeatable; writes are\n"
+	       "                 discarded)\n"
+	       "  --persist FILE attach FILE as a disk that keeps what is written, e.g. an\n"
+	       "                 image from 'livec persist-image'\n"
 	       "  --timeout S    stop QEMU after S seconds (for tests)\n"
 	       "LIVEC_QEMU_ACCEL=kvm|tcg overrides the accelerator check.\n");
 }
@@ -92,9 +97,9 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 		{ "usb", no_argument, NULL, 'u' },          { "memory", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },   { "disk", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "persist", required_argument, NULL, 'p' }, { NULL, 0, NULL, 0 },
 	};
-	const char *mem = "2048", *cpus = "2", *timeout = NULL;
+	const char *mem = "2048", *cpus = "2", *timeout = NULL, *persist = NULL;
 	const char *disks[16];
 	int usb = 0, ndisks = 0, c;
 
@@ -108,6 +113,7 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 				disks[ndisks++] = optarg;
 			break;
 		case 't': timeout = optarg; break;
+		case 'p': persist = optarg; break;
 		case 'h': help(); return 0;
 		default: return -LVE_USAGE;
 		}
@@ -164,6 +170,16 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 		snprintf(extra[i], sizeof(extra[i]), "if=virtio,format=raw,file=%s", disks[i]);
 		av[n++] = "-drive";
 		av[n++] = extra[i];
+	}
+	char persist_drive[4200];
+	if (persist) {
+		if (access(persist, R_OK | W_OK) < 0) {
+			lv_error(&ctx->d, "cannot write '%s' (--persist): %s", persist, strerror(errno));
+			return -LVE_USAGE;
+		}
+		snprintf(persist_drive, sizeof(persist_drive), "if=virtio,format=raw,snapshot=off,file=%s", persist);
+		av[n++] = "-drive";
+		av[n++] = persist_drive;
 	}
 	for (; optind < argc && n < 94; optind++)
 		if (strcmp(argv[optind], "--"))

@@ -26,11 +26,12 @@
 
 /* Kernel modules the initramfs loads (with their modules.dep closure):
  * CD-ROM, disks, USB storage, virtio, nbd for the cloop image, ext4 (and
- * the crc32c it loads by name) for an ext2 inner file system. */
+ * the crc32c it loads by name) for an ext2 inner file system, overlay for
+ * image.root: overlay. */
 static const char *const wanted_modules[] = {
 	"cdrom", "sr_mod", "isofs", "nbd", "loop", "scsi_mod", "sd_mod", "libata", "ata_piix",
 	"ata_generic", "ahci", "virtio_pci", "virtio_blk", "virtio_scsi", "usb-storage", "uas",
-	"xhci-pci", "xhci-hcd", "ehci-pci", "ehci-hcd", "ohci-pci", "uhci-hcd", "nvme", "ext4",
+	"xhci-pci", "xhci-hcd", "ehci-pci", "ehci-hcd", "ohci-pci", "uhci-hcd", "nvme", "ext4", "overlay",
 	"crc32c_generic", /* ext4's soft dependency: not in modules.dep */
 };
 
@@ -43,6 +44,7 @@ const char *lv_runtime_dir(void)
 struct split {
 	char **ro;
 	size_t n;
+	int all;       /* image.root: overlay: the whole tree is read-only */
 	int inner;     /* 1: keep the read-only part; 0: keep the rest */
 };
 
@@ -55,6 +57,8 @@ static int under(const char *path, const char *dir)
 static int keep_split(const struct lv_node *n, void *ud)
 {
 	struct split *s = ud;
+	if (s->all)
+		return s->inner;
 	for (size_t i = 0; i < s->n; i++) {
 		if (!strcmp(n->path, s->ro[i]))
 			return 1; /* the directory itself is in both: a mount point in the root */
@@ -160,6 +164,7 @@ static void closure(const struct moddep *md, size_t k, char *added, struct lv_bu
 }
 
 static int initramfs(const struct lv_image *im, const char *kver, const char *id, const char *inner_type,
+		     const char *root_mode,
 		     const char *readonly, const char *out, struct lv_diags *d)
 {
 	_cleanup_free_ char *dir = lv_path_join(im->work, "initramfs");
@@ -172,17 +177,25 @@ static int initramfs(const struct lv_image *im, const char *kver, const char *id
 		snprintf(p, sizeof(p), "%s/%s", dir, dirs[i]);
 		lv_mkdir_p(p, 0755);
 	}
-	snprintf(p, sizeof(p), "%s/init", lv_runtime_dir());
-	snprintf(q, sizeof(q), "%s/init", dir);
-	if ((r = copy_file(p, q, 0755)) < 0) {
-		lv_error(d, "cannot install the init script '%s': %s", p, lv_strerror(r));
-		return r;
-	}
-	snprintf(p, sizeof(p), "%s/livec-cloopd", lv_runtime_dir());
-	snprintf(q, sizeof(q), "%s/bin/livec-cloopd", dir);
-	if ((r = copy_file(p, q, 0755)) < 0) {
-		lv_error(d, "cannot install '%s': %s (build livec first)", p, lv_strerror(r));
-		return r;
+	/* livec's runtime (runtime/): init, the cloop server, and what init
+	 * installs into the live system for /media */
+	static const struct { const char *name, *dest; mode_t mode; } files[] = {
+		{ "init", "init", 0755 },
+		{ "livec-cloopd", "bin/livec-cloopd", 0755 },
+		{ "livec-media", "etc/livec/media/livec-media", 0755 },
+		{ "livec-media@.service", "etc/livec/media/livec-media@.service", 0644 },
+		{ "90-livec-media.rules", "etc/livec/media/90-livec-media.rules", 0644 },
+	};
+	snprintf(p, sizeof(p), "%s/etc/livec/media", dir);
+	lv_mkdir_p(p, 0755);
+	for (size_t i = 0; i < LV_ARRAY_SIZE(files); i++) {
+		snprintf(p, sizeof(p), "%s/%s", lv_runtime_dir(), files[i].name);
+		snprintf(q, sizeof(q), "%s/%s", dir, files[i].dest);
+		if ((r = copy_file(p, q, files[i].mode)) < 0) {
+			lv_error(d, "cannot install livec's runtime file '%s': %s (build livec first)", p,
+				 lv_strerror(r));
+			return r;
+		}
 	}
 	snprintf(q, sizeof(q), "%s/bin/busybox", dir);
 	if ((r = from_boot_pkg(im, "busybox-static", "bin/busybox", q, d)) < 0)
@@ -245,6 +258,9 @@ static int initramfs(const struct lv_image *im, const char *kver, const char *id
 		r = write_text(dir, "etc/livec/inner", line);
 	if (r == 0)
 		r = write_text(dir, "etc/livec/readonly", readonly);
+	snprintf(line, sizeof(line), "%s\n", root_mode);
+	if (r == 0)
+		r = write_text(dir, "etc/livec/root", line);
 	if (r < 0)
 		return r;
 
@@ -287,6 +303,7 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	const struct lv_ynode *img = lv_ymap_get(im->m->root, "image");
 	const char *label = str_at(img, "label", NULL, "LIVEC");
 	const char *inner_type = str_at(img, "inner", NULL, "iso9660");
+	const char *root_mode = str_at(img, "root", NULL, "tmpfs");
 	char p[4096], q[4096], id[17], sha[LV_SHA256_HEX];
 	_cleanup_free_ char *kver = kernel_version(im->tree->root);
 	_cleanup_free_ char *mbr = lv_path_join(im->work, "isohdpfx.bin");
@@ -307,12 +324,14 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	snprintf(id, sizeof(id), "%.16s", sha);
 
 	/* the read-only directories, "checked twice": they go into the cloop
-	 * image, and are mount points (bind mounts) in the writable root */
-	struct split sp = { 0 };
+	 * image, and are mount points (bind mounts) in the writable root; with
+	 * image.root: overlay the whole tree goes into the cloop image, and the
+	 * root is a tmpfs overlay over it (root_fs.tgz holds just "/") */
+	struct split sp = { .all = !strcmp(root_mode, "overlay") };
 	struct lv_buf ro_list = { 0 };
 	const struct lv_ynode *ro = lv_ymap_get(img, "read-only");
 	static const char *const defaults[] = { "usr", "opt" };
-	size_t nro = ro && ro->kind == LV_YSEQ ? ro->n : 2;
+	size_t nro = sp.all ? 0 : ro && ro->kind == LV_YSEQ ? ro->n : 2;
 	sp.ro = calloc(nro + 1, sizeof(char *));
 	for (size_t i = 0; i < nro; i++) {
 		const char *v = ro && ro->kind == LV_YSEQ ? lv_yscalar(ro->kids[i]) : defaults[i];
@@ -368,7 +387,7 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 		unlink(q);
 	/* 3. the initramfs */
 	snprintf(p, sizeof(p), "%s/boot/initrd.gz", iso_dir);
-	if ((r = initramfs(im, kver, id, inner_type, ro_list.p ? ro_list.p : "", p, d)) < 0)
+	if ((r = initramfs(im, kver, id, inner_type, root_mode, ro_list.p ? ro_list.p : "", p, d)) < 0)
 		goto out;
 	/* 4. kernel, boot loader, and what the medium says about itself */
 	snprintf(p, sizeof(p), "%s/boot/vmlinuz-%s", im->tree->root, kver);

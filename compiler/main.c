@@ -43,7 +43,8 @@ static const char *const build_values[] = { "--format", "--output", "--workdir",
 static const char *const verify_values[] = { "--format", "-f", "--vary", "--no-vary", "--workdir",
 					     "--diffoscope-timeout", NULL };
 static const char *const cloop_values[] = { "--block-size", "--level", "-j", "--jobs", NULL };
-static const char *const run_values[] = { "--memory", "--cpus", "--disk", "--timeout", NULL };
+static const char *const persist_values[] = { "--size", "--label", NULL };
+static const char *const run_values[] = { "--memory", "--cpus", "--disk", "--timeout", "--persist", NULL };
 static const char *const audit_values[] = { "--format", "--output", "--tree", "-o", "-f", NULL };
 
 static const struct verb verbs[] = {
@@ -56,6 +57,7 @@ static const struct verb verbs[] = {
 	{ "verify", lv_cmd_verify, NEEDS_MANIFEST | NEEDS_CACHE | NEEDS_LOCK,
 	  "build twice on different-looking hosts and compare every byte", verify_values },
 	{ "run", lv_cmd_run, 0, "boot an image in QEMU (serial console here)", run_values },
+	{ "persist-image", lv_cmd_persist, 0, "make an empty ext2 image for persistence", persist_values },
 	{ "cloop", lv_cmd_cloop, 0, "create, inspect or unpack a cloop image", cloop_values },
 	{ "audit-licenses", lv_cmd_audit, NEEDS_MANIFEST | NEEDS_CACHE | NEEDS_ANY_LOCK,
 	  "check the locked packages' licenses against the policy; SPDX SBOM", audit_values },

@@ -53,8 +53,18 @@ int lv_ext2_write(const struct lv_tree *t, const char *path, const struct lv_ext
 	snprintf(log, sizeof(log), "%s.log", path);
 	if ((r = lv_tar_write(t, tar, LV_COMPRESS_NONE, d)) < 0)
 		return r;
-	snprintf(blocks, sizeof(blocks), "%llu", blocks_for(t));
-	snprintf(inodes, sizeof(inodes), "%zu", t->n + t->n / 10 + 64);
+	unsigned long long need = blocks_for(t), want = o->size / BLOCK;
+	if (o->size && want < need) {
+		lv_error(d, "an ext2 image of %llu bytes is too small: it needs %llu", o->size, need * BLOCK);
+		unlink(tar);
+		return -LVE_TOOBIG;
+	}
+	snprintf(blocks, sizeof(blocks), "%llu", want > need ? want : need);
+	/* an empty file system (a persistence image) gets inodes for later */
+	unsigned long long nodes = t->n + t->n / 10 + 64;
+	if (o->size && nodes < want / 4)
+		nodes = want / 4;
+	snprintf(inodes, sizeof(inodes), "%llu", nodes);
 	snprintf(epoch, sizeof(epoch), "%lld", o->epoch);
 	char *argv[] = { tool, "-B", "4096", "-b", blocks, "-N", inodes, "-m", "0", "-L", (char *)o->label,
 			 "-a", tar, tmp, NULL };

@@ -11,6 +11,7 @@
 struct lv_ext2_opts {
 	const char *label;   /* the volume label */
 	long long epoch;
+	unsigned long long size; /* bytes; 0: what the tree needs (never less) */
 };
 
 int lv_ext2_write(const struct lv_tree *t, const char *path, const struct lv_ext2_opts *o, struct lv_diags *d);

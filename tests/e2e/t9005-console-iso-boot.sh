@@ -10,12 +10,10 @@
 . "$(dirname "$0")/../lib/test-lib.sh"
 
 LOCK="$TEST_ROOT/lockfiles/console.lock"
+. "$TEST_ROOT/tests/lib/probe.sh"
 export XDG_CACHE_HOME="${LIVEC_TEST_CACHE:-$TRASH/cache}"
 
-# the console manifest plus the probe, as an overlay with a declared license
-sed "s|^name: console|name: console|" "$TEST_ROOT/examples/console/livec.yaml" >"$TRASH/console.yaml"
-cp -r "$TEST_ROOT/tests/e2e/probe" "$TRASH/probe"
-printf 'files:\n  - {source: probe/, target: /, license: GPL-2.0-or-later}\n' >>"$TRASH/console.yaml"
+probe_manifest "$TRASH/console.yaml"
 
 test_expect_success 'livec verify examples/console: every artifact identical across two hosts' '
 	"$LIVEC" verify --workdir v "$TEST_ROOT/examples/console/livec.yaml" >v.out 2>v.err || {
@@ -49,29 +47,6 @@ test_expect_success 'a rebuild elsewhere, later, other TZ, locale, umask matches
 '
 
 ISO="$TRASH/a/out/console/console.iso"
-expected_sha=$(awk '/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 }
-	on && /^  [^ ]/ { n = $1; sub(/:$/, "", n) }
-	on && /^    version:/ { v = $2; gsub(/"/, "", v); print n, v }' "$LOCK" | LC_ALL=C sort | sha256sum | cut -d' ' -f1)
-expected_n=$(awk '/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 } on && /^  [^ ]/' "$LOCK" | wc -l)
-
-# check_boot LOG [INNER-FSTYPE]: what the probe said
-check_boot() {
-	grep -a -q "livec: medium: " "$1" &&
-	grep -a -q "login: live (automatic login)" "$1" &&
-	grep -a -q "PROBE: done" "$1" &&
-	grep -a -q "PROBE: root-fstype tmpfs" "$1" &&
-	grep -a -q "PROBE: ro-source /dev/nbd0" "$1" &&
-	grep -a -q "PROBE: ro-fstype ${2:-iso9660}" "$1" &&
-	grep -a -q "PROBE: etc-writable yes" "$1" &&
-	grep -a -q "PROBE: usr-writable no" "$1" &&
-	grep -a -q "PROBE: installed $expected_n" "$1" &&
-	grep -a -q "PROBE: packages-sha256 $expected_sha" "$1" &&
-	grep -a -q "PROBE: cloopd [1-9]" "$1" &&
-	grep -a -q "PROBE: system-state \(running\|degraded\)" "$1" || {
-		grep -a "livec:\|PROBE\|login\|panic\|error" "$1" | tail -40
-		return 1
-	}
-}
 
 test_expect_success 'it boots as a CD to the autologin console; the live system is what the lock says' '
 	"$LIVEC" run --timeout 900 "$ISO" </dev/null >cd.log 2>&1 || :

@@ -1,0 +1,65 @@
+#!/bin/sh
+# Saving work on a read-only CD (from the real mirror, booted in QEMU):
+# the console image with image.root: overlay boots with a persistence store
+# made by `livec persist-image` and a second disk labelled TESTDATA.  The
+# disk appears under /media/TESTDATA (read-only) and in /media/list, a local
+# package installs with apt-get, and counters written in /home and /etc
+# survive into a second boot.  A damaged store is reported and left out:
+# the system still boots.  Every wait is bounded by livec run --timeout.
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+LOCK="$TEST_ROOT/lockfiles/console.lock"
+. "$TEST_ROOT/tests/lib/probe.sh"
+export XDG_CACHE_HOME="${LIVEC_TEST_CACHE:-$TRASH/cache}"
+
+probe_manifest "$TRASH/console.yaml"
+sed -e "s/root: tmpfs/root: overlay/" \
+	-e "s/cmdline: \"quiet\"/cmdline: \"quiet livec.persist=LIVEDATA:overlay\"/" \
+	"$TRASH/console.yaml" >"$TRASH/overlay.yaml"
+
+# boot N EXTRA...: boots the overlay image with the store and the disk
+boot() {
+	_n=$1
+	shift
+	"$LIVEC" run --timeout 900 --persist store.img --disk testdata.img "$@" overlay.iso \
+		</dev/null >"boot$_n.log" 2>&1 || :
+}
+
+test_expect_success 'setup: the overlay image, a persistence store, a TESTDATA disk' '
+	grep -q "root: overlay" overlay.yaml && grep -q "livec.persist=LIVEDATA:overlay" overlay.yaml &&
+	"$LIVEC" build --lockfile "$LOCK" --output overlay.iso overlay.yaml 2>build.err &&
+	"$LIVEC" persist-image --size 64M store.img 2>err &&
+	"$LIVEC" persist-image --size 64M store2.img 2>err && cmp store.img store2.img &&
+	mkdir -p data && echo "known content" >data/hello.txt &&
+	mke2fs -q -t ext2 -L TESTDATA -d data testdata.img 8M
+'
+
+test_expect_success 'first boot: overlay root on the store, media under /media, apt-get works' '
+	boot 1 &&
+	check_boot boot1.log iso9660 overlay &&
+	grep -a -q "PROBE: persistence ok /dev/vd[a-z] LIVEDATA overlay" boot1.log &&
+	grep -a -q "PROBE: count /home/live/.probe-count 1" boot1.log &&
+	grep -a -q "PROBE: count /etc/livec-probe-count 1" boot1.log &&
+	grep -a -q "PROBE: media-list TESTDATA /dev/vd[a-z] ext2;" boot1.log &&
+	grep -a -q "PROBE: media-file known content" boot1.log &&
+	grep -a -q "PROBE: media-mount ext2 ro" boot1.log || { show_boot boot1.log; exit 1; }
+'
+
+test_expect_success 'second boot with the same store: the home file and the /etc change are there' '
+	boot 2 &&
+	grep -a -q "PROBE: done" boot2.log &&
+	grep -a -q "PROBE: count /home/live/.probe-count 2" boot2.log &&
+	grep -a -q "PROBE: count /etc/livec-probe-count 2" boot2.log || { show_boot boot2.log; exit 1; }
+'
+
+test_expect_success 'a damaged store is reported and left out; the system still boots' '
+	dd if=/dev/zero of=store.img bs=4096 seek=1 count=1 conv=notrunc 2>/dev/null &&
+	boot 3 &&
+	grep -a -q "persistence store /dev/vd[a-z] (label LIVEDATA) cannot be mounted" boot3.log &&
+	grep -a -q "PROBE: persistence failed /dev/vd[a-z] LIVEDATA" boot3.log &&
+	grep -a -q "login: live (automatic login)" boot3.log &&
+	grep -a -q "PROBE: root-fstype overlay" boot3.log &&
+	grep -a -q "PROBE: done" boot3.log || { show_boot boot3.log; exit 1; }
+'
+
+test_done
