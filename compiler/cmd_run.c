@@ -14,6 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "buf.h"
+#include "cleanup.h"
 #include "cli.h"
 #include "err.h"
 
@@ -33,6 +38,12 @@ static void help(void)
 	       "  --persist FILE attach FILE as a disk that keeps what is written, e.g. an\n"
 	       "                 image from 'livec persist-image'\n"
 	       "  --timeout S    stop QEMU after S seconds (for tests)\n"
+	       "  --append ARGS  boot the image's own kernel and initramfs directly with\n"
+	       "                 the boot menu's command line plus ARGS (e.g. livec.toram);\n"
+	       "                 the image stays attached as the medium\n"
+	       "  --monitor PATH a QEMU monitor on the unix socket PATH (a USB controller\n"
+	       "                 is added for device_add usb-storage; the CD drive's id is\n"
+	       "                 livecd)\n"
 	       "LIVEC_QEMU_ACCEL=kvm|tcg overrides the accelerator check.\n");
 }
 
@@ -91,15 +102,83 @@ static int kvm_usable(void)
 	return cached;
 }
 
+/* The files --append boots, from the image itself: the kernel, the
+ * initramfs and the first APPEND line of the boot menu.  Each file goes
+ * into a memfd that QEMU, exec'd in our place, opens as /proc/self/fd/N. */
+struct direct_boot {
+	char kernel[64], initrd[64];
+	struct lv_buf append;
+};
+
+static int to_memfd(struct archive *a, const char *name, char *path, size_t n)
+{
+	int fd = memfd_create(name, 0);
+	char buf[1 << 16];
+	ssize_t got;
+	if (fd < 0)
+		return -errno;
+	while ((got = archive_read_data(a, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)got) != got)
+			return -EIO;
+	snprintf(path, n, "/proc/self/fd/%d", fd);
+	return got < 0 ? -LVE_ARCHIVE : 0;
+}
+
+static int read_direct_boot(const char *iso, struct direct_boot *b, struct lv_diags *d)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	struct lv_buf cfg = { .max = 1 << 20 };
+	int r = 0;
+	archive_read_support_format_iso9660(a);
+	if (archive_read_open_filename(a, iso, 1 << 16) != ARCHIVE_OK) {
+		lv_error(d, "cannot read '%s' as an ISO image: %s", iso, archive_error_string(a));
+		archive_read_free(a);
+		return -LVE_ARCHIVE;
+	}
+	while (r == 0 && archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		const char *p = archive_entry_pathname(e);
+		if (!strcmp(p, "boot/vmlinuz"))
+			r = to_memfd(a, "vmlinuz", b->kernel, sizeof(b->kernel));
+		else if (!strcmp(p, "boot/initrd.gz"))
+			r = to_memfd(a, "initrd", b->initrd, sizeof(b->initrd));
+		else if (!strcmp(p, "boot/isolinux/isolinux.cfg")) {
+			char buf[4096];
+			ssize_t got;
+			while ((got = archive_read_data(a, buf, sizeof(buf))) > 0)
+				lv_buf_append(&cfg, buf, (size_t)got);
+		}
+	}
+	archive_read_free(a);
+	/* the first APPEND, without its initrd= */
+	const char *line = cfg.p ? strstr(cfg.p, "APPEND ") : NULL;
+	if (r == 0 && (!*b->kernel || !*b->initrd || !line)) {
+		lv_error(d, "'%s' is not a livec image (no boot/vmlinuz, boot/initrd.gz or boot menu)", iso);
+		r = -LVE_USAGE;
+	}
+	if (r == 0) {
+		const char *end = strchr(line, '\n');
+		_cleanup_free_ char *args = strndup(line + 7, end ? (size_t)(end - line - 7) : strlen(line + 7));
+		char *save = NULL;
+		for (char *w = strtok_r(args, " ", &save); w; w = strtok_r(NULL, " ", &save))
+			if (strncmp(w, "initrd=", 7))
+				lv_buf_printf(&b->append, "%s%s", b->append.len ? " " : "", w);
+	}
+	lv_buf_release(&cfg);
+	return r;
+}
+
 int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "usb", no_argument, NULL, 'u' },          { "memory", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },   { "disk", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
-		{ "persist", required_argument, NULL, 'p' }, { NULL, 0, NULL, 0 },
+		{ "persist", required_argument, NULL, 'p' }, { "append", required_argument, NULL, 'a' },
+		{ "monitor", required_argument, NULL, 'M' }, { NULL, 0, NULL, 0 },
 	};
-	const char *mem = "2048", *cpus = "2", *timeout = NULL, *persist = NULL;
+	const char *mem = "2048", *cpus = "2", *timeout = NULL, *persist = NULL, *append = NULL;
+	const char *monitor = NULL;
 	const char *disks[16];
 	int usb = 0, ndisks = 0, c;
 
@@ -114,6 +193,8 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 			break;
 		case 't': timeout = optarg; break;
 		case 'p': persist = optarg; break;
+		case 'a': append = optarg; break;
+		case 'M': monitor = optarg; break;
 		case 'h': help(); return 0;
 		default: return -LVE_USAGE;
 		}
@@ -151,6 +232,29 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 	av[n++] = "mon:stdio";
 	av[n++] = "-no-reboot";
 	av[n++] = "-snapshot";
+	struct direct_boot direct = { 0 };
+	char monitor_arg[4200];
+	if (append) {
+		int r = read_direct_boot(iso, &direct, &ctx->d);
+		if (r < 0)
+			return r;
+		lv_buf_printf(&direct.append, " %s", append);
+		av[n++] = "-kernel";
+		av[n++] = direct.kernel;
+		av[n++] = "-initrd";
+		av[n++] = direct.initrd;
+		av[n++] = "-append";
+		av[n++] = direct.append.p;
+	}
+	if (monitor) {
+		snprintf(monitor_arg, sizeof(monitor_arg), "unix:%s,server=on,wait=off", monitor);
+		av[n++] = "-monitor";
+		av[n++] = monitor_arg;
+		if (!usb) {
+			av[n++] = "-device";
+			av[n++] = "qemu-xhci,id=xhci";
+		}
+	}
 	if (usb) {
 		snprintf(drive, sizeof(drive), "if=none,id=stick,format=raw,file=%s", iso);
 		av[n++] = "-drive";
@@ -160,7 +264,7 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 		av[n++] = "-device";
 		av[n++] = "usb-storage,bus=xhci.0,drive=stick,bootindex=0";
 	} else {
-		snprintf(drive, sizeof(drive), "media=cdrom,format=raw,readonly=on,file=%s", iso);
+		snprintf(drive, sizeof(drive), "id=livecd,media=cdrom,format=raw,readonly=on,file=%s", iso);
 		av[n++] = "-drive";
 		av[n++] = drive;
 		av[n++] = "-boot";

@@ -44,7 +44,8 @@ static const char *const verify_values[] = { "--format", "-f", "--vary", "--no-v
 					     "--diffoscope-timeout", NULL };
 static const char *const cloop_values[] = { "--block-size", "--level", "-j", "--jobs", NULL };
 static const char *const persist_values[] = { "--size", "--label", NULL };
-static const char *const run_values[] = { "--memory", "--cpus", "--disk", "--timeout", "--persist", NULL };
+static const char *const run_values[] = { "--memory", "--cpus", "--disk", "--timeout", "--persist",
+					 "--append", "--monitor", NULL };
 static const char *const audit_values[] = { "--format", "--output", "--tree", "-o", "-f", NULL };
 
 static const struct verb verbs[] = {

@@ -5,7 +5,10 @@
 # disk appears under /media/TESTDATA (read-only) and in /media/list, a local
 # package installs with apt-get, and counters written in /home and /etc
 # survive into a second boot.  A damaged store is reported and left out:
-# the system still boots.  Every wait is bounded by livec run --timeout.
+# the system still boots.  Then, booted with livec.toram, a USB disk
+# plugged in through QEMU's monitor appears under /media and goes when
+# unplugged, and after the CD is ejected everything still reads.  Every
+# wait is bounded.
 . "$(dirname "$0")/../lib/test-lib.sh"
 
 LOCK="$TEST_ROOT/lockfiles/console.lock"
@@ -60,6 +63,34 @@ test_expect_success 'a damaged store is reported and left out; the system still 
 	grep -a -q "login: live (automatic login)" boot3.log &&
 	grep -a -q "PROBE: root-fstype overlay" boot3.log &&
 	grep -a -q "PROBE: done" boot3.log || { show_boot boot3.log; exit 1; }
+'
+
+# wait_log FILE PATTERN SECONDS
+wait_log() {
+	_t=$3
+	while ! grep -a -q "$2" "$1" 2>/dev/null && [ "$_t" -gt 0 ]; do sleep 2; _t=$((_t - 2)); done
+	grep -a -q "$2" "$1" || { echo "timed out waiting for '$2' in $1"; show_boot "$1"; return 1; }
+}
+monitor() { python3 "$TEST_ROOT/tests/lib/monitor.py" "$TRASH/mon.sock" "$@"; }
+
+test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.toram survives ejecting the CD' '
+	mkdir -p hot && echo "hot content" >hot/hello.txt && mke2fs -q -t ext2 -L HOTDATA -d hot hot.img 8M &&
+	"$LIVEC" run --timeout 900 --monitor "$TRASH/mon.sock" --append "livec.toram livec.probe=hotplug" \
+		overlay.iso </dev/null >boot4.log 2>&1 &
+	pid=$! ok=0
+	wait_log boot4.log "PROBE: hotplug ready" 600 &&
+	monitor "drive_add 0 if=none,id=hot,format=raw,file=$TRASH/hot.img" \
+		"device_add usb-storage,bus=xhci.0,drive=hot,id=hotdisk" &&
+	wait_log boot4.log "PROBE: hotplug added" 300 &&
+	monitor "eject -f livecd" "device_del hotdisk" &&
+	wait_log boot4.log "PROBE: done" 300 && ok=1
+	[ $ok = 1 ] || kill $pid 2>/dev/null
+	wait $pid
+	[ $ok = 1 ] &&
+	grep -a -q "PROBE: hotplug added HOTDATA ext2 hot content" boot4.log &&
+	grep -a -q "PROBE: hotplug removed 0" boot4.log &&
+	grep -a -q "PROBE: toram cd-gone read-ok" boot4.log &&
+	check_boot boot4.log iso9660 overlay || { show_boot boot4.log; exit 1; }
 '
 
 test_done
