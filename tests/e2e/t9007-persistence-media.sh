@@ -73,9 +73,10 @@ wait_log() {
 }
 monitor() { python3 "$TEST_ROOT/tests/lib/monitor.py" "$TRASH/mon.sock" "$@"; }
 
-test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.toram survives ejecting the CD' '
+test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.toram survives ejecting the CD; lang=, keyboard=, tz=, hostname= apply' '
 	mkdir -p hot && echo "hot content" >hot/hello.txt && mke2fs -q -t ext2 -L HOTDATA -d hot hot.img 8M &&
-	"$LIVEC" run --timeout 900 --monitor "$TRASH/mon.sock" --append "livec.toram livec.probe=hotplug" \
+	"$LIVEC" run --timeout 900 --monitor "$TRASH/mon.sock" \
+		--append "livec.toram livec.probe=hotplug lang=de keyboard=de tz=Europe/Berlin hostname=demo" \
 		overlay.iso </dev/null >boot4.log 2>&1 &
 	pid=$! ok=0
 	wait_log boot4.log "PROBE: hotplug ready" 600 &&
@@ -90,6 +91,7 @@ test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.tora
 	grep -a -q "PROBE: hotplug added HOTDATA ext2 hot content" boot4.log &&
 	grep -a -q "PROBE: hotplug removed 0" boot4.log &&
 	grep -a -q "PROBE: toram cd-gone read-ok" boot4.log &&
+	grep -a -q "PROBE: boot-options lang=de_DE.UTF-8 keyboard=de tz=Europe/Berlin host=demo" boot4.log &&
 	check_boot boot4.log iso9660 overlay || { show_boot boot4.log; exit 1; }
 '
 
