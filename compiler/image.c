@@ -27,11 +27,11 @@
 /* Kernel modules the initramfs loads (with their modules.dep closure):
  * CD-ROM, disks, USB storage, virtio, nbd for the cloop image, ext4 (and
  * the crc32c it loads by name) for an ext2 inner file system, overlay for
- * image.root: overlay. */
+ * image.root: overlay, vfat for a persistence image file on a stick. */
 static const char *const wanted_modules[] = {
 	"cdrom", "sr_mod", "isofs", "nbd", "loop", "scsi_mod", "sd_mod", "libata", "ata_piix",
 	"ata_generic", "ahci", "virtio_pci", "virtio_blk", "virtio_scsi", "usb-storage", "uas",
-	"xhci-pci", "xhci-hcd", "ehci-pci", "ehci-hcd", "ohci-pci", "uhci-hcd", "nvme", "ext4", "overlay",
+	"xhci-pci", "xhci-hcd", "ehci-pci", "ehci-hcd", "ohci-pci", "uhci-hcd", "nvme", "ext4", "overlay", "vfat", "nls_cp437", "nls_iso8859-1",
 	"crc32c_generic", /* ext4's soft dependency: not in modules.dep */
 };
 

@@ -5,10 +5,10 @@
 # disk appears under /media/TESTDATA (read-only) and in /media/list, a local
 # package installs with apt-get, and counters written in /home and /etc
 # survive into a second boot.  A damaged store is reported and left out:
-# the system still boots.  Then, booted with livec.toram, a USB disk
-# plugged in through QEMU's monitor appears under /media and goes when
-# unplugged, and after the CD is ejected everything still reads.  Every
-# wait is bounded.
+# the system still boots.  Then, booted with livec.toram and /home kept in
+# a LIVEDATA.img file on a stick, a USB disk plugged in through QEMU's
+# monitor appears under /media and goes when unplugged, and after the CD is
+# ejected everything still reads.  Every wait is bounded.
 . "$(dirname "$0")/../lib/test-lib.sh"
 
 LOCK="$TEST_ROOT/lockfiles/console.lock"
@@ -73,10 +73,12 @@ wait_log() {
 }
 monitor() { python3 "$TEST_ROOT/tests/lib/monitor.py" "$TRASH/mon.sock" "$@"; }
 
-test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.toram survives ejecting the CD; lang=, keyboard=, tz=, hostname= apply' '
+test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.toram survives ejecting the CD; /home in LIVEDATA.img; lang=, keyboard=, tz=, hostname= apply' '
 	mkdir -p hot && echo "hot content" >hot/hello.txt && mke2fs -q -t ext2 -L HOTDATA -d hot hot.img 8M &&
-	"$LIVEC" run --timeout 900 --monitor "$TRASH/mon.sock" \
-		--append "livec.toram livec.probe=hotplug lang=de keyboard=de tz=Europe/Berlin hostname=demo" \
+	mkdir -p stick && "$LIVEC" persist-image --size 32M stick/LIVEDATA.img 2>err &&
+	mke2fs -q -t ext2 -L STICK -d stick stick.img 48M &&
+	"$LIVEC" run --timeout 900 --monitor "$TRASH/mon.sock" --disk stick.img \
+		--append "livec.toram livec.probe=hotplug livec.persist=LIVEDATA lang=de keyboard=de tz=Europe/Berlin hostname=demo" \
 		overlay.iso </dev/null >boot4.log 2>&1 &
 	pid=$! ok=0
 	wait_log boot4.log "PROBE: hotplug ready" 600 &&
@@ -91,6 +93,9 @@ test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.tora
 	grep -a -q "PROBE: hotplug added HOTDATA ext2 hot content" boot4.log &&
 	grep -a -q "PROBE: hotplug removed 0" boot4.log &&
 	grep -a -q "PROBE: toram cd-gone read-ok" boot4.log &&
+	grep -a -q "PROBE: persistence ok /scan/LIVEDATA.img LIVEDATA home" boot4.log &&
+	grep -a -q "PROBE: home-source /dev/loop[0-9]*\[/home\]" boot4.log &&
+	grep -a -q "PROBE: count /home/live/.probe-count 1" boot4.log &&
 	grep -a -q "PROBE: boot-options lang=de_DE.UTF-8 keyboard=de tz=Europe/Berlin host=demo" boot4.log &&
 	check_boot boot4.log iso9660 overlay || { show_boot boot4.log; exit 1; }
 '
