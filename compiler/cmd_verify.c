@@ -245,13 +245,19 @@ static int diffoscope(const char *a, const char *b, const char *dir, const char 
 	snprintf(report, n, "%s/%s.txt", dir, base);
 	snprintf(html_path, sizeof(html_path), "%s/%s.html", dir, base);
 	snprintf(log, sizeof(log), "%s/%s.log", dir, base);
-	char *argv[] = { tool, "--text", report, "--no-progress", html ? "--html" : NULL, html_path, (char *)a,
-			 (char *)b, NULL };
-	if (!html) { /* drop the --html pair */
-		argv[4] = (char *)a;
-		argv[5] = (char *)b;
-		argv[6] = NULL;
+	char *argv[10];
+	int k = 0;
+	argv[k++] = tool;
+	argv[k++] = "--text";
+	argv[k++] = report;
+	argv[k++] = "--no-progress";
+	if (html) {
+		argv[k++] = "--html";
+		argv[k++] = html_path;
 	}
+	argv[k++] = (char *)a;
+	argv[k++] = (char *)b;
+	argv[k] = NULL;
 	int fd = open_log(log);
 	if (fd < 0)
 		return -errno;
