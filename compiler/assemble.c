@@ -92,12 +92,13 @@ static struct pkgdeps *deps_of(struct pkgdeps *all, size_t n, const char *name)
 	return NULL;
 }
 
-/* Marks the Essential packages and everything they need (transitively). */
-static void essential_closure(struct pkgdeps *all, size_t n, char *mark)
+/* Marks the packages locked for `reason` and everything they need
+ * (transitively). */
+static void closure(struct pkgdeps *all, size_t n, char *mark, const char *reason)
 {
 	int changed = 1;
 	for (size_t i = 0; i < n; i++)
-		mark[i] = !strcmp(all[i].p->reason, "essential");
+		mark[i] = !strcmp(all[i].p->reason, reason);
 	while (changed) {
 		changed = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -207,7 +208,7 @@ int lv_bootstrap(struct lv_assembly *a, struct lv_diags *d)
 		if ((r = read_deps(a, &all[i], d)) < 0)
 			goto out;
 	}
-	essential_closure(all, s->n, mark);
+	closure(all, s->n, mark, "essential");
 	a->essential = calloc(s->n + 1, sizeof(char *));
 	for (size_t i = 0; i < s->n; i++) {
 		if (!mark[i])
@@ -297,6 +298,7 @@ int lv_install(struct lv_assembly *a, struct lv_diags *d)
 	const struct lv_lockset *s = &a->lock->rootfs;
 	struct pkgdeps *all = calloc(s->n + 1, sizeof(*all));
 	char **batch = calloc(s->n + 1, sizeof(char *));
+	char *first = calloc(s->n + 1, 1);
 	int r;
 
 	/* what the sandbox sees, for the log (and for tests that vary it) */
@@ -327,10 +329,14 @@ int lv_install(struct lv_assembly *a, struct lv_diags *d)
 			if (!strcmp(a->essential[k], s->v[i].name))
 				all[i].installed = 1;
 	}
-	for (int round = 1;; round++) {
+	/* as debootstrap does, the Priority: required set (and what it needs)
+	 * goes first: other packages' maintainer scripts take it for granted
+	 * (locales' config runs awk, which mawk provides) */
+	closure(all, s->n, first, "priority required");
+	for (int round = 1, phase = 0; phase < 2;) {
 		size_t n = 0, left = 0;
 		for (size_t i = 0; i < s->n; i++) {
-			if (all[i].installed)
+			if (all[i].installed || (phase == 0 && !first[i]))
 				continue;
 			left++;
 			int ready = 1;
@@ -341,14 +347,17 @@ int lv_install(struct lv_assembly *a, struct lv_diags *d)
 			if (ready)
 				batch[n++] = (char *)all[i].p->name;
 		}
-		if (!left)
-			break;
+		if (!left) {
+			phase++;
+			continue;
+		}
 		if (!n) /* a Pre-Depends cycle: let dpkg sort it out */
 			for (size_t i = 0; i < s->n; i++)
-				if (!all[i].installed)
+				if (!all[i].installed && (phase == 1 || first[i]))
 					batch[n++] = (char *)all[i].p->name;
 		char what[96];
-		snprintf(what, sizeof(what), "dpkg --install (round %d, %zu packages)", round, n);
+		snprintf(what, sizeof(what), "dpkg --install (round %d%s, %zu packages)", round++,
+			 phase ? "" : ", Priority: required", n);
 		if ((r = dpkg_install(a, d, batch, n, 0, what)) < 0)
 			goto out;
 		for (size_t i = 0; i < n; i++)
@@ -375,6 +384,7 @@ out:
 	}
 	free(all);
 	free(batch);
+	free(first);
 	return r;
 }
 

@@ -171,6 +171,9 @@ void lv_audit_text(const struct lv_audit *a, struct lv_buf *out, int width)
 		      a->n, a->ok, a->review, a->waived, a->violations, a->violations == 1 ? "" : "s",
 		      a->by_method[LV_LIC_DEP5], a->by_method[LV_LIC_COMMON], a->by_method[LV_LIC_TEXT],
 		      a->by_method[LV_LIC_NONE]);
+	if (a->unowned && a->unowned->have_record)
+		lv_buf_printf(out, "files made while installing (dpkg, maintainer scripts, livec's system "
+				   "section; /%s): %zu\n", LV_GENERATED_LIST, a->unowned->generated);
 	if (a->unowned) {
 		lv_buf_printf(out, "files from no package and not declared in the manifest: %zu%s\n",
 			      a->unowned->n, a->unowned_verdict == LV_DENY ? " (licenses.unowned: deny)" : "");
@@ -214,6 +217,8 @@ void lv_audit_json(const struct lv_audit *a, const struct lv_lock *l, struct lv_
 	lv_json_end(&j, '}');
 	lv_json_end(&j, '}');
 	if (a->unowned) {
+		if (a->unowned->have_record)
+			lv_json_num(&j, "generated", (long long)a->unowned->generated);
 		lv_json_arr(&j, "unowned");
 		for (size_t i = 0; i < a->unowned->n; i++) {
 			char path[4200];

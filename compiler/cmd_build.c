@@ -32,6 +32,7 @@
 #include "sums.h"
 #include "system.h"
 #include "tree.h"
+#include "unowned.h"
 #include "treecache.h"
 #include "variation.h"
 
@@ -232,7 +233,9 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 	a.sb.extra_env = NULL;
 	lv_debug(ctx, "%s after %.1f s", "installed", elapsed(&t0));
 	lv_say(ctx, "applying the system section, files and hooks");
-	if ((r = lv_system_apply(&a, &ctx->d)) < 0)
+	if ((r = lv_system_apply(&a, &ctx->d)) < 0 ||
+	    (r = lv_unowned_record(&ctx->cache, lk, m, root, &ctx->d)) < 0 ||
+	    (r = lv_system_files_hooks(&a, &ctx->d)) < 0)
 		goto out;
 	lv_debug(ctx, "system section applied after %.1f s", elapsed(&t0));
 	if ((r = lv_normalize(root, &ns, &ctx->d)) < 0)

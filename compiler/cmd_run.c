@@ -1,14 +1,19 @@
 /* livec run: boot an image in QEMU, the seed's "test without burning".
  * KVM when /dev/kvm works, software emulation (TCG) otherwise; the serial
- * console on the terminal; -snapshot so nothing is written back. */
+ * console on the terminal; -snapshot so nothing is written back.  The
+ * screen: none, VNC (--vnc), or one PNG (--screenshot, through QMP, once
+ * the console says the session is up). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +26,14 @@
 #include "cleanup.h"
 #include "cli.h"
 #include "err.h"
+#include "json.h"
+
+#define DEFAULT_WHEN "livec-session: ready"
 
 static void help(void)
 {
 	printf("usage: livec run [--usb] [--memory MiB] [--cpus N] [--disk FILE]... [--persist FILE]\n"
-	       "                 IMAGE.iso [-- QEMU-ARGS]\n"
+	       "                 [--vnc] [--screenshot FILE.png [--when TEXT]] IMAGE.iso [-- QEMU-ARGS]\n"
 	       "\n"
 	       "Boots the image in QEMU with its serial console on this terminal (quit\n"
 	       "with Ctrl-A X).  KVM is used when /dev/kvm works, else software emulation.\n"
@@ -44,6 +52,12 @@ static void help(void)
 	       "  --monitor PATH a QEMU monitor on the unix socket PATH (a USB controller\n"
 	       "                 is added for device_add usb-storage; the CD drive's id is\n"
 	       "                 livecd)\n"
+	       "  --vnc[=HOST:N] show the screen over VNC (default 127.0.0.1:0, port 5900)\n"
+	       "  --screenshot FILE.png\n"
+	       "                 when the console prints the --when text, save the screen\n"
+	       "                 as PNG and stop the machine; exit 1 if it never did\n"
+	       "  --when TEXT    (default \"" DEFAULT_WHEN "\": the X session of\n"
+	       "                 system.session has its windows)\n"
 	       "LIVEC_QEMU_ACCEL=kvm|tcg overrides the accelerator check.\n");
 }
 
@@ -168,6 +182,131 @@ static int read_direct_boot(const char *iso, struct direct_boot *b, struct lv_di
 	return r;
 }
 
+/* One QMP exchange: sends `cmd` (NULL: none) and reads lines until the
+ * reply (a "return" or an "error"; events are skipped).  0, or -1 with the
+ * error's text in `why`. */
+static int qmp(FILE *f, const char *cmd, char *why, size_t n)
+{
+	char line[8192];
+	if (cmd && (fputs(cmd, f) < 0 || fflush(f) < 0)) {
+		snprintf(why, n, "the QMP socket closed");
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "\"return\"") || (!cmd && strstr(line, "\"QMP\"")))
+			return 0;
+		if (strstr(line, "\"error\"")) {
+			line[strcspn(line, "\r\n")] = '\0';
+			snprintf(why, n, "%s", line);
+			return -1;
+		}
+	}
+	snprintf(why, n, "the QMP socket closed");
+	return -1;
+}
+
+/* Saves the screen of the QEMU behind the QMP socket as PNG (atomically),
+ * then tells QEMU to quit. */
+static int screendump(const char *sock, const char *png, struct lv_diags *d)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		lv_error(d, "cannot reach QEMU's QMP socket '%s': %s", sock, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -LVE_BUILD;
+	}
+	FILE *f = fdopen(fd, "r+");
+	char why[8192], tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", png);
+	struct lv_buf cmd = { 0 };
+	struct lv_json j;
+	lv_json_init(&j, &cmd);
+	lv_json_obj(&j, NULL);
+	lv_json_str(&j, "execute", "screendump");
+	lv_json_obj(&j, "arguments");
+	lv_json_str(&j, "filename", tmp);
+	lv_json_str(&j, "format", "png");
+	lv_json_end(&j, '}');
+	lv_json_end(&j, '}');
+	lv_buf_puts(&cmd, "\n");
+	int r = qmp(f, NULL, why, sizeof(why)) == 0 &&
+		qmp(f, "{\"execute\": \"qmp_capabilities\"}\n", why, sizeof(why)) == 0 &&
+		qmp(f, cmd.p, why, sizeof(why)) == 0 ? 0 : -LVE_BUILD;
+	lv_buf_release(&cmd);
+	if (r == 0 && rename(tmp, png) < 0) {
+		snprintf(why, sizeof(why), "cannot rename '%s': %s", tmp, strerror(errno));
+		r = -LVE_BUILD;
+	}
+	if (r < 0) {
+		unlink(tmp);
+		lv_error(d, "no screenshot: %s", why);
+	}
+	qmp(f, "{\"execute\": \"quit\"}\n", why, sizeof(why));
+	fclose(f);
+	return r;
+}
+
+/* Runs QEMU with its console (standard output) passed through, and takes
+ * the screenshot when the console has printed `when`. */
+static int run_and_shoot(const char *const *av, const char *qmp_sock, const char *png, const char *when,
+			 struct lv_diags *d)
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		execvp(av[0], (char *const *)av);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	/* the console through, with a window of the last bytes kept so the
+	 * text and the end of its line are found across reads */
+	size_t wl = strlen(when), have = 0;
+	char win[8192 + 256], buf[4096];
+	int shot = 0, r = 0;
+	ssize_t got;
+	while ((got = read(pipefd[0], buf, sizeof(buf))) > 0 || (got < 0 && errno == EINTR)) {
+		if (got < 0)
+			continue;
+		fwrite(buf, 1, (size_t)got, stdout);
+		fflush(stdout);
+		if (shot)
+			continue;
+		if (have + (size_t)got > sizeof(win) - 1) {
+			size_t keep = wl + 256 < have ? wl + 256 : have;
+			memmove(win, win + have - keep, keep);
+			have = keep;
+		}
+		size_t take = (size_t)got < sizeof(win) - 1 - have ? (size_t)got : sizeof(win) - 1 - have;
+		memcpy(win + have, buf, take);
+		have += take;
+		/* the whole line: the text, then the end of its line */
+		const char *at = memmem(win, have, when, wl);
+		if (at && memchr(at + wl, '\n', (size_t)(win + have - at - wl))) {
+			shot = 1;
+			r = screendump(qmp_sock, png, d);
+			if (r == 0)
+				fprintf(stderr, "\nlivec run: screenshot saved as %s\n", png);
+		}
+	}
+	close(pipefd[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!shot) {
+		lv_error(d, "no screenshot: QEMU stopped before the console printed '%s'", when);
+		return -LVE_BUILD;
+	}
+	return r;
+}
+
 int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -175,10 +314,12 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 		{ "cpus", required_argument, NULL, 'c' },   { "disk", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
 		{ "persist", required_argument, NULL, 'p' }, { "append", required_argument, NULL, 'a' },
-		{ "monitor", required_argument, NULL, 'M' }, { NULL, 0, NULL, 0 },
+		{ "monitor", required_argument, NULL, 'M' }, { "vnc", optional_argument, NULL, 'V' },
+		{ "screenshot", required_argument, NULL, 'S' }, { "when", required_argument, NULL, 'W' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *mem = "2048", *cpus = "2", *timeout = NULL, *persist = NULL, *append = NULL;
-	const char *monitor = NULL;
+	const char *monitor = NULL, *vnc = NULL, *screenshot = NULL, *when = DEFAULT_WHEN;
 	const char *disks[16];
 	int usb = 0, ndisks = 0, c;
 
@@ -195,12 +336,19 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 		case 'p': persist = optarg; break;
 		case 'a': append = optarg; break;
 		case 'M': monitor = optarg; break;
+		case 'V': vnc = optarg ? optarg : "127.0.0.1:0"; break;
+		case 'S': screenshot = optarg; break;
+		case 'W': when = optarg; break;
 		case 'h': help(); return 0;
 		default: return -LVE_USAGE;
 		}
 	}
 	if (optind >= argc) {
 		lv_error(&ctx->d, "livec run needs an IMAGE.iso (see 'livec run --help')");
+		return -LVE_USAGE;
+	}
+	if (!*when || strlen(when) > 1024) {
+		lv_error(&ctx->d, "--when needs a text of 1 to 1024 bytes");
 		return -LVE_USAGE;
 	}
 	const char *iso = argv[optind++];
@@ -226,8 +374,10 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 	av[n++] = mem;
 	av[n++] = "-smp";
 	av[n++] = cpus;
+	char vnc_arg[300];
+	snprintf(vnc_arg, sizeof(vnc_arg), "vnc=%s", vnc ? vnc : "");
 	av[n++] = "-display";
-	av[n++] = "none";
+	av[n++] = vnc ? vnc_arg : "none";
 	av[n++] = "-serial";
 	av[n++] = "mon:stdio";
 	av[n++] = "-no-reboot";
@@ -245,6 +395,18 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 		av[n++] = direct.initrd;
 		av[n++] = "-append";
 		av[n++] = direct.append.p;
+	}
+	/* the screenshot goes through QMP on a socket of our own */
+	char qmp_dir[] = "/tmp/livec-run-XXXXXX", qmp_sock[64], qmp_arg[128];
+	if (screenshot) {
+		if (!mkdtemp(qmp_dir)) {
+			lv_error(&ctx->d, "cannot make a temporary directory: %s", strerror(errno));
+			return -LVE_USAGE;
+		}
+		snprintf(qmp_sock, sizeof(qmp_sock), "%s/qmp", qmp_dir);
+		snprintf(qmp_arg, sizeof(qmp_arg), "unix:%s,server=on,wait=off", qmp_sock);
+		av[n++] = "-qmp";
+		av[n++] = qmp_arg;
 	}
 	if (monitor) {
 		snprintf(monitor_arg, sizeof(monitor_arg), "unix:%s,server=on,wait=off", monitor);
@@ -290,7 +452,15 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 			av[n++] = argv[optind];
 	av[n] = NULL;
 	lv_debug(ctx, "running qemu-system-x86_64 (%s)", kvm_usable() ? "KVM" : "software emulation");
+	if (vnc)
+		lv_say(ctx, "the screen is on VNC display %s (port 5900 + N)", vnc);
 	fflush(NULL);
+	if (screenshot) {
+		int r = run_and_shoot(av, qmp_sock, screenshot, when, &ctx->d);
+		unlink(qmp_sock);
+		rmdir(qmp_dir);
+		return r;
+	}
 	execvp(av[0], (char *const *)av);
 	lv_error(&ctx->d, "cannot run %s: install qemu-system-x86", av[0]);
 	return -LVE_USAGE;

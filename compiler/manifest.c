@@ -336,6 +336,40 @@ static void take_rule(struct checker *c, const struct lv_ynode *lic, const char 
 	err_at(c, n, hint, "unknown rule '%s' for licenses.%s", n->value, key);
 }
 
+/* system.session names one of system.users and, for X, a window manager;
+ * system.reconfigure-at-boot names packages. */
+static void check_session(struct checker *c, const struct lv_ynode *sys)
+{
+	const struct lv_ynode *ses = lv_ymap_get(sys, "session"), *n;
+	if (ses && ses->kind == LV_YMAP) {
+		n = lv_ymap_get(ses, "user");
+		if (!n)
+			err_at(c, ses, "e.g. 'user: live', one of system.users", "missing required key 'user' in "
+			       "'system.session'");
+		else if (n->kind == LV_YSCALAR) {
+			const struct lv_ynode *users = lv_ymap_get(sys, "users");
+			int found = 0;
+			for (size_t i = 0; users && users->kind == LV_YSEQ && i < users->n; i++) {
+				const char *name = lv_yscalar(lv_ymap_get(users->kids[i], "name"));
+				found |= name && !strcmp(name, n->value);
+			}
+			if (!found)
+				err_at(c, n, "name one of system.users", "the session's user '%s' is not in "
+				       "system.users", n->value);
+		}
+		n = lv_ymap_get(ses, "x");
+		if ((!n || (is_bool(n) && bool_value(n))) && !lv_ymap_get(ses, "window-manager"))
+			err_at(c, ses, "e.g. 'window-manager: jwm' (a command in the image)",
+			       "an X session needs a 'window-manager'");
+	}
+	const struct lv_ynode *rc = lv_ymap_get(sys, "reconfigure-at-boot");
+	for (size_t i = 0; rc && rc->kind == LV_YSEQ && i < rc->n; i++) {
+		n = rc->kids[i];
+		if (n->kind == LV_YSCALAR && !lv_valid_pkgname(n->value))
+			err_at(c, n, NULL, "invalid package name '%s' in 'system.reconfigure-at-boot'", n->value);
+	}
+}
+
 static void check_meaning(struct checker *c, struct lv_manifest *m)
 {
 	const struct lv_ynode *root = m->root, *n;
@@ -473,6 +507,7 @@ static void check_meaning(struct checker *c, struct lv_manifest *m)
 			}
 		}
 	}
+	check_session(c, lv_ymap_get(root, "system"));
 	if (!m->licenses.noassertion)
 		m->licenses.noassertion = strdup("review");
 	if (!m->licenses.unowned)

@@ -1,13 +1,17 @@
 /* The manifest's system section, files and hooks, applied to an installed
  * tree: hostname, locale, timezone, users and groups with fixed ids,
- * console autologin, services, overlay files, then the hooks in manifest
- * order, each in the sandbox. */
+ * console autologin, the X session and what is reconfigured at boot,
+ * services; then (lv_system_files_hooks) overlay files and the hooks in
+ * manifest order, each in the sandbox. */
 #ifndef LV_SYSTEM_H
 #define LV_SYSTEM_H
 
 #include "assemble.h"
 
 int lv_system_apply(struct lv_assembly *a, struct lv_diags *d);
+
+/* Then the manifest's files: entries and its hooks. */
+int lv_system_files_hooks(struct lv_assembly *a, struct lv_diags *d);
 
 /* debconf answers from system.debconf ("pkg question type value" lines),
  * written as a debconf File database for DEBCONF_DB_FALLBACK; returns the

@@ -16,7 +16,7 @@
 #include "treecache.h"
 #include "yamltree.h"
 
-#define LV_TREECACHE_FORMAT 1
+#define LV_TREECACHE_FORMAT 2 /* 2: the tree has LV_GENERATED_LIST */
 
 /* A canonical dump of a YAML subtree: kinds, keys and values, in order. */
 static void dump(struct lv_sha256 *s, const struct lv_ynode *n)

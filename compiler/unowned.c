@@ -137,6 +137,48 @@ static void manifest_files(const struct lv_manifest *m, struct strv *out)
 	lv_file_srcs_free(fs, n);
 }
 
+/* The tree's record of generated files, sorted. */
+static int read_record(const char *tree, struct strv *out)
+{
+	_cleanup_free_ char *path = lv_path_join(tree, LV_GENERATED_LIST);
+	struct lv_buf b = { .max = 64u << 20 };
+	int r = lv_read_file(path, &b);
+	for (char *line = b.p, *nl; r == 0 && line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*line && *line != '#')
+			push(out, strdup(line));
+	}
+	lv_buf_release(&b);
+	if (r == 0)
+		qsort(out->v, out->n, sizeof(char *), cmp_str);
+	return r;
+}
+
+int lv_unowned_record(const struct lv_cache *c, const struct lv_lock *l, const struct lv_manifest *m,
+		      const char *tree, struct lv_diags *d)
+{
+	struct lv_unowned u;
+	int r = lv_unowned_scan(c, l, m, tree, &u, d);
+	if (r < 0)
+		return r;
+	struct lv_buf b = { 0 };
+	lv_buf_puts(&b, "# Files no package ships, made while installing: by dpkg, the packages'\n"
+			"# maintainer scripts and livec's system section (livec audit-licenses --tree)\n");
+	for (size_t i = 0; i < u.n; i++)
+		lv_buf_printf(&b, "%s\n", u.paths[i]);
+	_cleanup_free_ char *path = lv_path_join(tree, LV_GENERATED_LIST);
+	_cleanup_free_ char *dir = lv_dirname(path);
+	if ((r = lv_mkdir_p(dir, 0755)) == 0)
+		r = lv_write_atomic(path, b.p, b.len);
+	if (r < 0)
+		lv_error(d, "cannot write '%s': %s", path, lv_strerror(r));
+	lv_buf_release(&b);
+	lv_unowned_release(&u);
+	return r;
+}
+
 int lv_unowned_scan(const struct lv_cache *c, const struct lv_lock *l, const struct lv_manifest *m,
 		    const char *tree, struct lv_unowned *out, struct lv_diags *d)
 {
@@ -168,12 +210,21 @@ int lv_unowned_scan(const struct lv_cache *c, const struct lv_lock *l, const str
 		qsort(owned.v, owned.n, sizeof(char *), cmp_str);
 		walk(tree, &found, "");
 		qsort(found.v, found.n, sizeof(char *), cmp_str);
+		struct strv gen = { 0 };
+		out->have_record = read_record(tree, &gen) == 0;
 		for (size_t i = 0; i < found.n; i++) {
 			if (bsearch(&found.v[i], owned.v, owned.n, sizeof(char *), cmp_str))
 				free(found.v[i]);
-			else
+			else if (out->have_record && (!strcmp(found.v[i], LV_GENERATED_LIST) ||
+						      bsearch(&found.v[i], gen.v, gen.n, sizeof(char *), cmp_str))) {
+				out->generated++;
+				free(found.v[i]);
+			} else
 				push(&unowned, found.v[i]);
 		}
+		for (size_t i = 0; i < gen.n; i++)
+			free(gen.v[i]);
+		free(gen.v);
 		out->paths = unowned.v;
 		out->n = unowned.n;
 	} else

@@ -5,7 +5,15 @@
  * `files:` did not add with a declared license.  Package file lists are read
  * from the cached .debs (streamed) and cached by the .deb's SHA256.  Paths
  * in packages are matched through the tree's merged-/usr symlinks
- * (bin -> usr/bin), as dpkg would resolve them. */
+ * (bin -> usr/bin), as dpkg would resolve them.
+ *
+ * Installing makes files no package ships: dpkg's database, the packages'
+ * maintainer scripts' output (ld.so.cache, /etc/passwd, modules.dep) and
+ * livec's own system section (/etc/hostname, the users' homes).  livec
+ * build records those, before the manifest's files: and hooks run, in the
+ * tree's LV_GENERATED_LIST; a scan counts what is listed there as
+ * generated, so what remains unowned is what files: and hooks added
+ * without a license. */
 #ifndef LV_UNOWNED_H
 #define LV_UNOWNED_H
 
@@ -14,10 +22,19 @@
 #include "lockfile.h"
 #include "manifest.h"
 
+#define LV_GENERATED_LIST "var/lib/livec/generated"
+
 struct lv_unowned {
 	char **paths;   /* sorted, relative to the tree, e.g. "etc/stray.conf" */
 	size_t n;
+	size_t generated; /* files made while installing (LV_GENERATED_LIST) */
+	int have_record;  /* the tree has LV_GENERATED_LIST */
 };
+
+/* Writes the tree's LV_GENERATED_LIST: every regular file that is in it now
+ * and that no locked package ships. */
+int lv_unowned_record(const struct lv_cache *c, const struct lv_lock *l, const struct lv_manifest *m,
+		      const char *tree, struct lv_diags *d);
 
 int lv_unowned_scan(const struct lv_cache *c, const struct lv_lock *l, const struct lv_manifest *m,
 		    const char *tree, struct lv_unowned *out, struct lv_diags *d);

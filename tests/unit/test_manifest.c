@@ -42,6 +42,12 @@ static void check_golden(const char *name)
 	lv_manifest_release(&m);
 }
 
+static void a_session_names_a_user_a_window_manager_and_packages(void **state)
+{
+	(void)state;
+	check_golden("session");
+}
+
 static void misspelt_keys_suggest_the_right_one(void **state)
 {
 	(void)state;
@@ -138,6 +144,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(misspelt_keys_suggest_the_right_one),
+		cmocka_unit_test(a_session_names_a_user_a_window_manager_and_packages),
 		cmocka_unit_test(wrong_types_and_bad_values_are_all_reported),
 		cmocka_unit_test(duplicate_keys_are_errors),
 		cmocka_unit_test(yaml_syntax_errors_point_at_the_problem),

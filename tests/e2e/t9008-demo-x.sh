@@ -1,0 +1,85 @@
+#!/bin/sh
+# The product-demo CD (examples/demo-x): an X session that logs in by
+# itself.  `livec verify` builds it twice on different-looking hosts and
+# every artifact must be identical.  The tree is then unpacked from the ISO
+# built there (cloop image and root_fs.tgz) and audited: the example's
+# license policy holds, the demo program counts with its declared license
+# and no file is unowned.  Last, the ISO boots in QEMU with lang=de
+# keyboard=de screen=1024x768: livec-session inside the image reports on the
+# serial line who runs the X server, which windows are mapped, the keyboard,
+# the language and the screen, and `livec run --screenshot` saves the
+# screen once it is ready.  The picture is kept in out/test-artifacts/.
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+MANIFEST="$TEST_ROOT/examples/demo-x/livec.yaml"
+export XDG_CACHE_HOME="${LIVEC_TEST_CACHE:-$TRASH/cache}"
+ISO="$TRASH/v/a/out/demo-x/demo-x.iso"
+
+test_expect_success 'livec verify examples/demo-x: every artifact identical across two hosts' '
+	"$LIVEC" verify --workdir v "$MANIFEST" >v.out 2>v.err || {
+		cat v.out v.err; for r in v/diffoscope/*.txt; do echo "== $r"; head -n 300 "$r"; done
+		exit 1
+	}
+	cat v.out &&
+	grep_or_show "verify: [0-9]* identical, 0 differ" v.out &&
+	grep_or_show "identical demo-x.iso:LIVEC/LIVEC:inner" v.out &&
+	test -s "$ISO"
+'
+
+test_expect_success 'the image unpacked: its license policy holds, the demo program is declared, nothing unowned' '
+	mkdir tree &&
+	bsdtar -xf "$ISO" -C . LIVEC/LIVEC LIVEC/root_fs.tgz &&
+	"$LIVEC" cloop extract LIVEC/LIVEC inner.img &&
+	bsdtar -xf inner.img -C tree && rm inner.img &&
+	tar -xzf LIVEC/root_fs.tgz -C tree &&
+	test -x tree/usr/local/bin/livec-demo && test -x tree/home/live/.xsession &&
+	"$LIVEC" audit-licenses --tree tree --format json "$MANIFEST" >audit.json &&
+	"$LIVEC" audit-licenses --tree tree "$MANIFEST" >audit.txt &&
+	grep_or_show "^files made while installing .*: [1-9][0-9]*$" audit.txt &&
+	grep_or_show "^files from no package and not declared in the manifest: 0$" audit.txt &&
+	/usr/bin/python3 - <<-PY
+	import json
+	d = json.load(open("audit.json"))
+	assert d["summary"]["violations"] == 0, d["summary"]
+	assert d["unowned"] == [], d["unowned"][:20]
+	names = {p["name"] for p in d["packages"]}
+	for want in ("xserver-xorg-core", "jwm", "xterm", "emacs-lucid"):
+	    assert want in names, want
+	for no in ("gnome-shell", "plasma-desktop", "lightdm", "gdm3", "sddm", "xdm"):
+	    assert no not in names, no
+	PY
+'
+
+test_expect_success 'a file a hook adds without a license is unowned' '
+	echo stray >tree/etc/stray.conf &&
+	! "$LIVEC" audit-licenses --tree tree "$MANIFEST" >stray.txt 2>stray.err &&
+	grep_or_show "^  /etc/stray.conf$" stray.txt &&
+	grep_or_show "licenses.unowned: deny" stray.err
+'
+
+test_expect_success 'it boots into the X session: X as the live user, the three windows, German, 1024x768' '
+	"$LIVEC" run --timeout 1500 --append "lang=de keyboard=de screen=1024x768" \
+		--screenshot shot.png "$ISO" </dev/null >boot.log 2>&1 || {
+		grep -a "livec\|error\|panic" boot.log | tail -40; exit 1
+	}
+	grep -a "livec-session\|livec-reconfigure" boot.log &&
+	grep_or_show "livec-session: X server Xorg runs as live" boot.log &&
+	grep_or_show "livec-session: windows mapped:.* xterm" boot.log &&
+	grep_or_show "livec-session: windows mapped:.* emacs" boot.log &&
+	grep_or_show "livec-session: windows mapped:.* livec-demo" boot.log &&
+	grep_or_show "livec-session: keyboard de, language de_DE.UTF-8 (available), screen 1024x768" boot.log &&
+	grep_or_show "livec-session: ready: 3 of 3 windows on :0" boot.log
+'
+
+test_expect_success 'the screenshot shows the session, not a blank or text screen' '
+	mkdir -p "$TEST_ROOT/out/test-artifacts" &&
+	cp shot.png "$TEST_ROOT/out/test-artifacts/demo-x.png" &&
+	/usr/bin/python3 "$TEST_ROOT/tests/lib/pngstat.py" shot.png >stat &&
+	cat stat &&
+	read size colours top <stat &&
+	test "$size" = 1024x768 &&
+	test "$colours" -ge 16 &&
+	test "${top%\%}" -le 90
+'
+
+test_done
