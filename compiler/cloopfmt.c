@@ -77,7 +77,15 @@ void lv_cloop_index_free(struct lv_cloop_index *ix)
 	ix->kind = NULL;
 }
 
-int lv_cloop_decode(int kind, const unsigned char *in, size_t len, unsigned char *out, uint32_t block_size)
+void lv_cloop_decoder_free(struct lv_cloop_decoder *dec)
+{
+	if (dec->dz)
+		libdeflate_free_decompressor(dec->dz);
+	dec->dz = NULL;
+}
+
+int lv_cloop_decode(struct lv_cloop_decoder *dec, int kind, const unsigned char *in, size_t len,
+		    unsigned char *out, uint32_t block_size)
 {
 	if (kind == LV_CLOOP_NONE) {
 		if (len != block_size)
@@ -86,12 +94,10 @@ int lv_cloop_decode(int kind, const unsigned char *in, size_t len, unsigned char
 		return 0;
 	}
 	if (kind == LV_CLOOP_ZLIB) {
-		/* one decompressor per thread: libdeflate's is not shareable */
-		static __thread struct libdeflate_decompressor *dz;
 		size_t got;
-		if (!dz && !(dz = libdeflate_alloc_decompressor()))
+		if (!dec->dz && !(dec->dz = libdeflate_alloc_decompressor()))
 			return -1;
-		return libdeflate_zlib_decompress(dz, in, len, out, block_size, &got) == LIBDEFLATE_SUCCESS &&
+		return libdeflate_zlib_decompress(dec->dz, in, len, out, block_size, &got) == LIBDEFLATE_SUCCESS &&
 				       got == block_size ? 0 : -1;
 	}
 	if (kind == LV_CLOOP_XZ) {

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct libdeflate_decompressor;
+
 #define LV_CLOOP_PREAMBLE 128
 #define LV_CLOOP_HEADER (LV_CLOOP_PREAMBLE + 8)
 #define LV_CLOOP_MAX_BLOCK (1u << 20)
@@ -32,8 +34,16 @@ int lv_cloop_index_read(int fd, uint64_t file_size, struct lv_cloop_index *ix, c
 			uint64_t *bad_block);
 void lv_cloop_index_free(struct lv_cloop_index *ix);
 
+/* A block decoder: what one reader thread keeps between blocks (zero it to
+ * start; lv_cloop_decoder_free when done). */
+struct lv_cloop_decoder {
+	struct libdeflate_decompressor *dz;
+};
+void lv_cloop_decoder_free(struct lv_cloop_decoder *dec);
+
 /* Decodes one block of compressor `kind` into `out` (block_size bytes).
  * Returns 0, or -1 when the data is corrupted or the compressor unknown. */
-int lv_cloop_decode(int kind, const unsigned char *in, size_t len, unsigned char *out, uint32_t block_size);
+int lv_cloop_decode(struct lv_cloop_decoder *dec, int kind, const unsigned char *in, size_t len,
+		    unsigned char *out, uint32_t block_size);
 
 #endif

@@ -278,6 +278,7 @@ int lv_cloop_extract(const char *path, const char *out, struct lv_diags *d)
 	}
 	uint32_t bs = ix.block_size;
 	unsigned char *in = malloc(lv_cloop_max_block(bs)), *blk = malloc(bs);
+	struct lv_cloop_decoder dec = { 0 };
 	if (asprintf(&tmp, "%s.tmp.%ld", out, (long)getpid()) < 0)
 		abort();
 	int ofd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -292,7 +293,7 @@ int lv_cloop_extract(const char *path, const char *out, struct lv_diags *d)
 			r = -LVE_PARSE;
 			break;
 		}
-		if (lv_cloop_decode(ix.kind[i], in, clen, blk, bs) < 0) {
+		if (lv_cloop_decode(&dec, ix.kind[i], in, clen, blk, bs) < 0) {
 			lv_error(d, "'%s': block %llu does not decompress (%s)", path, (unsigned long long)i,
 				 ix.kind[i] > LV_CLOOP_XZ ? "unsupported compressor" : "corrupted data");
 			r = -LVE_PARSE;
@@ -306,6 +307,7 @@ int lv_cloop_extract(const char *path, const char *out, struct lv_diags *d)
 		r = -errno;
 	if (r < 0)
 		unlink(tmp);
+	lv_cloop_decoder_free(&dec);
 	free(in);
 	free(blk);
 	lv_cloop_index_free(&ix);

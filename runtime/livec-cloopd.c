@@ -36,6 +36,7 @@ static int img = -1;
 static struct lv_cloop_index ix;
 static uint32_t bs, nblocks;
 static unsigned char *zbuf;
+static struct lv_cloop_decoder dec; /* one thread: kept for the life of the server */
 
 static struct slot {
 	uint64_t block;
@@ -97,7 +98,7 @@ static const unsigned char *block(uint64_t b)
 		return NULL;
 	size_t clen = (size_t)(ix.off[b + 1] - ix.off[b]);
 	if (pread(img, zbuf, clen, (off_t)ix.off[b]) != (ssize_t)clen ||
-	    lv_cloop_decode(ix.kind[b], zbuf, clen, victim->data, bs) < 0)
+	    lv_cloop_decode(&dec, ix.kind[b], zbuf, clen, victim->data, bs) < 0)
 		return NULL;
 	victim->block = b;
 	victim->used = ++tick;
