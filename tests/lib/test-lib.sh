@@ -65,6 +65,17 @@ grep_or_show() {
 	return 1
 }
 
+# livec_verify DIR MANIFEST: livec verify with its work in DIR and its
+# report in DIR.out (printed); on a difference also the diffoscope reports.
+livec_verify() {
+	"$LIVEC" verify --workdir "$1" "$2" >"$1.out" 2>"$1.err" || {
+		cat "$1.out" "$1.err"
+		for _r in "$1"/diffoscope/*.txt; do echo "== $_r"; head -n 300 "$_r"; done
+		return 1
+	}
+	cat "$1.out"
+}
+
 test_done() {
 	say "# $TEST_NAME: $test_passed passed, $test_failed failed${test_skipped:+, $test_skipped skipped}"
 	[ "$test_failed" = 0 ]
