@@ -74,6 +74,18 @@ static const struct lv_waiver *waiver_for(const struct lv_manifest *m, const str
 	return NULL;
 }
 
+/* The policy's verdict on a license expression (one that is not an SPDX
+ * expression is judged as NOASSERTION). */
+static enum lv_verdict judge(const char *license, struct policy_ctx *p)
+{
+	struct lv_spdx *e = lv_spdx_parse(license);
+	if (!e)
+		e = lv_spdx_id("NOASSERTION");
+	enum lv_verdict v = lv_spdx_eval(e, leaf, p);
+	lv_spdx_free(e);
+	return v;
+}
+
 int lv_audit_run(const struct lv_manifest *m, const struct lv_lock *l, const struct lv_unowned *u,
 		 struct lv_audit *out)
 {
@@ -86,21 +98,27 @@ int lv_audit_run(const struct lv_manifest *m, const struct lv_lock *l, const str
 		out->unowned_verdict = !strcmp(m->licenses.unowned, "deny")	? LV_DENY
 				       : !strcmp(m->licenses.unowned, "review") ? LV_REVIEW
 										: LV_OK;
+	out->declared = calloc(u ? u->ndeclared + 1 : 1, sizeof(*out->declared));
+	for (size_t i = 0; u && i < u->ndeclared; i++) {
+		struct policy_ctx p = { .m = m };
+		out->declared[i].verdict = judge(u->declared[i].license, &p);
+		out->declared[i].rule = lv_buf_steal(&p.why);
+		if (out->declared[i].verdict == LV_DENY)
+			out->violations++;
+		else if (out->declared[i].verdict == LV_REVIEW)
+			out->review++;
+	}
 	out->rows = calloc(l->rootfs.n + l->boot.n + 1, sizeof(*out->rows));
 	for (size_t s = 0; s < 2; s++)
 		for (size_t i = 0; i < sets[s]->n; i++) {
 			const struct lv_lockpkg *pkg = &sets[s]->v[i];
 			struct lv_audit_row *row = &out->rows[out->n++];
 			struct policy_ctx p = { .m = m };
-			struct lv_spdx *e = lv_spdx_parse(pkg->license);
 			enum lv_license_method meth;
 
 			row->pkg = pkg;
 			row->set = names[s];
-			if (!e) /* not an SPDX expression: judge it as NOASSERTION */
-				e = lv_spdx_id("NOASSERTION");
-			row->verdict = lv_spdx_eval(e, leaf, &p);
-			lv_spdx_free(e);
+			row->verdict = judge(pkg->license, &p);
 			row->rule = lv_buf_steal(&p.why);
 			if (lv_license_method_parse(pkg->license_method, &meth) == 0)
 				out->by_method[meth]++;
@@ -123,14 +141,20 @@ void lv_audit_release(struct lv_audit *a)
 	for (size_t i = 0; i < a->n; i++)
 		free(a->rows[i].rule);
 	free(a->rows);
+	for (size_t i = 0; a->unowned && a->declared && i < a->unowned->ndeclared; i++)
+		free(a->declared[i].rule);
+	free(a->declared);
 	memset(a, 0, sizeof(*a));
+}
+
+static const char *verdict_word(enum lv_verdict v)
+{
+	return v == LV_DENY ? "VIOLATION" : v == LV_REVIEW ? "review" : "ok";
 }
 
 static const char *verdict_name(const struct lv_audit_row *r)
 {
-	if (r->waiver)
-		return "waived";
-	return r->verdict == LV_DENY ? "VIOLATION" : r->verdict == LV_REVIEW ? "review" : "ok";
+	return r->waiver ? "waived" : verdict_word(r->verdict);
 }
 
 void lv_audit_text(const struct lv_audit *a, struct lv_buf *out, int width)
@@ -171,6 +195,12 @@ void lv_audit_text(const struct lv_audit *a, struct lv_buf *out, int width)
 		      a->n, a->ok, a->review, a->waived, a->violations, a->violations == 1 ? "" : "s",
 		      a->by_method[LV_LIC_DEP5], a->by_method[LV_LIC_COMMON], a->by_method[LV_LIC_TEXT],
 		      a->by_method[LV_LIC_NONE]);
+	for (size_t i = 0; a->unowned && i < a->unowned->ndeclared; i++)
+		lv_buf_printf(out, "files: /%s: %zu file%s, license %s (declared in the manifest): %s%s%s\n",
+			      a->unowned->declared[i].target, a->unowned->declared[i].files,
+			      a->unowned->declared[i].files == 1 ? "" : "s", a->unowned->declared[i].license,
+			      verdict_word(a->declared[i].verdict), *a->declared[i].rule ? ", " : "",
+			      a->declared[i].rule);
 	if (a->unowned && a->unowned->have_record)
 		lv_buf_printf(out, "files made while installing (dpkg, maintainer scripts, livec's system "
 				   "section; /%s): %zu\n", LV_GENERATED_LIST, a->unowned->generated);
@@ -219,6 +249,19 @@ void lv_audit_json(const struct lv_audit *a, const struct lv_lock *l, struct lv_
 	if (a->unowned) {
 		if (a->unowned->have_record)
 			lv_json_num(&j, "generated", (long long)a->unowned->generated);
+		lv_json_arr(&j, "declared");
+		for (size_t i = 0; i < a->unowned->ndeclared; i++) {
+			char target[4200];
+			snprintf(target, sizeof(target), "/%s", a->unowned->declared[i].target);
+			lv_json_obj(&j, NULL);
+			lv_json_str(&j, "target", target);
+			lv_json_str(&j, "license", a->unowned->declared[i].license);
+			lv_json_num(&j, "files", (long long)a->unowned->declared[i].files);
+			lv_json_str(&j, "verdict", verdict_word(a->declared[i].verdict));
+			lv_json_str(&j, "rule", a->declared[i].rule);
+			lv_json_end(&j, '}');
+		}
+		lv_json_end(&j, ']');
 		lv_json_arr(&j, "unowned");
 		for (size_t i = 0; i < a->unowned->n; i++) {
 			char path[4200];

@@ -28,6 +28,10 @@ struct lv_audit_row {
 struct lv_audit {
 	const struct lv_unowned *unowned;  /* files from no package (--tree), or NULL */
 	enum lv_verdict unowned_verdict;   /* licenses.unowned applied to them */
+	struct lv_audit_declared {         /* the policy applied to each files: entry's license */
+		enum lv_verdict verdict;
+		char *rule;
+	} *declared;                       /* as many as unowned->ndeclared */
 	struct lv_audit_row *rows;
 	size_t n;
 	size_t ok, review, waived, violations;

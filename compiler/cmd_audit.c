@@ -102,6 +102,10 @@ int lv_cmd_audit(struct lv_ctx *ctx, int argc, char **argv)
 			lv_error(&ctx->d, "license policy violated by %s package '%s' %s (%s): %s",
 				 a.rows[i].set, a.rows[i].pkg->name, a.rows[i].pkg->version,
 				 a.rows[i].pkg->license, a.rows[i].rule);
+	for (size_t i = 0; i < u.ndeclared; i++)
+		if (a.declared[i].verdict == LV_DENY)
+			lv_error(&ctx->d, "license policy violated by the files: entry for '/%s' (%s): %s",
+				 u.declared[i].target, u.declared[i].license, a.declared[i].rule);
 	if (a.unowned_verdict == LV_DENY)
 		lv_error(&ctx->d, "license policy violated: %zu file%s from no package (licenses.unowned: "
 				  "deny), e.g. '/%s'", u.n, u.n == 1 ? "" : "s", u.paths[0]);

@@ -125,6 +125,9 @@ static int yes(const char *v)
 	return v && (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "True"));
 }
 
+const char *const lv_system_runtime[] = { "livec-session", "livec-session.service", "livec-reconfigure",
+					  "livec-reconfigure.service", NULL };
+
 /* One of livec's runtime files (runtime/session/) into the image. */
 static int install_runtime(int rootfd, const char *name, const char *dest, mode_t mode, struct lv_diags *d)
 {

@@ -10,6 +10,10 @@
 
 int lv_system_apply(struct lv_assembly *a, struct lv_diags *d);
 
+/* The files of livec's runtime (runtime/session/) the system section may
+ * copy into a tree, NULL-terminated: the tree cache's key covers them. */
+extern const char *const lv_system_runtime[];
+
 /* Then the manifest's files: entries and its hooks. */
 int lv_system_files_hooks(struct lv_assembly *a, struct lv_diags *d);
 

@@ -12,7 +12,9 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "fsutil.h"
+#include "image.h"
 #include "sha256.h"
+#include "system.h"
 #include "treecache.h"
 #include "yamltree.h"
 
@@ -104,6 +106,14 @@ int lv_treecache_key(const struct lv_manifest *m, const char *lock_path, long lo
 		hash_tree(&s, fs[i].from);
 	}
 	lv_file_srcs_free(fs, nfs);
+	/* and livec's runtime files the system section installs */
+	for (size_t i = 0; lv_system_runtime[i]; i++) {
+		_cleanup_free_ char *p = lv_path_join(lv_runtime_dir(), lv_system_runtime[i]);
+		char sha[LV_SHA256_HEX] = "missing";
+		lv_sha256_file(p, sha, NULL);
+		lv_sha256_update(&s, lv_system_runtime[i], strlen(lv_system_runtime[i]) + 1);
+		lv_sha256_update(&s, sha, strlen(sha));
+	}
 	lv_sha256_hex(&s, key);
 	return 0;
 }

@@ -119,20 +119,37 @@ static void walk(const char *dir, struct strv *out, const char *prefix)
 	free(tmp.v);
 }
 
-/* Paths the manifest's files: entries add with a declared license. */
-static void manifest_files(const struct lv_manifest *m, struct strv *out)
+/* The image paths one files: entry adds. */
+static void entry_paths(const struct lv_file_src *f, struct strv *out)
+{
+	if (f->is_dir) {
+		char prefix[PATH_MAX];
+		snprintf(prefix, sizeof(prefix), "%s%s", f->target, *f->target ? "/" : "");
+		walk(f->from, out, prefix);
+	} else
+		push(out, strdup(f->target));
+}
+
+/* Paths the manifest's files: entries add with a declared license, and per
+ * entry how many of them are in the tree (`found`, sorted; NULL: none). */
+static void manifest_files(const struct lv_manifest *m, struct strv *out, const struct strv *found,
+			   struct lv_unowned *u)
 {
 	struct lv_file_src *fs;
 	size_t n = lv_manifest_file_srcs(m, &fs);
 	for (size_t i = 0; i < n; i++) {
 		if (!fs[i].license || !*fs[i].license || !fs[i].exists)
 			continue;
-		if (fs[i].is_dir) {
-			char prefix[PATH_MAX];
-			snprintf(prefix, sizeof(prefix), "%s%s", fs[i].target, *fs[i].target ? "/" : "");
-			walk(fs[i].from, out, prefix);
-		} else
-			push(out, strdup(fs[i].target));
+		size_t first = out->n, here = 0;
+		entry_paths(&fs[i], out);
+		for (size_t k = first; found && k < out->n; k++)
+			here += bsearch(&out->v[k], found->v, found->n, sizeof(char *), cmp_str) != NULL;
+		if (!found)
+			continue;
+		u->declared = realloc(u->declared, (u->ndeclared + 1) * sizeof(*u->declared));
+		u->declared[u->ndeclared++] = (struct lv_declared){ .target = strdup(fs[i].target),
+								    .license = strdup(fs[i].license),
+								    .files = here };
 	}
 	lv_file_srcs_free(fs, n);
 }
@@ -206,10 +223,10 @@ int lv_unowned_scan(const struct lv_cache *c, const struct lv_lock *l, const str
 	}
 	lv_buf_release(&list);
 	if (r == 0) {
-		manifest_files(m, &owned);
-		qsort(owned.v, owned.n, sizeof(char *), cmp_str);
 		walk(tree, &found, "");
 		qsort(found.v, found.n, sizeof(char *), cmp_str);
+		manifest_files(m, &owned, &found, out);
+		qsort(owned.v, owned.n, sizeof(char *), cmp_str);
 		struct strv gen = { 0 };
 		out->have_record = read_record(tree, &gen) == 0;
 		for (size_t i = 0; i < found.n; i++) {
@@ -242,5 +259,10 @@ void lv_unowned_release(struct lv_unowned *u)
 	for (size_t i = 0; i < u->n; i++)
 		free(u->paths[i]);
 	free(u->paths);
+	for (size_t i = 0; i < u->ndeclared; i++) {
+		free(u->declared[i].target);
+		free(u->declared[i].license);
+	}
+	free(u->declared);
 	memset(u, 0, sizeof(*u));
 }

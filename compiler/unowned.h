@@ -24,9 +24,19 @@
 
 #define LV_GENERATED_LIST "var/lib/livec/generated"
 
+/* A files: entry with a declared license and how many of its files the
+ * tree has. */
+struct lv_declared {
+	char *target;     /* "" for the root */
+	char *license;
+	size_t files;
+};
+
 struct lv_unowned {
 	char **paths;   /* sorted, relative to the tree, e.g. "etc/stray.conf" */
 	size_t n;
+	struct lv_declared *declared; /* in manifest order */
+	size_t ndeclared;
 	size_t generated; /* files made while installing (LV_GENERATED_LIST) */
 	int have_record;  /* the tree has LV_GENERATED_LIST */
 };

@@ -4,7 +4,7 @@
 # made by `livec persist-image` and a second disk labelled TESTDATA.  The
 # disk appears under /media/TESTDATA (read-only) and in /media/list, a local
 # package installs with apt-get, and counters written in /home and /etc
-# survive into a second boot.  A damaged store is reported and left out:
+# survive into a second boot, from a USB stick.  A damaged store is reported and left out:
 # the system still boots.  Then, booted with livec.toram and /home kept in
 # a LIVEDATA.img file on a stick, a USB disk plugged in through QEMU's
 # monitor appears under /media and goes when unplugged, and after the CD is
@@ -48,9 +48,10 @@ test_expect_success 'first boot: overlay root on the store, media under /media, 
 	grep -a -q "PROBE: media-mount ext2 ro" boot1.log || { show_boot boot1.log; exit 1; }
 '
 
-test_expect_success 'second boot with the same store: the home file and the /etc change are there' '
-	boot 2 &&
-	grep -a -q "PROBE: done" boot2.log &&
+test_expect_success 'second boot, from a USB stick (isohybrid), same store: the home file and the /etc change are there' '
+	boot 2 --usb &&
+	check_boot boot2.log iso9660 overlay &&
+	grep -a -q "livec: medium: /dev/sd" boot2.log &&
 	grep -a -q "PROBE: count /home/live/.probe-count 2" boot2.log &&
 	grep -a -q "PROBE: count /etc/livec-probe-count 2" boot2.log || { show_boot boot2.log; exit 1; }
 '

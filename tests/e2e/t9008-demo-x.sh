@@ -9,6 +9,7 @@
 # serial line who runs the X server, which windows are mapped, the keyboard,
 # the language and the screen, and `livec run --screenshot` saves the
 # screen once it is ready.  The picture is kept in out/test-artifacts/.
+# Booted with nox it stays on the text console.
 . "$(dirname "$0")/../lib/test-lib.sh"
 
 MANIFEST="$TEST_ROOT/examples/demo-x/livec.yaml"
@@ -32,12 +33,14 @@ test_expect_success 'the image unpacked: its license policy holds, the demo prog
 	"$LIVEC" audit-licenses --tree tree --format json "$MANIFEST" >audit.json &&
 	"$LIVEC" audit-licenses --tree tree "$MANIFEST" >audit.txt &&
 	grep_or_show "^files made while installing .*: [1-9][0-9]*$" audit.txt &&
+	grep_or_show "^files: /: 2 files, license MIT (declared in the manifest): ok$" audit.txt &&
 	grep_or_show "^files from no package and not declared in the manifest: 0$" audit.txt &&
 	/usr/bin/python3 - <<-PY
 	import json
 	d = json.load(open("audit.json"))
 	assert d["summary"]["violations"] == 0, d["summary"]
 	assert d["unowned"] == [], d["unowned"][:20]
+	assert [(f["target"], f["license"], f["files"]) for f in d["declared"]] == [("/", "MIT", 2)], d["declared"]
 	names = {p["name"] for p in d["packages"]}
 	for want in ("xserver-xorg-core", "jwm", "xterm", "emacs-lucid"):
 	    assert want in names, want
@@ -74,8 +77,21 @@ test_expect_success 'the screenshot shows the session, not a blank or text scree
 	cat stat &&
 	read size colours top <stat &&
 	test "$size" = 1024x768 &&
-	test "$colours" -ge 16 &&
+	test "$colours" -ge 64 &&
 	test "${top%\%}" -le 90
+'
+
+test_expect_success 'with nox there is no X session: it says so, and the screen has a few colours of text' '
+	"$LIVEC" run --timeout 900 --append nox --screenshot nox.png --when "livec-session: nox" \
+		"$ISO" </dev/null >nox.log 2>&1 || {
+		grep -a "livec\|error\|panic" nox.log | tail -40; exit 1
+	}
+	grep_or_show "livec-session: nox: no X session" nox.log &&
+	! grep -a -q "livec-session: starting X" nox.log &&
+	/usr/bin/python3 "$TEST_ROOT/tests/lib/pngstat.py" nox.png >nox.stat &&
+	cat nox.stat &&
+	read size colours top <nox.stat &&
+	test "$colours" -le 16
 '
 
 test_done

@@ -206,4 +206,22 @@ test_expect_success 'licenses.unowned: deny turns them into a violation' '
 	/usr/bin/python3 -c "import json; assert json.load(open(\"u.json\"))[\"unowned\"] == [\"/etc/stray.conf\", \"/etc/undeclared.txt\"]"
 '
 
+test_expect_success 'a files: entry is counted with its declared license, which the policy judges' '
+	"$LIVEC" audit-licenses --tree tree --lockfile open.lock files.yaml >out &&
+	grep_or_show "^files: /: 1 file, license MIT (declared in the manifest): ok$" out &&
+	sed "s/^  deny: \[\]$/  deny: [MIT]/" files.yaml >deny-mit.yaml && grep -q "deny: \[MIT\]" deny-mit.yaml &&
+	expect_code 1 "$LIVEC" audit-licenses --tree tree --lockfile open.lock deny-mit.yaml >out 2>err &&
+	grep_or_show "^files: /: 1 file, license MIT (declared in the manifest): VIOLATION, licenses.deny: MIT" out &&
+	grep_or_show "violated by the files: entry for ./. (MIT)" err
+'
+
+test_expect_success 'files the build recorded as made while installing are not unowned' '
+	mkdir -p tree/var/lib/livec &&
+	printf "# made while installing\netc/stray.conf\n" >tree/var/lib/livec/generated &&
+	"$LIVEC" audit-licenses --tree tree --lockfile open.lock files.yaml >out &&
+	grep_or_show "^files made while installing .*: 2$" out &&
+	grep_or_show "files from no package and not declared in the manifest: 1$" out &&
+	grep_or_show "^  /etc/undeclared.txt$" out && ! grep -q stray.conf out
+'
+
 test_done
