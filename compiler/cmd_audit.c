@@ -83,7 +83,7 @@ int lv_cmd_audit(struct lv_ctx *ctx, int argc, char **argv)
 		return r;
 	lv_audit_run(m, l, tree ? &u : NULL, &a);
 	if (!strcmp(format, "spdx"))
-		lv_spdx_write(l, lock_sha, lv_clock_epoch(l->source_date_epoch), &out);
+		lv_spdx_write(l, m, lock_sha, lv_clock_epoch(l->source_date_epoch), &out);
 	else if (!strcmp(format, "json"))
 		lv_audit_json(&a, l, &out);
 	else {

@@ -433,7 +433,7 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 		char lock_sha[LV_SHA256_HEX];
 		struct lv_buf sbom = { 0 };
 		lv_sha256_file(im->lock_path, lock_sha, NULL);
-		lv_spdx_write(im->lock, lock_sha, im->epoch, &sbom);
+		lv_spdx_write(im->lock, im->m, lock_sha, im->epoch, &sbom);
 		r = write_text(iso_dir, "LIVEC/licenses/sbom.spdx.json", sbom.p);
 		lv_buf_release(&sbom);
 	}

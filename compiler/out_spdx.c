@@ -77,8 +77,39 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void lv_spdx_write(const struct lv_lock *l, const char *lock_sha256, long long epoch, struct lv_buf *out)
+/* One files: entry of the manifest as a package of its own: what it adds
+ * is on the image too, under the license the manifest declares. */
+static void files_entry(struct lv_json *j, const struct lv_file_src *f, size_t i, struct lv_buf *t, char ***refs,
+			size_t *nrefs)
 {
+	char ref[64];
+	struct lv_spdx *e = f->license ? lv_spdx_parse(f->license) : NULL;
+	collect_refs(e, refs, nrefs);
+	snprintf(ref, sizeof(ref), "SPDXRef-files-%zu", i + 1);
+	lv_json_obj(j, NULL);
+	lv_json_str(j, "SPDXID", ref);
+	t->len = 0;
+	lv_buf_printf(t, "files: /%s", f->target);
+	lv_json_str(j, "name", t->p);
+	lv_json_str(j, "supplier", "NOASSERTION");
+	lv_json_str(j, "downloadLocation", "NOASSERTION");
+	lv_json_bool(j, "filesAnalyzed", 0);
+	lv_json_str(j, "licenseConcluded", "NOASSERTION");
+	lv_json_str(j, "licenseDeclared", e ? f->license : "NOASSERTION");
+	lv_json_str(j, "copyrightText", "NOASSERTION");
+	t->len = 0;
+	lv_buf_printf(t, "entry %zu of the manifest's files:, installed at /%s; license as the manifest "
+			 "declares it", i + 1, f->target);
+	lv_json_str(j, "comment", t->p);
+	lv_json_end(j, '}');
+	lv_spdx_free(e);
+}
+
+void lv_spdx_write(const struct lv_lock *l, const struct lv_manifest *m, const char *lock_sha256, long long epoch,
+		   struct lv_buf *out)
+{
+	struct lv_file_src *fs = NULL;
+	size_t nfs = m ? lv_manifest_file_srcs(m, &fs) : 0;
 	const struct lv_lockset *sets[] = { &l->rootfs, &l->boot };
 	const char *names[] = { "rootfs", "boot" };
 	struct lv_json j;
@@ -101,8 +132,9 @@ void lv_spdx_write(const struct lv_lock *l, const char *lock_sha256, long long e
 	lv_json_arr(&j, "creators");
 	lv_json_str(&j, NULL, "Tool: livec-" LIVEC_VERSION);
 	lv_json_end(&j, ']');
-	lv_json_str(&j, "comment", "Generated from the livec lockfile; licenses as declared in each "
-				   "package's /usr/share/doc/<package>/copyright.");
+	lv_json_str(&j, "comment", "Generated from the livec lockfile and the manifest's files: entries; "
+				   "licenses as declared in each package's "
+				   "/usr/share/doc/<package>/copyright, and by the manifest for files:.");
 	lv_json_end(&j, '}');
 
 	lv_json_arr(&j, "packages");
@@ -150,6 +182,8 @@ void lv_spdx_write(const struct lv_lock *l, const char *lock_sha256, long long e
 			lv_json_end(&j, '}');
 			lv_spdx_free(e);
 		}
+	for (size_t i = 0; i < nfs; i++)
+		files_entry(&j, &fs[i], i, &t, &refs, &nrefs);
 	lv_json_end(&j, ']');
 
 	if (nrefs) {
@@ -181,7 +215,16 @@ void lv_spdx_write(const struct lv_lock *l, const char *lock_sha256, long long e
 			lv_json_str(&j, "relatedSpdxElement", ref);
 			lv_json_end(&j, '}');
 		}
+	for (size_t i = 0; i < nfs; i++) {
+		snprintf(ref, sizeof(ref), "SPDXRef-files-%zu", i + 1);
+		lv_json_obj(&j, NULL);
+		lv_json_str(&j, "spdxElementId", "SPDXRef-DOCUMENT");
+		lv_json_str(&j, "relationshipType", "DESCRIBES");
+		lv_json_str(&j, "relatedSpdxElement", ref);
+		lv_json_end(&j, '}');
+	}
 	lv_json_end(&j, ']');
 	lv_json_end(&j, '}');
 	lv_buf_release(&t);
+	lv_file_srcs_free(fs, nfs);
 }

@@ -25,7 +25,7 @@ test_expect_success 'livec verify examples/demo-x: every artifact identical acro
 
 test_expect_success 'the image unpacked: its license policy holds, the demo program is declared, nothing unowned' '
 	mkdir tree &&
-	bsdtar -xf "$ISO" -C . LIVEC/LIVEC LIVEC/root_fs.tgz &&
+	bsdtar -xf "$ISO" -C . LIVEC/LIVEC LIVEC/root_fs.tgz LIVEC/licenses/sbom.spdx.json &&
 	"$LIVEC" cloop extract LIVEC/LIVEC inner.img &&
 	bsdtar -xf inner.img -C tree && rm inner.img &&
 	tar -xzf LIVEC/root_fs.tgz -C tree &&
@@ -46,6 +46,18 @@ test_expect_success 'the image unpacked: its license policy holds, the demo prog
 	    assert want in names, want
 	for no in ("gnome-shell", "plasma-desktop", "lightdm", "gdm3", "sddm", "xdm"):
 	    assert no not in names, no
+	PY
+'
+
+test_expect_success 'the SBOM on the image is valid SPDX and lists the demo program with its license' '
+	/usr/bin/python3 "$TEST_ROOT/tests/spdx/validate.py" LIVEC/licenses/sbom.spdx.json &&
+	/usr/bin/python3 - <<-PY
+	import json
+	d = json.load(open("LIVEC/licenses/sbom.spdx.json"))
+	files = [p for p in d["packages"] if p["name"].startswith("files: ")]
+	assert [(p["name"], p["licenseDeclared"]) for p in files] == [("files: /", "MIT")], files
+	locked = len(json.load(open("audit.json"))["packages"])
+	assert len(d["packages"]) == locked + 1, (len(d["packages"]), locked)
 	PY
 '
 
