@@ -414,9 +414,11 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 		      "  APPEND initrd=/boot/initrd.gz console=tty0 console=ttyS0,115200 %s\n\n"
 		      "LABEL toram\n  KERNEL /boot/vmlinuz\n"
 		      "  APPEND initrd=/boot/initrd.gz console=tty0 console=ttyS0,115200 livec.toram %s\n\n"
+		      "LABEL text\n  KERNEL /boot/vmlinuz\n"
+		      "  APPEND initrd=/boot/initrd.gz console=tty0 console=ttyS0,115200 nox %s\n\n"
 		      "LABEL debug\n  KERNEL /boot/vmlinuz\n"
 		      "  APPEND initrd=/boot/initrd.gz console=tty0 console=ttyS0,115200 livec.debug\n",
-		      timeout, im->m->name, label, cmdline, cmdline);
+		      timeout, im->m->name, label, cmdline, cmdline, cmdline);
 	r = write_text(iso_dir, "boot/isolinux/isolinux.cfg", cfg.p);
 	lv_buf_release(&cfg);
 	char idline[32];
