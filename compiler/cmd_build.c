@@ -146,6 +146,8 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 	const struct lv_manifest *m = &ctx->m;
 	const char *lockpath = ctx->lock_path;
 	struct lv_lock *lk = &ctx->lock;
+	if ((r = lv_system_check(m, lk, &ctx->d)) < 0)
+		return r;
 
 	char outbuf[PATH_MAX], workbuf[PATH_MAX], root[PATH_MAX], logp[PATH_MAX];
 	if (!output) {

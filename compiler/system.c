@@ -239,6 +239,25 @@ static int session(struct lv_assembly *a, int rootfd, const struct lv_ynode *sys
 	return lv_assembly_sh(a, d, "the X session", sh);
 }
 
+int lv_system_check(const struct lv_manifest *m, const struct lv_lock *l, struct lv_diags *d)
+{
+	const struct lv_ynode *list = lv_ymap_get(lv_ymap_get(m->root, "system"), "reconfigure-at-boot");
+	int r = 0;
+	for (size_t i = 0; list && list->kind == LV_YSEQ && i < list->n; i++) {
+		const char *pkg = lv_yscalar(list->kids[i]);
+		int found = 0;
+		for (size_t k = 0; pkg && k < l->rootfs.n && !found; k++)
+			found = !strcmp(l->rootfs.v[k].name, pkg);
+		if (!found) {
+			lv_diag_at(d, LV_ERROR, m->path, list->kids[i]->line, list->kids[i]->col,
+				   "add it to packages.install", "system.reconfigure-at-boot: '%s' is not in the lock",
+				   pkg ? pkg : "");
+			r = -LVE_MANIFEST;
+		}
+	}
+	return r;
+}
+
 /* system.reconfigure-at-boot: the packages whose configuration
  * livec-reconfigure.service re-runs on every boot, after the boot options
  * are applied and before the session starts. */
@@ -248,20 +267,9 @@ static int reconfigure_at_boot(struct lv_assembly *a, int rootfd, const struct l
 	if (!list || list->kind != LV_YSEQ || !list->n)
 		return 0;
 	struct lv_buf b = { 0 };
-	int r = 0;
-	for (size_t i = 0; i < list->n; i++) {
-		const char *pkg = lv_yscalar(list->kids[i]);
-		int found = 0;
-		for (size_t k = 0; pkg && k < a->lock->rootfs.n && !found; k++)
-			found = !strcmp(a->lock->rootfs.v[k].name, pkg);
-		if (!found) {
-			lv_diag_at(d, LV_ERROR, a->m->path, list->kids[i]->line, list->kids[i]->col,
-				   "add it to packages.install", "system.reconfigure-at-boot: '%s' is not in the lock",
-				   pkg ? pkg : "");
-			r = -LVE_MANIFEST;
-		}
-		lv_buf_printf(&b, "%s\n", pkg ? pkg : "");
-	}
+	int r = lv_system_check(a->m, a->lock, d);
+	for (size_t i = 0; i < list->n; i++)
+		lv_buf_printf(&b, "%s\n", lv_yscalar(list->kids[i]));
 	if (r == 0)
 		r = write_file(rootfd, "etc/livec/reconfigure", b.p, d);
 	lv_buf_release(&b);

@@ -8,6 +8,10 @@
 
 #include "assemble.h"
 
+/* What of the system section can be checked against the lock before
+ * anything is installed: 0 or -LVE_MANIFEST with diagnostics. */
+int lv_system_check(const struct lv_manifest *m, const struct lv_lock *l, struct lv_diags *d);
+
 int lv_system_apply(struct lv_assembly *a, struct lv_diags *d);
 
 /* The files of livec's runtime (runtime/session/) the system section may

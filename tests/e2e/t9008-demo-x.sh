@@ -16,6 +16,15 @@ MANIFEST="$TEST_ROOT/examples/demo-x/livec.yaml"
 export XDG_CACHE_HOME="${LIVEC_TEST_CACHE:-$TRASH/cache}"
 ISO="$TRASH/v/a/out/demo-x.iso"
 
+test_expect_success 'a package reconfigured at boot must be in the lock: an error before anything is built' '
+	mkdir -p bad && cp -r "$TEST_ROOT/examples/demo-x/files" bad/ &&
+	sed "s/reconfigure-at-boot: \[keyboard-configuration, locales\]/reconfigure-at-boot: [keyboard-configuration, console-setup]/" \
+		"$MANIFEST" >bad/livec.yaml && grep -q console-setup bad/livec.yaml &&
+	expect_code 2 "$LIVEC" build --lockfile "$TEST_ROOT/lockfiles/demo-x.lock" bad/livec.yaml 2>bad.err &&
+	grep_or_show "livec.yaml:[0-9]*:[0-9]*: error: system.reconfigure-at-boot: .console-setup. is not in the lock" bad.err &&
+	test ! -e out
+'
+
 test_expect_success 'livec verify examples/demo-x: every artifact identical across two hosts' '
 	livec_verify v "$MANIFEST" &&
 	grep_or_show "verify: [0-9]* identical, 0 differ" v.out &&
