@@ -21,67 +21,118 @@
 
 #define DEBDIR "var/cache/livec/debs"
 
-/* Per package: its dependency names within the lock (Pre-Depends, Depends). */
+/* Per package: its dependency names within the lock (Pre-Depends, Depends),
+ * each the locked package of that name or one that provides it. */
 struct pkgdeps {
 	const struct lv_lockpkg *p;
 	char **pre, **dep;
 	size_t npre, ndep;
+	char *provides;      /* its Provides field, or NULL */
 	int installed;
 };
 
-static const struct lv_lockpkg *find_pkg(const struct lv_lockset *s, const char *name, size_t len)
+/* The next name in a relationship field ("a (>= 1) | b:any, c"): skips
+ * separators before it and version or architecture parts after it. */
+static int next_name(const char **pp, const char *end, const char **w, size_t *wl)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (strlen(s->v[i].name) == len && !strncmp(s->v[i].name, name, len))
-			return &s->v[i];
+	const char *p = *pp;
+	while (p < end && strchr(" \t\n,|", *p))
+		p++;
+	*w = p;
+	while (p < end && !strchr(" \t\n,|(:[", *p))
+		p++;
+	*wl = (size_t)(p - *w);
+	while (p < end && *p != ',' && *p != '|')
+		p++;
+	*pp = p;
+	return *wl > 0 || p < end;
+}
+
+static int field_has(const char *field, const char *name, size_t len)
+{
+	const char *p = field, *end = field + strlen(field), *w;
+	size_t wl;
+	while (next_name(&p, end, &w, &wl))
+		if (wl == len && !strncmp(w, name, len))
+			return 1;
+	return 0;
+}
+
+/* The locked package called `name`, else one that provides it (as the
+ * resolver chose libelogind0 for libsystemd0), else NULL. */
+static char *locked_name(const struct pkgdeps *all, size_t n, const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(all[i].p->name) == len && !strncmp(all[i].p->name, name, len))
+			return all[i].p->name;
+	for (size_t i = 0; i < n; i++)
+		if (all[i].provides && field_has(all[i].provides, name, len))
+			return all[i].p->name;
 	return NULL;
 }
 
-/* "a (>= 1) | b:any, c" -> the names that are in the lock. */
-static void dep_names(const struct lv_lockset *s, const char *v, size_t len, char ***out, size_t *n)
+static void dep_names(const struct pkgdeps *all, size_t n, const char *v, size_t len, char ***out, size_t *nout)
 {
-	const char *p = v, *end = v + len;
-	while (p < end) {
-		while (p < end && strchr(" \t\n,|", *p))
-			p++;
-		const char *w = p;
-		while (p < end && !strchr(" \t\n,|(:[", *p))
-			p++;
-		size_t wl = (size_t)(p - w);
-		/* skip version/arch parts up to the next separator */
-		while (p < end && *p != ',' && *p != '|')
-			p++;
-		const struct lv_lockpkg *q = wl ? find_pkg(s, w, wl) : NULL;
+	const char *p = v, *end = v + len, *w;
+	size_t wl;
+	while (next_name(&p, end, &w, &wl)) {
+		char *q = wl ? locked_name(all, n, w, wl) : NULL;
 		if (q) {
-			*out = realloc(*out, (*n + 1) * sizeof(char *));
-			(*out)[(*n)++] = q->name;
+			*out = realloc(*out, (*nout + 1) * sizeof(char *));
+			(*out)[(*nout)++] = q;
 		}
 	}
 }
 
-static int read_deps(const struct lv_assembly *a, struct pkgdeps *pd, struct lv_diags *d)
+/* Reads every locked rootfs package's control: first what each provides,
+ * then what each depends on. */
+static int read_all_deps(const struct lv_assembly *a, struct pkgdeps *all, struct lv_diags *d)
 {
-	_cleanup_free_ char *deb = lv_cache_blob(a->cache, pd->p->sha256);
-	char *text;
-	size_t len, vl;
-	char why[256];
+	const struct lv_lockset *s = &a->lock->rootfs;
+	char **texts = calloc(s->n + 1, sizeof(char *));
+	size_t *lens = calloc(s->n + 1, sizeof(size_t)), vl;
 	struct lv_deb822 rd;
 	struct lv_para para;
+	const char *v;
+	int r = 0;
 
-	if (lv_deb_control(deb, &text, &len, why, sizeof(why)) < 0) {
-		lv_error(d, "package '%s': %s", pd->p->name, why);
-		return -LVE_ARCHIVE;
+	for (size_t i = 0; i < s->n && r == 0; i++) {
+		_cleanup_free_ char *deb = lv_cache_blob(a->cache, s->v[i].sha256);
+		char why[256];
+		all[i].p = &s->v[i];
+		if (lv_deb_control(deb, &texts[i], &lens[i], why, sizeof(why)) < 0) {
+			lv_error(d, "package '%s': %s", s->v[i].name, why);
+			r = -LVE_ARCHIVE;
+			break;
+		}
+		lv_deb822_init(&rd, texts[i], lens[i]);
+		if (lv_deb822_next(&rd, &para) == 1 && (v = lv_para_get(&para, "Provides", &vl)))
+			all[i].provides = strndup(v, vl);
 	}
-	lv_deb822_init(&rd, text, len);
-	if (lv_deb822_next(&rd, &para) == 1) {
-		const char *v;
+	for (size_t i = 0; i < s->n && r == 0; i++) {
+		lv_deb822_init(&rd, texts[i], lens[i]);
+		if (lv_deb822_next(&rd, &para) != 1)
+			continue;
 		if ((v = lv_para_get(&para, "Pre-Depends", &vl)))
-			dep_names(&a->lock->rootfs, v, vl, &pd->pre, &pd->npre);
+			dep_names(all, s->n, v, vl, &all[i].pre, &all[i].npre);
 		if ((v = lv_para_get(&para, "Depends", &vl)))
-			dep_names(&a->lock->rootfs, v, vl, &pd->dep, &pd->ndep);
+			dep_names(all, s->n, v, vl, &all[i].dep, &all[i].ndep);
 	}
-	free(text);
-	return 0;
+	for (size_t i = 0; i < s->n; i++)
+		free(texts[i]);
+	free(texts);
+	free(lens);
+	return r;
+}
+
+static void free_all_deps(struct pkgdeps *all, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(all[i].pre);
+		free(all[i].dep);
+		free(all[i].provides);
+	}
+	free(all);
 }
 
 static struct pkgdeps *deps_of(struct pkgdeps *all, size_t n, const char *name)
@@ -203,11 +254,8 @@ int lv_bootstrap(struct lv_assembly *a, struct lv_diags *d)
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < s->n; i++) {
-		all[i].p = &s->v[i];
-		if ((r = read_deps(a, &all[i], d)) < 0)
-			goto out;
-	}
+	if ((r = read_all_deps(a, all, d)) < 0)
+		goto out;
 	closure(all, s->n, mark, "essential");
 	a->essential = calloc(s->n + 1, sizeof(char *));
 	for (size_t i = 0; i < s->n; i++) {
@@ -259,11 +307,7 @@ int lv_bootstrap(struct lv_assembly *a, struct lv_diags *d)
 	if (r < 0 && d->errors == 0)
 		lv_error(d, "cannot prepare the staging root '%s': %s", a->root, lv_strerror(r));
 out:
-	for (size_t i = 0; i < s->n; i++) {
-		free(all[i].pre);
-		free(all[i].dep);
-	}
-	free(all);
+	free_all_deps(all, s->n);
 	free(mark);
 	return r;
 }
@@ -321,14 +365,12 @@ int lv_install(struct lv_assembly *a, struct lv_diags *d)
 
 	/* 3. the rest, in batches: a package is unpacked only once everything
 	 * it pre-depends on is configured (Policy §7.2) */
-	for (size_t i = 0; i < s->n; i++) {
-		all[i].p = &s->v[i];
-		if ((r = read_deps(a, &all[i], d)) < 0)
-			goto out;
+	if ((r = read_all_deps(a, all, d)) < 0)
+		goto out;
+	for (size_t i = 0; i < s->n; i++)
 		for (size_t k = 0; k < a->nessential; k++)
 			if (!strcmp(a->essential[k], s->v[i].name))
 				all[i].installed = 1;
-	}
 	/* as debootstrap does, the Priority: required set (and what it needs)
 	 * goes first: other packages' maintainer scripts take it for granted
 	 * (locales' config runs awk, which mawk provides) */
@@ -378,11 +420,7 @@ int lv_install(struct lv_assembly *a, struct lv_diags *d)
 	       "if [ -n \"$bad\" ]; then echo \"not installed: $bad\"; exit 1; fi\n"
 	       "rm -rf /" DEBDIR " /var/cache/livec /etc/dpkg/dpkg.cfg.d/livec-unsafe-io\n");
 out:
-	for (size_t i = 0; i < s->n; i++) {
-		free(all[i].pre);
-		free(all[i].dep);
-	}
-	free(all);
+	free_all_deps(all, s->n);
 	free(batch);
 	free(first);
 	return r;
