@@ -4,12 +4,13 @@
 # every artifact must be identical.  The tree is then unpacked from the ISO
 # built there (cloop image and root_fs.tgz) and audited: the example's
 # license policy holds, the demo program counts with its declared license
-# and no file is unowned.  Last, the ISO boots in QEMU with lang=de
-# keyboard=de screen=1024x768: livec-session inside the image reports on the
-# serial line who runs the X server, which windows are mapped, the keyboard,
-# the language and the screen, and `livec run --screenshot` saves the
-# screen once it is ready.  The picture is kept in out/test-artifacts/.
-# Booted with nox it stays on the text console.
+# and no file is unowned.  In that tree, with DISPLAY set, livec-session
+# brings the session up on Xvnc (the seed's test path).  Last, the ISO
+# boots in QEMU with lang=de keyboard=de screen=1024x768: livec-session
+# inside the image reports on the serial line who runs the X server, which
+# windows are mapped, the keyboard, the language and the screen, and
+# `livec run --screenshot` saves the screen once it is ready (the picture is
+# kept in out/test-artifacts/).  Booted with nox it stays on the console.
 . "$(dirname "$0")/../lib/test-lib.sh"
 
 MANIFEST="$TEST_ROOT/examples/demo-x/livec.yaml"
@@ -75,6 +76,18 @@ test_expect_success 'a file a hook adds without a license is unowned' '
 	! "$LIVEC" audit-licenses --tree tree "$MANIFEST" >stray.txt 2>stray.err &&
 	grep_or_show "^  /etc/stray.conf$" stray.txt &&
 	grep_or_show "licenses.unowned: deny" stray.err
+'
+
+test_expect_success 'the seed'"'"'s test path: with DISPLAY set, the same session comes up on Xvnc in the image'"'"'s tree' '
+	unshare --mount --pid --fork --propagation private sh "$TEST_ROOT/tests/lib/session-chroot.sh" \
+		"$TRASH/tree" >vnc.out 2>&1 &&
+	cat vnc.out &&
+	grep_or_show "livec-session: starting X as live (Xvnc on :1)" vnc.out &&
+	grep_or_show "livec-session: X server Xvnc runs as live" vnc.out &&
+	grep_or_show "livec-session: windows mapped:.* xterm" vnc.out &&
+	grep_or_show "livec-session: windows mapped:.* emacs" vnc.out &&
+	grep_or_show "livec-session: windows mapped:.* livec-demo" vnc.out &&
+	grep_or_show "livec-session: ready: 3 of 3 windows on :1" vnc.out
 '
 
 test_expect_success 'it boots into the X session: X as the live user, the three windows, German, 1024x768' '
