@@ -48,12 +48,16 @@ test_expect_success 'first boot: overlay root on the store, media under /media, 
 	grep -a -q "PROBE: media-mount ext2 ro" boot1.log || { show_boot boot1.log; exit 1; }
 '
 
-test_expect_success 'second boot, from a USB stick (isohybrid), same store: the home file and the /etc change are there' '
+test_expect_success 'second boot, from a USB stick (isohybrid), same store: the home file and the /etc change are there, TESTDATA under its name again' '
 	boot 2 --usb &&
-	check_boot boot2.log iso9660 overlay &&
 	grep -a -q "livec: medium: /dev/sd" boot2.log &&
+	grep -a -q "login: live (automatic login)" boot2.log &&
+	grep -a -q "PROBE: root-fstype overlay" boot2.log &&
+	grep -a -q "PROBE: ro-source /dev/nbd0" boot2.log &&
+	grep -a -q "PROBE: persistence ok /dev/vd[a-z] LIVEDATA overlay" boot2.log &&
 	grep -a -q "PROBE: count /home/live/.probe-count 2" boot2.log &&
-	grep -a -q "PROBE: count /etc/livec-probe-count 2" boot2.log || { show_boot boot2.log; exit 1; }
+	grep -a -q "PROBE: count /etc/livec-probe-count 2" boot2.log &&
+	grep -a -q "PROBE: media-list TESTDATA /dev/vd[a-z] ext2;" boot2.log || { show_boot boot2.log; exit 1; }
 '
 
 test_expect_success 'a damaged store is reported and left out; the system still boots' '
