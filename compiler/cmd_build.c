@@ -32,8 +32,8 @@
 #include "sums.h"
 #include "system.h"
 #include "tree.h"
-#include "unowned.h"
 #include "treecache.h"
+#include "unowned.h"
 #include "variation.h"
 
 static void help(void)

@@ -266,12 +266,10 @@ static int reconfigure_at_boot(struct lv_assembly *a, int rootfd, const struct l
 	const struct lv_ynode *list = lv_ymap_get(sys, "reconfigure-at-boot");
 	if (!list || list->kind != LV_YSEQ || !list->n)
 		return 0;
-	struct lv_buf b = { 0 };
-	int r = lv_system_check(a->m, a->lock, d);
+	struct lv_buf b = { 0 }; /* lv_system_check has found each in the lock */
 	for (size_t i = 0; i < list->n; i++)
 		lv_buf_printf(&b, "%s\n", lv_yscalar(list->kids[i]));
-	if (r == 0)
-		r = write_file(rootfd, "etc/livec/reconfigure", b.p, d);
+	int r = write_file(rootfd, "etc/livec/reconfigure", b.p, d);
 	lv_buf_release(&b);
 	if (r == 0)
 		r = install_runtime(rootfd, "livec-reconfigure", "usr/lib/livec/livec-reconfigure", 0755, d);

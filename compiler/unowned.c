@@ -131,7 +131,7 @@ static void entry_paths(const struct lv_file_src *f, struct strv *out)
 }
 
 /* Paths the manifest's files: entries add with a declared license, and per
- * entry how many of them are in the tree (`found`, sorted; NULL: none). */
+ * entry how many of them are in the tree (`found`, sorted). */
 static void manifest_files(const struct lv_manifest *m, struct strv *out, const struct strv *found,
 			   struct lv_unowned *u)
 {
@@ -142,10 +142,8 @@ static void manifest_files(const struct lv_manifest *m, struct strv *out, const 
 			continue;
 		size_t first = out->n, here = 0;
 		entry_paths(&fs[i], out);
-		for (size_t k = first; found && k < out->n; k++)
+		for (size_t k = first; k < out->n; k++)
 			here += bsearch(&out->v[k], found->v, found->n, sizeof(char *), cmp_str) != NULL;
-		if (!found)
-			continue;
 		u->declared = realloc(u->declared, (u->ndeclared + 1) * sizeof(*u->declared));
 		u->declared[u->ndeclared++] = (struct lv_declared){ .target = strdup(fs[i].target),
 								    .license = strdup(fs[i].license),
