@@ -13,8 +13,41 @@
 #include "sources.h"
 
 struct found {
-	char *mirror, *security;
+	char *mirror, *security;     /* sources that name the suite itself */
+	char *any, *any_security;    /* the first Debian mirror / security archive of any suite */
+	char *any_suite;             /* the suite that source named */
 };
+
+/* Debian's release names and aliases: a source that names one of them (or
+ * its -updates, -security, -backports, -proposed-updates companion) is a
+ * Debian mirror, which serves every other suite at the same URI. */
+static int debian_suite(const char *w, size_t wl, int *is_security)
+{
+	static const char *const names[] = {
+		"buster", "bullseye", "bookworm", "trixie", "forky", "duke", "sid", "unstable",
+		"testing", "stable", "oldstable", "oldoldstable", "experimental",
+	};
+	static const char *const tails[] = { "-updates", "-backports", "-proposed-updates" };
+	static const char *const sec_tails[] = { "-security", "/updates" };
+	size_t base = wl;
+	*is_security = 0;
+	for (size_t i = 0; i < LV_ARRAY_SIZE(sec_tails); i++) {
+		size_t tl = strlen(sec_tails[i]);
+		if (wl > tl && !strncmp(w + wl - tl, sec_tails[i], tl)) {
+			base = wl - tl;
+			*is_security = 1;
+		}
+	}
+	for (size_t i = 0; i < LV_ARRAY_SIZE(tails) && base == wl; i++) {
+		size_t tl = strlen(tails[i]);
+		if (wl > tl && !strncmp(w + wl - tl, tails[i], tl))
+			base = wl - tl;
+	}
+	for (size_t i = 0; i < LV_ARRAY_SIZE(names); i++)
+		if (strlen(names[i]) == base && !strncmp(w, names[i], base))
+			return 1;
+	return 0;
+}
 
 static char *trim_slash(const char *s, size_t len)
 {
@@ -44,6 +77,15 @@ static void consider(struct found *f, const char *suite, const char *uri, size_t
 		if (!f->security && ((wl == strlen(sec1) && !strncmp(w, sec1, wl)) ||
 				     (wl == strlen(sec2) && !strncmp(w, sec2, wl))))
 			f->security = trim_slash(uri, urilen);
+		int sec;
+		if (!debian_suite(w, wl, &sec))
+			continue;
+		if (sec && !f->any_security)
+			f->any_security = trim_slash(uri, urilen);
+		if (!sec && !f->any) {
+			f->any = trim_slash(uri, urilen);
+			f->any_suite = strndup(w, wl);
+		}
 	}
 }
 
@@ -142,7 +184,7 @@ static void scan_dir(struct found *f, const char *suite, const char *dir, const 
 	}
 }
 
-int lv_sources_host(const char *etc_apt, const char *suite, char **mirror, char **security)
+int lv_sources_host(const char *etc_apt, const char *suite, char **mirror, char **security, char **via)
 {
 	struct found f = { 0 };
 	_cleanup_free_ char *dir = lv_path_join(etc_apt, "sources.list.d");
@@ -151,8 +193,19 @@ int lv_sources_host(const char *etc_apt, const char *suite, char **mirror, char 
 	scan_dir(&f, suite, dir, ".sources", 1);
 	scan_oneline(&f, suite, list);
 	scan_dir(&f, suite, dir, ".list", 0);
+	*via = NULL;
+	if (!f.mirror && f.any) {
+		/* the same archive serves every suite: borrow its URI */
+		f.mirror = TAKE_PTR(f.any);
+		*via = TAKE_PTR(f.any_suite);
+		if (!f.security)
+			f.security = TAKE_PTR(f.any_security);
+	}
 	*mirror = f.mirror;
 	*security = f.security;
+	free(f.any);
+	free(f.any_security);
+	free(f.any_suite);
 	return 0;
 }
 
@@ -160,16 +213,18 @@ int lv_sources_pick(const char *manifest_mirror, const char *manifest_security, 
 		    char **mirror, char **security, struct lv_diags *d)
 {
 	char *host_m = NULL, *host_s = NULL;
+	_cleanup_free_ char *via = NULL;
 	const char *env_m = getenv("LIVEC_MIRROR"), *env_s = getenv("LIVEC_SECURITY_MIRROR");
 	const char *etc = getenv("LIVEC_APT_ETC") ? getenv("LIVEC_APT_ETC") : "/etc/apt";
 
-	lv_sources_host(etc, suite, &host_m, &host_s);
+	lv_sources_host(etc, suite, &host_m, &host_s, &via);
 	if (manifest_mirror)
 		*mirror = trim_slash(manifest_mirror, strlen(manifest_mirror));
 	else if (env_m && *env_m)
 		*mirror = trim_slash(env_m, strlen(env_m));
-	else
-		*mirror = host_m ? strdup(host_m) : NULL;
+	else if ((*mirror = host_m ? strdup(host_m) : NULL) && via)
+		lv_note(d, "the APT sources in %s name no '%s': using the Debian mirror they list for '%s'",
+			etc, suite, via);
 
 	if (manifest_security)
 		*security = trim_slash(manifest_security, strlen(manifest_security));

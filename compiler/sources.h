@@ -4,15 +4,19 @@
  * host's APT sources (deb822 sources.list.d/NAME.sources, then one-line
  * sources.list and sources.list.d/NAME.list).  The security archive lives at
  * its own root: distribution.security-mirror, $LIVEC_SECURITY_MIRROR, the
- * host source that carries "<suite>-security", or "<mirror>-security". */
+ * host source that carries "<suite>-security" (or any Debian security suite
+ * when the mirror was borrowed from another suite), or "<mirror>-security". */
 #ifndef LV_SOURCES_H
 #define LV_SOURCES_H
 
 #include "diag.h"
 
 /* Finds the host's mirror for suite under etc_apt (normally "/etc/apt").
- * *mirror and *security are malloc'd (NULL when not found). */
-int lv_sources_host(const char *etc_apt, const char *suite, char **mirror, char **security);
+ * A Debian mirror serves every suite at one URI: when no source names the
+ * suite, the first source that names another Debian suite lends its URI
+ * (and the first Debian security source its URI), and *via is that suite.
+ * *mirror, *security and *via are malloc'd (NULL when not found / exact). */
+int lv_sources_host(const char *etc_apt, const char *suite, char **mirror, char **security, char **via);
 
 /* Applies the precedence above.  Returns 0 or -LVE_NOMIRROR (diagnosed). */
 int lv_sources_pick(const char *manifest_mirror, const char *manifest_security, const char *suite,

@@ -13,10 +13,11 @@
 static void deb822_sources_give_mirror_and_security(void **s)
 {
 	(void)s;
-	char *m = NULL, *sec = NULL;
-	lv_sources_host("apt", "bookworm", &m, &sec);
+	char *m = NULL, *sec = NULL, *via = NULL;
+	lv_sources_host("apt", "bookworm", &m, &sec, &via);
 	assert_string_equal(m, "http://mirror.invalid/debian"); /* disabled entry skipped, slash trimmed */
 	assert_string_equal(sec, "http://security.invalid/debian-security");
+	assert_null(via);
 	free(m);
 	free(sec);
 }
@@ -24,15 +25,38 @@ static void deb822_sources_give_mirror_and_security(void **s)
 static void one_line_sources_with_options_are_read(void **s)
 {
 	(void)s;
-	char *m = NULL, *sec = NULL;
-	lv_sources_host("apt", "trixie", &m, &sec);
+	char *m = NULL, *sec = NULL, *via = NULL;
+	lv_sources_host("apt", "trixie", &m, &sec, &via);
 	assert_string_equal(m, "http://oneline.invalid/debian");
 	assert_string_equal(sec, "http://oneline.invalid/debian-security");
+	assert_null(via);
 	free(m);
 	free(sec);
-	lv_sources_host("apt", "sid", &m, &sec); /* only in a file APT would ignore */
+}
+
+static void another_debian_suite_lends_its_mirror(void **s)
+{
+	(void)s;
+	char *m = NULL, *sec = NULL, *via = NULL;
+	/* forky is named nowhere (sid only in a file APT would ignore): the
+	 * first Debian source lends its URI, the first security source its own */
+	lv_sources_host("apt", "forky", &m, &sec, &via);
+	assert_string_equal(m, "http://mirror.invalid/debian");
+	assert_string_equal(sec, "http://security.invalid/debian-security");
+	assert_string_equal(via, "bookworm");
+	free(m);
+	free(sec);
+	free(via);
+}
+
+static void a_source_of_another_distribution_lends_nothing(void **s)
+{
+	(void)s;
+	char *m = NULL, *sec = NULL, *via = NULL;
+	lv_sources_host("apt-other", "trixie", &m, &sec, &via);
 	assert_null(m);
 	assert_null(sec);
+	assert_null(via);
 }
 
 static void manifest_then_environment_then_host(void **s)
@@ -58,7 +82,15 @@ static void manifest_then_environment_then_host(void **s)
 	assert_string_equal(sec, "http://security.invalid/debian-security");
 	free(m);
 	free(sec);
-	assert_int_equal(lv_sources_pick(NULL, NULL, "sid", &m, &sec, &d), -LVE_NOMIRROR);
+	assert_int_equal(lv_sources_pick(NULL, NULL, "sid", &m, &sec, &d), 0);
+	assert_string_equal(m, "http://mirror.invalid/debian");
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(d.n, 1); /* one line says whose mirror it borrowed */
+	assert_non_null(strstr(d.v[0].msg, "'bookworm'"));
+	free(m);
+	free(sec);
+	setenv("LIVEC_APT_ETC", "apt-other", 1);
+	assert_int_equal(lv_sources_pick(NULL, NULL, "trixie", &m, &sec, &d), -LVE_NOMIRROR);
 	assert_int_equal(d.errors, 1);
 	lv_diags_release(&d);
 }
@@ -68,6 +100,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(deb822_sources_give_mirror_and_security),
 		cmocka_unit_test(one_line_sources_with_options_are_read),
+		cmocka_unit_test(another_debian_suite_lends_its_mirror),
+		cmocka_unit_test(a_source_of_another_distribution_lends_nothing),
 		cmocka_unit_test(manifest_then_environment_then_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
