@@ -15,25 +15,30 @@
 #include "cleanup.h"
 #include "deb.h"
 #include "deb822.h"
+#include "dpkglog.h"
 #include "err.h"
 #include "fsutil.h"
 #include "inroot.h"
 
 #define DEBDIR "var/cache/livec/debs"
 
-/* Per package: its dependency names within the lock (Pre-Depends, Depends),
- * each the locked package of that name or one that provides it. */
+/* Per package: what it needs within the lock.  Each comma group of its
+ * Pre-Depends and Depends becomes one edge to the package that satisfies
+ * it: the first alternative that is locked, by name or else through a
+ * Provides (as the resolver chose libelogind0 for libsystemd0). */
 struct pkgdeps {
 	const struct lv_lockpkg *p;
-	char **pre, **dep;
+	size_t *pre, *dep;   /* indices into the lock's rootfs set */
 	size_t npre, ndep;
 	char *provides;      /* its Provides field, or NULL */
-	int installed;
+	int configured;      /* dpkg has set it up */
+	int index, low, onstack; /* Tarjan's bookkeeping (index 0 = unvisited) */
 };
 
 /* The next name in a relationship field ("a (>= 1) | b:any, c"): skips
- * separators before it and version or architecture parts after it. */
-static int next_name(const char **pp, const char *end, const char **w, size_t *wl)
+ * separators before it and version or architecture parts after it; *sep
+ * is what ends it: ',' (a new group), '|' (an alternative) or '\0'. */
+static int next_name(const char **pp, const char *end, const char **w, size_t *wl, char *sep)
 {
 	const char *p = *pp;
 	while (p < end && strchr(" \t\n,|", *p))
@@ -44,6 +49,7 @@ static int next_name(const char **pp, const char *end, const char **w, size_t *w
 	*wl = (size_t)(p - *w);
 	while (p < end && *p != ',' && *p != '|')
 		p++;
+	*sep = p < end ? *p : '\0';
 	*pp = p;
 	return *wl > 0 || p < end;
 }
@@ -52,35 +58,43 @@ static int field_has(const char *field, const char *name, size_t len)
 {
 	const char *p = field, *end = field + strlen(field), *w;
 	size_t wl;
-	while (next_name(&p, end, &w, &wl))
+	char sep;
+	while (next_name(&p, end, &w, &wl, &sep))
 		if (wl == len && !strncmp(w, name, len))
 			return 1;
 	return 0;
 }
 
-/* The locked package called `name`, else one that provides it (as the
- * resolver chose libelogind0 for libsystemd0), else NULL. */
-static char *locked_name(const struct pkgdeps *all, size_t n, const char *name, size_t len)
+/* The locked package called `name`, else one that provides it, else -1. */
+static long locked_index(const struct pkgdeps *all, size_t n, const char *name, size_t len)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strlen(all[i].p->name) == len && !strncmp(all[i].p->name, name, len))
-			return all[i].p->name;
+			return (long)i;
 	for (size_t i = 0; i < n; i++)
 		if (all[i].provides && field_has(all[i].provides, name, len))
-			return all[i].p->name;
-	return NULL;
+			return (long)i;
+	return -1;
 }
 
-static void dep_names(const struct pkgdeps *all, size_t n, const char *v, size_t len, char ***out, size_t *nout)
+static void dep_edges(const struct pkgdeps *all, size_t n, size_t self, const char *v, size_t len,
+		      size_t **out, size_t *nout)
 {
 	const char *p = v, *end = v + len, *w;
 	size_t wl;
-	while (next_name(&p, end, &w, &wl)) {
-		char *q = wl ? locked_name(all, n, w, wl) : NULL;
-		if (q) {
-			*out = realloc(*out, (*nout + 1) * sizeof(char *));
-			(*out)[(*nout)++] = q;
+	char sep;
+	int satisfied = 0;   /* the current group already has its edge */
+	while (next_name(&p, end, &w, &wl, &sep)) {
+		long q = wl && !satisfied ? locked_index(all, n, w, wl) : -1;
+		if (q >= 0) {
+			satisfied = 1;
+			if ((size_t)q != self) {
+				*out = realloc(*out, (*nout + 1) * sizeof(size_t));
+				(*out)[(*nout)++] = (size_t)q;
+			}
 		}
+		if (sep != '|')
+			satisfied = 0;
 	}
 }
 
@@ -114,9 +128,9 @@ static int read_all_deps(const struct lv_assembly *a, struct pkgdeps *all, struc
 		if (lv_deb822_next(&rd, &para) != 1)
 			continue;
 		if ((v = lv_para_get(&para, "Pre-Depends", &vl)))
-			dep_names(all, s->n, v, vl, &all[i].pre, &all[i].npre);
+			dep_edges(all, s->n, i, v, vl, &all[i].pre, &all[i].npre);
 		if ((v = lv_para_get(&para, "Depends", &vl)))
-			dep_names(all, s->n, v, vl, &all[i].dep, &all[i].ndep);
+			dep_edges(all, s->n, i, v, vl, &all[i].dep, &all[i].ndep);
 	}
 	for (size_t i = 0; i < s->n; i++)
 		free(texts[i]);
@@ -135,14 +149,6 @@ static void free_all_deps(struct pkgdeps *all, size_t n)
 	free(all);
 }
 
-static struct pkgdeps *deps_of(struct pkgdeps *all, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(all[i].p->name, name))
-			return &all[i];
-	return NULL;
-}
-
 /* Marks the packages locked for `reason` and everything they need
  * (transitively). */
 static void closure(struct pkgdeps *all, size_t n, char *mark, const char *reason)
@@ -155,16 +161,14 @@ static void closure(struct pkgdeps *all, size_t n, char *mark, const char *reaso
 		for (size_t i = 0; i < n; i++) {
 			if (!mark[i])
 				continue;
-			char **lists[2] = { all[i].pre, all[i].dep };
+			size_t *lists[2] = { all[i].pre, all[i].dep };
 			size_t ns[2] = { all[i].npre, all[i].ndep };
 			for (int l = 0; l < 2; l++)
-				for (size_t k = 0; k < ns[l]; k++) {
-					struct pkgdeps *q = deps_of(all, n, lists[l][k]);
-					if (q && !mark[q - all]) {
-						mark[q - all] = 1;
+				for (size_t k = 0; k < ns[l]; k++)
+					if (!mark[lists[l][k]]) {
+						mark[lists[l][k]] = 1;
 						changed = 1;
 					}
-				}
 		}
 	}
 }
@@ -312,24 +316,104 @@ out:
 	return r;
 }
 
-/* dpkg --install of the named packages (argv built from DEBDIR). */
-static int dpkg_install(const struct lv_assembly *a, struct lv_diags *d, char *const *names, size_t n,
-			int force_depends, const char *what)
+/* The install order.  Tarjan's algorithm over the Pre-Depends and Depends
+ * edges gives the strongly connected components, each emitted after every
+ * component it needs: dependencies first, and a cycle is one component that
+ * dpkg configures in one run (it breaks the cycle itself, as under apt).
+ * The walk starts at the `first` packages; they are closed under their
+ * dependencies, so all of them come before any other. */
+struct order {
+	size_t *v;       /* package indices, component after component */
+	size_t *start;   /* component k is v[start[k]] .. v[start[k + 1] - 1] */
+	size_t n, ncomp;
+	size_t *stack, sp;
+	int counter;
+};
+
+static void strongconnect(struct pkgdeps *all, size_t i, struct order *o)
+{
+	all[i].index = all[i].low = ++o->counter;
+	o->stack[o->sp++] = i;
+	all[i].onstack = 1;
+	size_t *lists[2] = { all[i].pre, all[i].dep };
+	size_t ns[2] = { all[i].npre, all[i].ndep };
+	for (int l = 0; l < 2; l++)
+		for (size_t k = 0; k < ns[l]; k++) {
+			size_t j = lists[l][k];
+			if (!all[j].index) {
+				strongconnect(all, j, o);
+				if (all[j].low < all[i].low)
+					all[i].low = all[j].low;
+			} else if (all[j].onstack && all[j].index < all[i].low) {
+				all[i].low = all[j].index;
+			}
+		}
+	if (all[i].low != all[i].index)
+		return;
+	o->start[o->ncomp++] = o->n;
+	size_t j;
+	do {
+		j = o->stack[--o->sp];
+		all[j].onstack = 0;
+		o->v[o->n++] = j;
+	} while (j != i);
+}
+
+static void install_order(struct pkgdeps *all, size_t n, const char *first, struct order *o)
+{
+	o->v = calloc(n + 1, sizeof(size_t));
+	o->start = calloc(n + 2, sizeof(size_t));
+	o->stack = calloc(n + 1, sizeof(size_t));
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++)
+			if (!all[i].index && (pass || first[i]))
+				strongconnect(all, i, o);
+	o->start[o->ncomp] = o->n;
+}
+
+static void order_release(struct order *o)
+{
+	free(o->v);
+	free(o->start);
+	free(o->stack);
+}
+
+/* Runs dpkg with `args` and then the named packages (as .deb paths when
+ * `debs`); a failure names the package and maintainer script that failed,
+ * read from what this run wrote to the log. */
+static int dpkg_run(const struct lv_assembly *a, struct lv_diags *d, const char *const *args,
+		    const size_t *pkgs, size_t n, const struct pkgdeps *all, int debs, const char *what)
 {
 	const char **argv = calloc(n + 8, sizeof(char *));
 	char **paths = calloc(n + 1, sizeof(char *));
 	size_t k = 0;
 	argv[k++] = "dpkg";
-	argv[k++] = "--install";
-	if (force_depends)
-		argv[k++] = "--force-depends";
+	for (; *args; args++)
+		argv[k++] = *args;
 	for (size_t i = 0; i < n; i++) {
-		if (asprintf(&paths[i], "/" DEBDIR "/%s.deb", names[i]) < 0)
+		if (debs && asprintf(&paths[i], "/" DEBDIR "/%s.deb", all[pkgs[i]].p->name) < 0)
 			abort();
-		argv[k++] = paths[i];
+		argv[k++] = debs ? paths[i] : all[pkgs[i]].p->name;
 	}
 	argv[k] = NULL;
-	int r = run(a, d, what, argv);
+
+	off_t from = lseek(a->sb.log_fd, 0, SEEK_END);
+	dprintf(a->sb.log_fd, "\n$ %s\n", what);
+	int st = lv_sandbox_run(&a->sb, argv), r = 0;
+	if (st < 0) {
+		lv_error(d, "%s: cannot run the sandbox: %s", what, lv_strerror(st));
+		r = st;
+	} else if (st > 0) {
+		off_t to = lseek(a->sb.log_fd, 0, SEEK_END);
+		char *out = from >= 0 && to > from && to - from < (64 << 20) ? malloc((size_t)(to - from)) : NULL;
+		ssize_t got = out ? pread(a->sb.log_fd, out, (size_t)(to - from), from) : -1;
+		if (got > 0 && lv_dpkg_explain(out, (size_t)got, d))
+			lv_note(d, "%s exited with status %d; the whole log is %s", what, st, a->log_path);
+		else
+			say_failed(a, d, what, st);
+		free(out);
+		r = -LVE_BUILD;
+	}
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
 	free(paths);
@@ -337,22 +421,115 @@ static int dpkg_install(const struct lv_assembly *a, struct lv_diags *d, char *c
 	return r;
 }
 
+/* Unpacks the batch, then configures it; dpkg orders the configuration of
+ * what it is given by Depends (deferring a package until what it depends
+ * on is set up) and breaks a cycle inside the batch as it does under apt.
+ * Triggers wait for the end (apt's --no-triggers). */
+static int install_batch(const struct lv_assembly *a, struct lv_diags *d, struct pkgdeps *all,
+			 const size_t *batch, size_t n, int step, int force_depends)
+{
+	static const char *const unpack[] = { "--unpack", "--no-triggers", NULL };
+	static const char *const unpack_forced[] = { "--unpack", "--no-triggers", "--force-depends", NULL };
+	static const char *const configure[] = { "--configure", "--no-triggers", NULL };
+	char what[96];
+	int r;
+	if (!n)
+		return 0;
+	snprintf(what, sizeof(what), "dpkg --unpack (step %d, %zu package%s%s)", step, n, n == 1 ? "" : "s",
+		 force_depends ? ", a Pre-Depends cycle" : "");
+	if ((r = dpkg_run(a, d, force_depends ? unpack_forced : unpack, batch, n, all, 1, what)) < 0)
+		return r;
+	snprintf(what, sizeof(what), "dpkg --configure (step %d, %zu package%s)", step, n, n == 1 ? "" : "s");
+	if ((r = dpkg_run(a, d, configure, batch, n, all, 0, what)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		all[batch[i]].configured = 1;
+	return 0;
+}
+
+/* Walks the components in install order and cuts them into batches: a
+ * batch ends before a package that pre-depends on something in it (Policy
+ * §7.2: a pre-dependency is configured before the package is unpacked).
+ * Everything a batch member depends on is configured before the batch or
+ * is in it, so each batch configures completely. */
+static int install_in_order(const struct lv_assembly *a, struct lv_diags *d, struct pkgdeps *all, size_t n,
+			    const struct order *o)
+{
+	size_t *batch = calloc(n + 1, sizeof(size_t)), nb = 0;
+	char *inbatch = calloc(n + 1, 1);
+	int step = 1, r = 0;
+
+	for (size_t c = 0; c < o->ncomp && r == 0; c++) {
+		size_t lo = o->start[c], hi = o->start[c + 1];
+		int needs_flush = 0, pre_cycle = 0, todo = 0;
+		for (size_t k = lo; k < hi; k++) {
+			const struct pkgdeps *q = &all[o->v[k]];
+			todo |= !q->configured;
+			for (size_t j = 0; j < q->npre; j++) {
+				needs_flush |= inbatch[q->pre[j]];
+				/* a pre-dependency inside the component: a cycle */
+				for (size_t m = lo; m < hi; m++)
+					pre_cycle |= o->v[m] == q->pre[j] && !all[q->pre[j]].configured;
+			}
+		}
+		if (!todo)
+			continue;
+		if (needs_flush || pre_cycle) {
+			r = install_batch(a, d, all, batch, nb, step++, 0);
+			for (size_t i = 0; i < nb; i++)
+				inbatch[batch[i]] = 0;
+			nb = 0;
+		}
+		for (size_t k = lo; k < hi && r == 0; k++)
+			if (!all[o->v[k]].configured) {
+				batch[nb++] = o->v[k];
+				inbatch[o->v[k]] = 1;
+			}
+		if (pre_cycle && r == 0) {
+			/* dpkg cannot honour a Pre-Depends cycle: unpack it whole */
+			r = install_batch(a, d, all, batch, nb, step++, 1);
+			for (size_t i = 0; i < nb; i++)
+				inbatch[batch[i]] = 0;
+			nb = 0;
+		}
+	}
+	if (r == 0)
+		r = install_batch(a, d, all, batch, nb, step++, 0);
+	free(batch);
+	free(inbatch);
+	return r;
+}
+
 int lv_install(struct lv_assembly *a, struct lv_diags *d)
 {
 	const struct lv_lockset *s = &a->lock->rootfs;
 	struct pkgdeps *all = calloc(s->n + 1, sizeof(*all));
-	char **batch = calloc(s->n + 1, sizeof(char *));
 	char *first = calloc(s->n + 1, 1);
+	struct order o = { 0 };
 	int r;
 
 	/* what the sandbox sees, for the log (and for tests that vary it) */
 	if ((r = lv_assembly_sh(a, d, "sandbox", "echo \"sandbox: clock $(date -u +%s), hostname $(hostname), "
 				  "TZ=$TZ, LC_ALL=$LC_ALL, umask $(umask)\"")) < 0)
 		goto out;
+	if ((r = read_all_deps(a, all, d)) < 0)
+		goto out;
 
 	/* 1. the Essential closure, for real: its maintainer scripts run */
-	if ((r = dpkg_install(a, d, a->essential, a->nessential, 1, "dpkg --install (Essential)")) < 0)
-		goto out;
+	{
+		size_t *ess = calloc(a->nessential + 1, sizeof(size_t)), ne = 0;
+		static const char *const args[] = { "--install", "--force-depends", NULL };
+		for (size_t i = 0; i < s->n; i++)
+			for (size_t k = 0; k < a->nessential; k++)
+				if (!strcmp(a->essential[k], s->v[i].name)) {
+					ess[ne++] = i;
+					all[i].configured = 1;
+				}
+		r = dpkg_run(a, d, args, ess, ne, all, 1, "dpkg --install (Essential)");
+		free(ess);
+		if (r < 0)
+			goto out;
+	}
 
 	/* 2. keep daemons from starting while installing (the seed's fix_inner) */
 	r = lv_assembly_sh(a, d, "keep daemons from starting",
@@ -363,47 +540,18 @@ int lv_install(struct lv_assembly *a, struct lv_diags *d)
 	if (r < 0)
 		goto out;
 
-	/* 3. the rest, in batches: a package is unpacked only once everything
-	 * it pre-depends on is configured (Policy §7.2) */
-	if ((r = read_all_deps(a, all, d)) < 0)
-		goto out;
-	for (size_t i = 0; i < s->n; i++)
-		for (size_t k = 0; k < a->nessential; k++)
-			if (!strcmp(a->essential[k], s->v[i].name))
-				all[i].installed = 1;
-	/* as debootstrap does, the Priority: required set (and what it needs)
-	 * goes first: other packages' maintainer scripts take it for granted
-	 * (locales' config runs awk, which mawk provides) */
+	/* 3. the rest, dependencies before dependents: as debootstrap does, the
+	 * Priority: required set (and what it needs) first, since other
+	 * packages' maintainer scripts take it for granted (locales' config
+	 * runs awk, which mawk provides); then the pending triggers, once */
 	closure(all, s->n, first, "priority required");
-	for (int round = 1, phase = 0; phase < 2;) {
-		size_t n = 0, left = 0;
-		for (size_t i = 0; i < s->n; i++) {
-			if (all[i].installed || (phase == 0 && !first[i]))
-				continue;
-			left++;
-			int ready = 1;
-			for (size_t k = 0; k < all[i].npre && ready; k++) {
-				struct pkgdeps *q = deps_of(all, s->n, all[i].pre[k]);
-				ready = !q || q->installed;
-			}
-			if (ready)
-				batch[n++] = (char *)all[i].p->name;
-		}
-		if (!left) {
-			phase++;
-			continue;
-		}
-		if (!n) /* a Pre-Depends cycle: let dpkg sort it out */
-			for (size_t i = 0; i < s->n; i++)
-				if (!all[i].installed && (phase == 1 || first[i]))
-					batch[n++] = (char *)all[i].p->name;
-		char what[96];
-		snprintf(what, sizeof(what), "dpkg --install (round %d%s, %zu packages)", round++,
-			 phase ? "" : ", Priority: required", n);
-		if ((r = dpkg_install(a, d, batch, n, 0, what)) < 0)
+	install_order(all, s->n, first, &o);
+	if ((r = install_in_order(a, d, all, s->n, &o)) < 0)
+		goto out;
+	{
+		static const char *const args[] = { "--configure", "--pending", NULL };
+		if ((r = dpkg_run(a, d, args, NULL, 0, all, 0, "dpkg --configure --pending (triggers)")) < 0)
 			goto out;
-		for (size_t i = 0; i < n; i++)
-			deps_of(all, s->n, batch[i])->installed = 1;
 	}
 
 	/* 4. undo step 2 */
@@ -420,8 +568,8 @@ int lv_install(struct lv_assembly *a, struct lv_diags *d)
 	       "if [ -n \"$bad\" ]; then echo \"not installed: $bad\"; exit 1; fi\n"
 	       "rm -rf /" DEBDIR " /var/cache/livec /etc/dpkg/dpkg.cfg.d/livec-unsafe-io\n");
 out:
+	order_release(&o);
 	free_all_deps(all, s->n);
-	free(batch);
 	free(first);
 	return r;
 }
