@@ -404,14 +404,13 @@ static int dpkg_run(const struct lv_assembly *a, struct lv_diags *d, const char 
 		lv_error(d, "%s: cannot run the sandbox: %s", what, lv_strerror(st));
 		r = st;
 	} else if (st > 0) {
-		off_t to = lseek(a->sb.log_fd, 0, SEEK_END);
-		char *out = from >= 0 && to > from && to - from < (64 << 20) ? malloc((size_t)(to - from)) : NULL;
-		ssize_t got = out ? pread(a->sb.log_fd, out, (size_t)(to - from), from) : -1;
-		if (got > 0 && lv_dpkg_explain(out, (size_t)got, d))
+		struct lv_buf log = { .max = 256u << 20 };
+		if (from >= 0 && lv_read_file(a->log_path, &log) == 0 && log.len > (size_t)from &&
+		    lv_dpkg_explain(log.p + from, log.len - (size_t)from, d))
 			lv_note(d, "%s exited with status %d; the whole log is %s", what, st, a->log_path);
 		else
 			say_failed(a, d, what, st);
-		free(out);
+		lv_buf_release(&log);
 		r = -LVE_BUILD;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -421,17 +420,20 @@ static int dpkg_run(const struct lv_assembly *a, struct lv_diags *d, const char 
 	return r;
 }
 
-/* Unpacks the batch, then configures it; dpkg orders the configuration of
- * what it is given by Depends (deferring a package until what it depends
- * on is set up) and breaks a cycle inside the batch as it does under apt.
+/* Unpacks the batch, then configures it in order.  dpkg configures what it
+ * is given in that order, deferring a package until what it depends on is
+ * set up; a dependency cycle gets a dpkg run of its own, so that dpkg's
+ * cycle breaking cannot let a package that needs the cycle in before the
+ * whole cycle is configured (apt configures a cycle together too).
+ * cycle[i] is the component of batch[i] when that is a cycle, else 0.
  * Triggers wait for the end (apt's --no-triggers). */
 static int install_batch(const struct lv_assembly *a, struct lv_diags *d, struct pkgdeps *all,
-			 const size_t *batch, size_t n, int step, int force_depends)
+			 const size_t *batch, const size_t *cycle, size_t n, int step, int force_depends)
 {
 	static const char *const unpack[] = { "--unpack", "--no-triggers", NULL };
 	static const char *const unpack_forced[] = { "--unpack", "--no-triggers", "--force-depends", NULL };
 	static const char *const configure[] = { "--configure", "--no-triggers", NULL };
-	char what[96];
+	char what[128];
 	int r;
 	if (!n)
 		return 0;
@@ -439,9 +441,14 @@ static int install_batch(const struct lv_assembly *a, struct lv_diags *d, struct
 		 force_depends ? ", a Pre-Depends cycle" : "");
 	if ((r = dpkg_run(a, d, force_depends ? unpack_forced : unpack, batch, n, all, 1, what)) < 0)
 		return r;
-	snprintf(what, sizeof(what), "dpkg --configure (step %d, %zu package%s)", step, n, n == 1 ? "" : "s");
-	if ((r = dpkg_run(a, d, configure, batch, n, all, 0, what)) < 0)
-		return r;
+	for (size_t lo = 0, hi; lo < n; lo = hi) {
+		for (hi = lo + 1; hi < n && (cycle[hi] == cycle[lo] || (!cycle[hi] && !cycle[lo])); hi++)
+			;
+		snprintf(what, sizeof(what), "dpkg --configure (step %d, %zu package%s%s)", step, hi - lo,
+			 hi - lo == 1 ? "" : "s", cycle[lo] ? ", a dependency cycle" : "");
+		if ((r = dpkg_run(a, d, configure, batch + lo, hi - lo, all, 0, what)) < 0)
+			return r;
+	}
 	for (size_t i = 0; i < n; i++)
 		all[batch[i]].configured = 1;
 	return 0;
@@ -455,7 +462,7 @@ static int install_batch(const struct lv_assembly *a, struct lv_diags *d, struct
 static int install_in_order(const struct lv_assembly *a, struct lv_diags *d, struct pkgdeps *all, size_t n,
 			    const struct order *o)
 {
-	size_t *batch = calloc(n + 1, sizeof(size_t)), nb = 0;
+	size_t *batch = calloc(n + 1, sizeof(size_t)), *cycle = calloc(n + 1, sizeof(size_t)), nb = 0;
 	char *inbatch = calloc(n + 1, 1);
 	int step = 1, r = 0;
 
@@ -475,27 +482,29 @@ static int install_in_order(const struct lv_assembly *a, struct lv_diags *d, str
 		if (!todo)
 			continue;
 		if (needs_flush || pre_cycle) {
-			r = install_batch(a, d, all, batch, nb, step++, 0);
+			r = install_batch(a, d, all, batch, cycle, nb, step++, 0);
 			for (size_t i = 0; i < nb; i++)
 				inbatch[batch[i]] = 0;
 			nb = 0;
 		}
 		for (size_t k = lo; k < hi && r == 0; k++)
 			if (!all[o->v[k]].configured) {
+				cycle[nb] = hi - lo > 1 ? c + 1 : 0;
 				batch[nb++] = o->v[k];
 				inbatch[o->v[k]] = 1;
 			}
 		if (pre_cycle && r == 0) {
 			/* dpkg cannot honour a Pre-Depends cycle: unpack it whole */
-			r = install_batch(a, d, all, batch, nb, step++, 1);
+			r = install_batch(a, d, all, batch, cycle, nb, step++, 1);
 			for (size_t i = 0; i < nb; i++)
 				inbatch[batch[i]] = 0;
 			nb = 0;
 		}
 	}
 	if (r == 0)
-		r = install_batch(a, d, all, batch, nb, step++, 0);
+		r = install_batch(a, d, all, batch, cycle, nb, step++, 0);
 	free(batch);
+	free(cycle);
 	free(inbatch);
 	return r;
 }

@@ -84,7 +84,8 @@ static char *tail_lines(const char *from, const char *to, size_t lines)
 	FILE *f = open_memstream(&out, &cap);
 	for (const char *q = from; q < to; q = next_line(q, to))
 		if (line_len(q, to) > 0 && k++ >= (total > lines ? total - lines : 0))
-			fprintf(f, "    %.*s\n", (int)line_len(q, to), q);
+			fprintf(f, "%s    %.*s", k > 1 + (total > lines ? total - lines : 0) ? "\n" : "",
+				(int)line_len(q, to), q);
 	fclose(f);
 	return out;
 }
@@ -119,10 +120,10 @@ int lv_dpkg_explain(const char *text, size_t len, struct lv_diags *d)
 		_cleanup_free_ char *out = tail_lines(output_start(text, p, pkg, nl), p, 15);
 		if (st)
 			lv_error(d, "package '%s': its %s failed with exit status %.*s; its last lines of output:\n%s",
-				 pkg, script, (int)(why + wl - st - 12), st + 12, *out ? out : "    (none)\n");
+				 pkg, script, (int)(why + wl - st - 12), st + 12, *out ? out : "    (none)");
 		else
 			lv_error(d, "package '%s': its %s failed (%.*s); its last lines of output:\n%s", pkg,
-				 script, (int)wl, why, *out ? out : "    (none)\n");
+				 script, (int)wl, why, *out ? out : "    (none)");
 		return 1;
 	}
 	/* else the first package dpkg could not configure, and why */

@@ -20,18 +20,7 @@ MIRROR_HOST=$(sed -n 's|^URIs: *[a-z]*://\([^/ ]*\).*|\1|p' /etc/apt/sources.lis
 MIRROR_IP=$(getent ahostsv4 "$MIRROR_HOST" 2>/dev/null | awk '{ print $1; exit }')
 
 test_expect_success 'setup: real Essential .debs from the mirror' '
-	cat >real.yaml <<-YAML &&
-	name: real
-	distribution: {suite: bookworm, updates: false, security: false}
-	packages: {variant: essential, install: [passwd], boot: []}
-	YAML
-	"$LIVEC" -q lock --lockfile real.lock real.yaml &&
-	"$LIVEC" -q fetch --lockfile real.lock real.yaml &&
-	mkdir -p repo/pool/main &&
-	awk "/^    sha256:/ { gsub(/\"/, \"\", \$2); print \$2 }" real.lock | while read sha; do
-		cp "cache/livec/sha256/$(echo $sha | cut -c1-2)/$sha" "repo/pool/main/$sha.deb" || exit 1
-	done &&
-	test "$(ls repo/pool/main | wc -l)" -gt 20
+	real_essential_pool repo
 '
 
 cat >"$TRASH/lvtest-sys.postinst" <<EOF

@@ -1,15 +1,16 @@
 # A private APT setup for comparing livec with apt: same sources as livec
 # used (a file of "URL SUITE" lines), empty dpkg status, no Recommends.
 #
-#   aptsim_setup DIR SUITES_FILE   -> exports APT_CONFIG, runs apt-get update
+#   aptsim_setup DIR SUITES_FILE [KEYRING]
+#                                  -> exports APT_CONFIG, runs apt-get update
 #   aptsim_base_names              -> Essential + Priority required names
 aptsim_setup() {
-	_a=$1
+	_a=$1 _keyring=${3:-/usr/share/keyrings/debian-archive-keyring.gpg}
 	mkdir -p "$_a/etc/apt/preferences.d" "$_a/etc/apt/apt.conf.d" "$_a/etc/apt/sources.list.d" \
 		"$_a/var/lib/apt/lists/partial" "$_a/var/cache/apt/archives/partial" "$_a/var/lib/dpkg"
 	: >"$_a/var/lib/dpkg/status"
 	while read -r _url _suite; do
-		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $_url $_suite main"
+		echo "deb [signed-by=$_keyring] $_url $_suite main"
 	done <"$2" >"$_a/etc/apt/sources.list"
 	cat >"$_a/apt.conf" <<CONF
 Dir "$_a/";

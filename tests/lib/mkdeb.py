@@ -27,7 +27,7 @@ def tar(members):
                 t.addfile(info)
             else:
                 raw = data.encode()
-                info.size, info.mode = len(raw), 0o755 if name.endswith("postinst") else 0o644
+                info.size, info.mode = len(raw), 0o755 if name.endswith("inst") else 0o644
                 t.addfile(info, io.BytesIO(raw))
     return buf.getvalue()
 
@@ -39,10 +39,11 @@ def ar_member(name, data):
 
 out, control = sys.argv[1], sys.argv[2]
 ctrl = [("d", "./", None), ("f", "./control", open(control).read())]
-try:
-    ctrl.append(("f", "./postinst", open(control + ".postinst").read()))
-except FileNotFoundError:
-    pass
+for script in ("preinst", "postinst", "triggers"):
+    try:
+        ctrl.append(("f", "./" + script, open(control + "." + script).read()))
+    except FileNotFoundError:
+        pass
 data = [("d", "./", None)]
 for spec in sys.argv[3:]:
     kind, rest = spec.split(":", 1)

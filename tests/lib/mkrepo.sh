@@ -99,14 +99,17 @@ sign_repo() {
 
 # craft_deb DIR NAME VERSION CONTROL-EXTRA ENTRY... -> DIR/pool/main/NAME_VERSION_all.deb
 # built by mkdeb.py, which writes what dpkg-deb refuses (.. paths and such).
-# A postinst can be given in $TRASH/NAME.postinst.
+# Maintainer scripts and triggers can be given in $TRASH/NAME.preinst,
+# $TRASH/NAME.postinst and $TRASH/NAME.triggers.
 craft_deb() {
 	_dir=$1 _name=$2 _ver=$3 _extra=$4
 	shift 4
 	mkdir -p "$_dir/pool/main"
 	printf 'Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: livec tests <t@livec.invalid>\nDescription: crafted test package\n%b' \
 		"$_name" "$_ver" "$_extra" >"$TRASH/$_name.control"
-	[ ! -f "$TRASH/$_name.postinst" ] || cp "$TRASH/$_name.postinst" "$TRASH/$_name.control.postinst"
+	for _s in preinst postinst triggers; do
+		[ ! -f "$TRASH/$_name.$_s" ] || cp "$TRASH/$_name.$_s" "$TRASH/$_name.control.$_s"
+	done
 	/usr/bin/python3 "$TEST_ROOT/tests/lib/mkdeb.py" "$_dir/pool/main/${_name}_${_ver}_all.deb" \
 		"$TRASH/$_name.control" "$@"
 }
@@ -130,4 +133,23 @@ packages:
 YAML
 		for _l in "$@"; do printf '  %s\n' "$_l"; done
 	} >"$TRASH/$_n.yaml"
+}
+
+# real_essential_pool DIR: the real bookworm Essential set (and passwd) from
+# the mirror, locked and fetched by livec, copied into DIR/pool/main; a
+# crafted repository's packages then install onto a real base.
+real_essential_pool() {
+	cat >"$TRASH/real.yaml" <<-YAML
+	name: real
+	distribution: {suite: bookworm, updates: false, security: false}
+	packages: {variant: essential, install: [passwd], boot: []}
+	YAML
+	"$LIVEC" -q lock --lockfile "$TRASH/real.lock" "$TRASH/real.yaml" &&
+	"$LIVEC" -q fetch --lockfile "$TRASH/real.lock" "$TRASH/real.yaml" &&
+	mkdir -p "$1/pool/main" &&
+	awk '/^    sha256:/ { gsub(/"/, "", $2); print $2 }' "$TRASH/real.lock" | while read -r _sha; do
+		cp "${XDG_CACHE_HOME:-$HOME/.cache}/livec/sha256/$(echo "$_sha" | cut -c1-2)/$_sha" \
+			"$1/pool/main/$_sha.deb" || exit 1
+	done &&
+	test "$(ls "$1/pool/main" | wc -l)" -gt 20
 }
