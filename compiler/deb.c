@@ -280,7 +280,10 @@ struct one_file {
 static int one_file(const struct lv_debentry *e, struct lv_debreader *rd, void *ud)
 {
 	struct one_file *o = ud;
-	if (e->type != 'f' || strcmp(e->path, o->member))
+	/* merged /usr: a package that moved bin/x to usr/bin/x (trixie's
+	 * busybox-static) ships the same file */
+	if (e->type != 'f' || (strcmp(e->path, o->member) &&
+			       (strncmp(e->path, "usr/", 4) || strcmp(e->path + 4, o->member))))
 		return 0;
 	FILE *f = fopen(o->out, "we");
 	if (!f)

@@ -44,7 +44,8 @@ int lv_deb_each(const char *path, lv_deb_extract_fn fn, void *ud, char *why, siz
 long lv_deb_read_data(struct lv_debreader *rd, void *buf, size_t len);
 
 /* Extracts one regular file of the data tar (path as in lv_deb_list) to
- * out, with mode 0755 or 0644 as in the package.  -ENOENT if absent. */
+ * out, with mode 0755 or 0644 as in the package.  "bin/x" also finds
+ * "usr/bin/x" (merged /usr).  -ENOENT if absent. */
 int lv_deb_extract_file(const char *deb, const char *member, const char *out, char *why, size_t whylen);
 
 /* The control file of a .deb (control.tar member "./control"), malloc'd. */
