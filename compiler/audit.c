@@ -74,6 +74,24 @@ static const struct lv_waiver *waiver_for(const struct lv_manifest *m, const str
 	return NULL;
 }
 
+/* Debian's own verdict: what its archive files under non-free or
+ * non-free-firmware is not free software by the DFSG, whatever license
+ * names the copyright file uses (firmware EULAs, or GPL for the tools that
+ * ship the blobs).  Such a package is judged as LicenseRef-Debian-non-free
+ * AND its license, so `deny: [LicenseRef-Debian-non-free]` catches it and
+ * an exception must name it.  Returns the component, or NULL. */
+static const char *nonfree_component(const struct lv_lockpkg *pkg)
+{
+	static const char *const comps[] = { "non-free-firmware", "non-free" };
+	for (size_t i = 0; i < sizeof(comps) / sizeof(comps[0]); i++) {
+		size_t l = strlen(comps[i]);
+		if (pkg->filename && !strncmp(pkg->filename, "pool/", 5) && !strncmp(pkg->filename + 5, comps[i], l) &&
+		    pkg->filename[5 + l] == '/')
+			return comps[i];
+	}
+	return NULL;
+}
+
 /* The policy's verdict on a license expression (one that is not an SPDX
  * expression is judged as NOASSERTION). */
 static enum lv_verdict judge(const char *license, struct policy_ctx *p)
@@ -118,7 +136,17 @@ int lv_audit_run(const struct lv_manifest *m, const struct lv_lock *l, const str
 
 			row->pkg = pkg;
 			row->set = names[s];
-			row->verdict = judge(pkg->license, &p);
+			const char *comp = nonfree_component(pkg);
+			if (comp) {
+				char *both = NULL;
+				if (asprintf(&both, "LicenseRef-Debian-non-free AND (%s)", pkg->license) < 0)
+					abort();
+				lv_buf_printf(&p.why, "Debian's %s component", comp);
+				row->verdict = judge(both, &p);
+				free(both);
+			} else {
+				row->verdict = judge(pkg->license, &p);
+			}
 			row->rule = lv_buf_steal(&p.why);
 			if (lv_license_method_parse(pkg->license_method, &meth) == 0)
 				out->by_method[meth]++;

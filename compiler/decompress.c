@@ -19,15 +19,20 @@ int lv_decompress_file(const char *in, const char *out, uint64_t max, char sha25
 	_cleanup_free_ char *tmp = NULL;
 	struct lv_sha256 s;
 	char buf[65536];
-	la_ssize_t n;
+	la_ssize_t n = 0;
 	int r = 0;
 
 	if (!a || asprintf(&tmp, "%s.tmp.%ld", out, (long)getpid()) < 0)
 		return -ENOMEM;
 	archive_read_support_filter_all(a);
 	archive_read_support_format_raw(a);
-	if (archive_read_open_filename(a, in, 65536) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
+	archive_read_support_format_empty(a);
+	int h = archive_read_open_filename(a, in, 65536) == ARCHIVE_OK ? archive_read_next_header(a, &e)
+									: ARCHIVE_FATAL;
+	/* the raw format does not bid on an empty stream; the empty format
+	 * takes it and reports the end at once: an empty index (as
+	 * trixie-updates' non-free-firmware often is) */
+	if (h != ARCHIVE_OK && h != ARCHIVE_EOF) {
 		archive_read_free(a);
 		return -LVE_ARCHIVE;
 	}
@@ -37,7 +42,7 @@ int lv_decompress_file(const char *in, const char *out, uint64_t max, char sha25
 		return -errno;
 	}
 	lv_sha256_init(&s);
-	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
+	while (h == ARCHIVE_OK && (n = archive_read_data(a, buf, sizeof(buf))) > 0) {
 		if (s.bytes + (uint64_t)n > max) {
 			r = -LVE_TOOBIG;
 			break;
