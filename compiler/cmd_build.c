@@ -267,12 +267,21 @@ write:
 		snprintf(imgwork, sizeof(imgwork), "%s/image", workabs);
 		lv_remove_tree(imgwork);
 		lv_mkdir_p(imgwork, 0755);
+		struct lv_buf report = { 0 };
 		struct lv_image im = { .tree = &tree, .m = m, .lock = lk, .lock_path = lockpath,
 				       .cache = &ctx->cache, .epoch = epoch, .work = imgwork,
 				       .output = output, .threads = jobs, .name = outname, .sums = &sums,
-				       .keep_layers = layers != NULL };
+				       .keep_layers = layers != NULL, .report = &report };
 		lv_say(ctx, "writing the layers and %s", output);
 		r = lv_image_write(&im, &ctx->d);
+		/* -v: what the initramfs holds and why */
+		for (char *line = report.p, *nl; line && *line; line = nl + 1) {
+			if (!(nl = strchr(line, '\n')))
+				break;
+			*nl = '\0';
+			lv_debug(ctx, "initramfs: %s", line);
+		}
+		lv_buf_release(&report);
 		if (r == 0 && layers) {
 			lv_remove_tree(layers);
 			if (rename(imgwork, layers) < 0) {

@@ -68,3 +68,28 @@ int lv_decompress_file(const char *in, const char *out, uint64_t max, char sha25
 	lv_sha256_hex(&s, sha256);
 	return 0;
 }
+
+int lv_decompress_buf(const void *in, size_t len, struct lv_buf *out)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	char buf[65536];
+	la_ssize_t n = 0;
+	int r = 0;
+
+	if (!a)
+		return -ENOMEM;
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	archive_read_support_format_empty(a);
+	int h = archive_read_open_memory(a, in, len) == ARCHIVE_OK ? archive_read_next_header(a, &e)
+								   : ARCHIVE_FATAL;
+	if (h != ARCHIVE_OK && h != ARCHIVE_EOF)
+		r = -LVE_ARCHIVE;
+	while (r == 0 && h == ARCHIVE_OK && (n = archive_read_data(a, buf, sizeof(buf))) > 0)
+		r = lv_buf_append(out, buf, (size_t)n);
+	if (r == 0 && n < 0)
+		r = -LVE_ARCHIVE;
+	archive_read_free(a);
+	return r;
+}

@@ -15,12 +15,15 @@
 
 int lv_read_file(const char *path, struct lv_buf *b)
 {
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : lv_read_fd(fd, b);
+}
+
+int lv_read_fd(int fd, struct lv_buf *b)
+{
 	char chunk[65536];
 	ssize_t n;
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return -errno;
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
 		int r = lv_buf_append(b, chunk, (size_t)n);
 		if (r < 0)

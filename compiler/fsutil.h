@@ -8,6 +8,8 @@
 
 /* Reads a whole file into b (b->max bounds it).  0 or -errno / -LVE_TOOBIG. */
 int lv_read_file(const char *path, struct lv_buf *b);
+/* Appends what is left to read from fd (up to b->max). */
+int lv_read_fd(int fd, struct lv_buf *b);
 /* Writes data to path atomically: a temporary name in the same directory,
  * fsync, rename, fsync of the directory.  Never leaves a partial file. */
 int lv_write_atomic(const char *path, const void *data, size_t len);

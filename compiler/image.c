@@ -16,6 +16,8 @@
 #include "err.h"
 #include "fsutil.h"
 #include "image.h"
+#include "inroot.h"
+#include "kernel.h"
 #include "out_cpio.h"
 #include "out_ext2.h"
 #include "out_iso9660.h"
@@ -23,17 +25,6 @@
 #include "out_tar.h"
 #include "sha256.h"
 #include "yamltree.h"
-
-/* Kernel modules the initramfs loads (with their modules.dep closure):
- * CD-ROM, disks, USB storage, virtio, nbd for the cloop image, ext4 (and
- * the crc32c it loads by name) for an ext2 inner file system, overlay for
- * image.root: overlay, vfat for a persistence image file on a stick. */
-static const char *const wanted_modules[] = {
-	"cdrom", "sr_mod", "isofs", "nbd", "loop", "scsi_mod", "sd_mod", "libata", "ata_piix",
-	"ata_generic", "ahci", "virtio_pci", "virtio_blk", "virtio_scsi", "usb-storage", "uas",
-	"xhci-pci", "xhci-hcd", "ehci-pci", "ehci-hcd", "ohci-pci", "uhci-hcd", "nvme", "ext4", "overlay", "vfat", "nls_cp437", "nls_iso8859-1",
-	"crc32c_generic", /* ext4's soft dependency: not in modules.dep */
-};
 
 const char *lv_runtime_dir(void)
 {
@@ -113,59 +104,23 @@ static int from_boot_pkg(const struct lv_image *im, const char *pkg, const char 
 	return r;
 }
 
-/* The kernel version: the one directory in usr/lib/modules. */
-static char *kernel_version(const char *root)
+/* Copies a regular file of the image's tree (read inside its root) to a
+ * host path of livec's own. */
+static int copy_from_tree(int rootfd, const char *path, const char *to, mode_t mode)
 {
-	_cleanup_free_ char *dir = lv_path_join(root, "usr/lib/modules");
-	DIR *dd = opendir(dir);
-	struct dirent *e;
-	char *best = NULL;
-	if (!dd)
-		return NULL;
-	while ((e = readdir(dd)))
-		if (e->d_name[0] != '.' && (!best || strcmp(e->d_name, best) > 0)) {
-			free(best);
-			best = strdup(e->d_name);
-		}
-	closedir(dd);
-	return best;
+	struct lv_buf b = { .max = 1u << 30 };
+	int r = lv_inroot_read(rootfd, path, &b);
+	if (r == 0)
+		r = lv_write_atomic(to, b.p ? b.p : "", b.len);
+	if (r == 0)
+		r = chmod(to, mode) < 0 ? -errno : 0;
+	lv_buf_release(&b);
+	return r;
 }
 
-struct moddep {
-	char **path, **deps;   /* per module: relative path; its deps line */
-	size_t n;
-};
-
-static int mod_is(const char *path, const char *name)
-{
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	size_t i = 0;
-	for (; name[i] && base[i]; i++) {
-		char a = base[i] == '-' ? '_' : base[i], b = name[i] == '-' ? '_' : name[i];
-		if (a != b)
-			return 0;
-	}
-	return !name[i] && !strncmp(base + i, ".ko", 3);
-}
-
-/* Appends the module at index k and what it needs, dependencies first. */
-static void closure(const struct moddep *md, size_t k, char *added, struct lv_buf *order)
-{
-	if (added[k])
-		return;
-	added[k] = 1;
-	_cleanup_free_ char *deps = strdup(md->deps[k]);
-	char *save = NULL;
-	for (char *w = strtok_r(deps, " ", &save); w; w = strtok_r(NULL, " ", &save))
-		for (size_t j = 0; j < md->n; j++)
-			if (!strcmp(md->path[j], w))
-				closure(md, j, added, order);
-	lv_buf_printf(order, "%s\n", md->path[k]);
-}
-
-static int initramfs(const struct lv_image *im, const char *kver, const char *id, const char *inner_type,
-		     const char *root_mode,
-		     const char *readonly, const char *out, struct lv_diags *d)
+static int initramfs(const struct lv_image *im, int rootfd, const char *kver, const char *id,
+		     const char *inner_type, const char *root_mode, const char *readonly, const char *out,
+		     struct lv_diags *d)
 {
 	_cleanup_free_ char *dir = lv_path_join(im->work, "initramfs");
 	char p[4096], q[4096];
@@ -205,50 +160,39 @@ static int initramfs(const struct lv_image *im, const char *kver, const char *id
 	if (symlink("busybox", q) < 0 && errno != EEXIST)
 		return -errno;
 
-	/* modules and their closure, in load order */
-	struct lv_buf dep = { .max = 64u << 20 }, order = { 0 };
-	struct moddep md = { 0 };
-	snprintf(p, sizeof(p), "%s/usr/lib/modules/%s/modules.dep", im->tree->root, kver);
-	if ((r = lv_read_file(p, &dep)) < 0) {
-		lv_error(d, "cannot read '%s': %s", p, lv_strerror(r));
+	/* the modules that find the medium, in load order, and their firmware */
+	struct lv_kmods km;
+	struct lv_buf order = { 0 }, why = { 0 };
+	if ((r = lv_kernel_modules(rootfd, kver, &km, d)) < 0)
 		return r;
-	}
-	for (char *line = dep.p, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		char *colon = strchr(line, ':');
-		if (!colon)
-			continue;
-		*colon = '\0';
-		md.path = realloc(md.path, (md.n + 1) * sizeof(char *));
-		md.deps = realloc(md.deps, (md.n + 1) * sizeof(char *));
-		md.path[md.n] = line;
-		md.deps[md.n] = colon + 1 + (colon[1] == ' ');
-		md.n++;
-	}
-	char *added = calloc(md.n + 1, 1);
-	for (size_t w = 0; w < LV_ARRAY_SIZE(wanted_modules); w++)
-		for (size_t k = 0; k < md.n; k++)
-			if (mod_is(md.path[k], wanted_modules[w]))
-				closure(&md, k, added, &order); /* absent ones are built in */
-	for (size_t k = 0; k < md.n && r == 0; k++) {
-		if (!added[k])
-			continue;
-		snprintf(p, sizeof(p), "%s/usr/lib/modules/%s/%s", im->tree->root, kver, md.path[k]);
-		snprintf(q, sizeof(q), "%s/lib/modules/%s", dir, md.path[k]);
+	for (size_t k = 0; k < km.n && r == 0; k++) {
+		snprintf(p, sizeof(p), "usr/lib/modules/%s/%s", kver, km.v[k].path);
+		snprintf(q, sizeof(q), "%s/lib/modules/%s", dir, km.v[k].path);
 		_cleanup_free_ char *qd = lv_dirname(q);
 		lv_mkdir_p(qd, 0755);
-		if ((r = copy_file(p, q, 0644)) < 0)
-			lv_error(d, "cannot copy module '%s': %s", md.path[k], lv_strerror(r));
+		if ((r = copy_from_tree(rootfd, p, q, 0644)) < 0)
+			lv_error(d, "cannot copy module '%s': %s", km.v[k].path, lv_strerror(r));
+		lv_buf_printf(&order, "%s\n", km.v[k].path);
+		lv_buf_printf(&why, "module %s: %s\n", km.v[k].name, km.v[k].why);
 	}
-	free(added);
-	free(md.path);
-	free(md.deps);
+	for (size_t k = 0; k < km.nfirmware && r == 0; k++) {
+		snprintf(p, sizeof(p), "usr/lib/firmware/%s", km.firmware[k]);
+		snprintf(q, sizeof(q), "%s/lib/firmware/%s", dir, km.firmware[k]);
+		_cleanup_free_ char *qd = lv_dirname(q);
+		lv_mkdir_p(qd, 0755);
+		if ((r = copy_from_tree(rootfd, p, q, 0644)) < 0)
+			lv_error(d, "cannot copy firmware '%s': %s", km.firmware[k], lv_strerror(r));
+		lv_buf_printf(&why, "firmware %s: declared by a module above\n", km.firmware[k]);
+	}
+	lv_kmods_release(&km);
 	if (r == 0)
 		r = write_text(dir, "etc/livec/modules", order.p ? order.p : "");
-	lv_buf_release(&dep);
+	if (r == 0)
+		r = write_text(dir, "etc/livec/modules.why", why.p ? why.p : "");
+	if (r == 0 && im->report)
+		lv_buf_printf(im->report, "%s", why.p ? why.p : "");
 	lv_buf_release(&order);
+	lv_buf_release(&why);
 	char line[128];
 	snprintf(line, sizeof(line), "%s\n", id);
 	if (r == 0)
@@ -305,15 +249,17 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	const char *inner_type = str_at(img, "inner", NULL, "iso9660");
 	const char *root_mode = str_at(img, "root", NULL, "tmpfs");
 	char p[4096], q[4096], id[17], sha[LV_SHA256_HEX];
-	_cleanup_free_ char *kver = kernel_version(im->tree->root);
+	_cleanup_close_ int rootfd = open(im->tree->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *kver = rootfd >= 0 ? lv_kernel_pick(rootfd, im->m, d) : NULL;
 	_cleanup_free_ char *mbr = lv_path_join(im->work, "isohdpfx.bin");
 	int r;
 
-	if (!kver) {
-		lv_error(d, "the image has no kernel (usr/lib/modules is empty): add linux-image-amd64 "
-			    "to packages.install");
-		return -LVE_MISSING;
+	if (rootfd < 0) {
+		lv_error(d, "cannot open the tree '%s': %s", im->tree->root, strerror(errno));
+		return -errno;
 	}
+	if (!kver)
+		return -LVE_MISSING;
 	/* the build id: what the initramfs looks for on the media */
 	struct lv_buf idsrc = { 0 };
 	lv_read_file(im->lock_path, &idsrc);
@@ -387,12 +333,12 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 		unlink(q);
 	/* 3. the initramfs */
 	snprintf(p, sizeof(p), "%s/boot/initrd.gz", iso_dir);
-	if ((r = initramfs(im, kver, id, inner_type, root_mode, ro_list.p ? ro_list.p : "", p, d)) < 0)
+	if ((r = initramfs(im, rootfd, kver, id, inner_type, root_mode, ro_list.p ? ro_list.p : "", p, d)) < 0)
 		goto out;
 	/* 4. kernel, boot loader, and what the medium says about itself */
-	snprintf(p, sizeof(p), "%s/boot/vmlinuz-%s", im->tree->root, kver);
+	snprintf(p, sizeof(p), "boot/vmlinuz-%s", kver);
 	snprintf(q, sizeof(q), "%s/boot/vmlinuz", iso_dir);
-	if ((r = copy_file(p, q, 0644)) < 0) {
+	if ((r = copy_from_tree(rootfd, p, q, 0644)) < 0) {
 		lv_error(d, "cannot copy the kernel '%s': %s", p, lv_strerror(r));
 		goto out;
 	}

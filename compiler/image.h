@@ -30,6 +30,7 @@ struct lv_image {
 	const char *name;               /* the output's name in `sums` */
 	struct lv_sums *sums;           /* gets a checksum for every layer */
 	int keep_layers;                /* leave the inner file system in `work` */
+	struct lv_buf *report;          /* if set, gets what the initramfs holds and why */
 };
 
 /* Writes the layers under im->work (iso/ is the outer ISO's tree, inner.img

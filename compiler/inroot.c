@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cleanup.h"
+#include "fsutil.h"
 #include "err.h"
 #include "inroot.h"
 
@@ -233,4 +236,28 @@ int lv_inroot_unlink(int rootfd, const char *path)
 	if (unlinkat(d, base, 0) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+int lv_inroot_read(int rootfd, const char *path, struct lv_buf *b)
+{
+	struct stat st;
+	int r;
+	if ((r = lv_inroot_check(path)) < 0)
+		return r;
+	_cleanup_close_ int fd = openat2_in_root(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL; /* a FIFO or device in the image is never read */
+	if (b->max && b->len + (uint64_t)st.st_size > b->max)
+		return -LVE_TOOBIG;
+	return lv_read_fd(fd, b);
+}
+
+int lv_inroot_open(int rootfd, const char *path, int flags)
+{
+	int r = *path ? lv_inroot_check(path) : 0;
+	return r < 0 ? r : openat2_in_root(rootfd, path, flags | O_CLOEXEC);
 }

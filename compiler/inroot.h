@@ -25,6 +25,12 @@ int lv_inroot_entry(int rootfd, const struct lv_debentry *e, struct lv_debreader
 int lv_inroot_write(int rootfd, const char *path, const void *data, size_t len, mode_t mode);
 /* Replaces path by a symlink to target. */
 int lv_inroot_symlink(int rootfd, const char *path, const char *target);
+/* Appends a regular file's bytes to b (up to b->max, else -LVE_TOOBIG);
+ * anything else (a FIFO, a device, a directory) is -EINVAL. */
+struct lv_buf;
+int lv_inroot_read(int rootfd, const char *path, struct lv_buf *b);
+/* Opens path ("" for the root itself) with open(2) flags; -errno. */
+int lv_inroot_open(int rootfd, const char *path, int flags);
 /* Removes a file or symlink (not a directory); ENOENT is not an error. */
 int lv_inroot_unlink(int rootfd, const char *path);
 

@@ -297,9 +297,17 @@ int lv_system_apply(struct lv_assembly *a, struct lv_diags *d)
 				     "ip6-loopback\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n", host);
 	if ((r = write_file(rootfd, "etc/hosts", text, d)) < 0)
 		return r;
+	/* trixie's locales keeps the locale in /etc/locale.conf, with
+	 * /etc/default/locale a link to it; dpkg-reconfigure locales at boot
+	 * (reconfigure-at-boot) must find the one file it writes */
 	snprintf(text, sizeof(text), "LANG=%s\n", str(sys, "locale", "C.UTF-8"));
-	if ((r = write_file(rootfd, "etc/default/locale", text, d)) < 0)
+	_cleanup_close_ int conf = lv_inroot_open(rootfd, "etc/locale.conf", O_PATH);
+	if ((r = write_file(rootfd, conf >= 0 ? "etc/locale.conf" : "etc/default/locale", text, d)) < 0)
 		return r;
+	if (conf >= 0 && (r = lv_inroot_symlink(rootfd, "etc/default/locale", "../locale.conf")) < 0) {
+		lv_error(d, "cannot link /etc/default/locale to /etc/locale.conf: %s", lv_strerror(r));
+		return r;
+	}
 	const char *tz = str(sys, "timezone", "Etc/UTC");
 	snprintf(text, sizeof(text), "%s\n", tz);
 	if ((r = write_file(rootfd, "etc/timezone", text, d)) < 0)
