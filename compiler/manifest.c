@@ -77,7 +77,8 @@ static const struct field f_cloop[] = {
 static const struct field f_boot[] = { { "cmdline", F_STR, NULL }, { "timeout", F_INT, NULL }, END };
 static const struct field f_image[] = {
 	{ "label", F_STR, NULL }, { "inner", F_STR, NULL },       { "cloop", F_MAP, f_cloop },
-	{ "root", F_STR, NULL },  { "read-only", F_STRLIST, NULL }, { "boot", F_MAP, f_boot }, END,
+	{ "root", F_STR, NULL },  { "read-only", F_STRLIST, NULL }, { "boot", F_MAP, f_boot },
+	{ "kernel", F_STR, NULL }, END,
 };
 static const struct field f_top[] = {
 	{ "name", F_STR, NULL },      { "distribution", F_MAP, f_distribution },
@@ -416,6 +417,16 @@ static void check_meaning(struct checker *c, struct lv_manifest *m)
 		}
 		m->dist.architecture = n ? dup_scalar(n) : NULL;
 		take_strs(lv_ymap_get(dist, "components"), &m->dist.components);
+		/* a component names a directory of the archive (dists/SUITE/COMPONENT) */
+		for (size_t i = 0; i < m->dist.components.n; i++) {
+			const char *comp = m->dist.components.v[i];
+			static const char *const debian[] = { "main", "contrib", "non-free", "non-free-firmware" };
+			if (comp[0] && strspn(comp, "abcdefghijklmnopqrstuvwxyz0123456789-+._") == strlen(comp) &&
+			    comp[0] != '.')
+				continue;
+			suggest(hint, sizeof(hint), comp, debian, LV_ARRAY_SIZE(debian), "a Debian component");
+			err_at(c, lv_ymap_get(dist, "components")->kids[i], hint, "invalid component name '%s'", comp);
+		}
 		m->dist.mirror = dup_scalar(lv_ymap_get(dist, "mirror"));
 		m->dist.security_mirror = dup_scalar(lv_ymap_get(dist, "security-mirror"));
 		m->dist.keyring = dup_scalar(lv_ymap_get(dist, "keyring"));

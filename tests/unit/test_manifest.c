@@ -48,6 +48,12 @@ static void a_session_names_a_user_a_window_manager_and_packages(void **state)
 	check_golden("session");
 }
 
+static void components_are_archive_directory_names(void **state)
+{
+	(void)state;
+	check_golden("components"); /* image.kernel is accepted: no error for it */
+}
+
 static void misspelt_keys_suggest_the_right_one(void **state)
 {
 	(void)state;
@@ -144,6 +150,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(misspelt_keys_suggest_the_right_one),
+		cmocka_unit_test(components_are_archive_directory_names),
 		cmocka_unit_test(a_session_names_a_user_a_window_manager_and_packages),
 		cmocka_unit_test(wrong_types_and_bad_values_are_all_reported),
 		cmocka_unit_test(duplicate_keys_are_errors),
