@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "assemble.h"
+#include "buildinfo.h"
 #include "cleanup.h"
 #include "cli.h"
 #include "clock.h"
@@ -86,6 +87,23 @@ static int clamp_in_place(const struct lv_tree *t)
 			return -errno;
 	}
 	return 0;
+}
+
+/* After a --check-against mismatch: what wrote the other build, next to
+ * its SHA256SUMS, against what wrote this one. */
+static void explain_difference(const char *sums, const char *outname, const char *ours, struct lv_diags *d)
+{
+	_cleanup_free_ char *dir = lv_dirname(sums);
+	char path[PATH_MAX];
+	struct lv_buf theirs = { .max = 1 << 20 };
+	snprintf(path, sizeof(path), "%s/%s.buildinfo", dir, outname);
+	if (lv_read_file(path, &theirs) < 0)
+		lv_note(d, "no '%s' next to %s: cannot tell which libraries or tools the other build used",
+			path, sums);
+	else if (lv_buildinfo_compare(ours, theirs.p, d) == 0)
+		lv_note(d, "the same livec, libraries and tools wrote both builds (%s): the difference is "
+			   "in the build itself, try 'livec verify'", path);
+	lv_buf_release(&theirs);
 }
 
 int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
@@ -201,6 +219,10 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 	const char *env[2] = { NULL, NULL };
 	char preseed_env[256];
 
+	struct lv_buf buildinfo = { 0 };
+	const char *inner = lv_yscalar(lv_ymap_get(lv_ymap_get(m->root, "image"), "inner"));
+	lv_buildinfo(lk, as_iso && inner && !strcmp(inner, "ext2"), &buildinfo);
+
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	const char *tree_root = root;
@@ -271,7 +293,8 @@ write:
 		struct lv_image im = { .tree = &tree, .m = m, .lock = lk, .lock_path = lockpath,
 				       .cache = &ctx->cache, .epoch = epoch, .work = imgwork,
 				       .output = output, .threads = jobs, .name = outname, .sums = &sums,
-				       .keep_layers = layers != NULL, .report = &report };
+				       .keep_layers = layers != NULL, .report = &report,
+				       .buildinfo = buildinfo.p };
 		lv_say(ctx, "writing the layers and %s", output);
 		r = lv_image_write(&im, &ctx->d);
 		/* -v: what the initramfs holds and why */
@@ -301,12 +324,21 @@ write:
 	}
 	if (!as_dir) {
 		_cleanup_free_ char *sums_path = lv_path_join(outdir, "SHA256SUMS");
+		char info_path[PATH_MAX];
+		snprintf(info_path, sizeof(info_path), "%s/%s.buildinfo", outdir, outname);
 		if ((r = lv_sums_add_file(&sums, outname, output)) < 0 ||
 		    (r = lv_sums_update(sums_path, outname, &sums, &ctx->d)) < 0)
 			goto out;
-		lv_say(ctx, "checksums of %s and its layers: %s", outname, sums_path);
+		if ((r = lv_write_atomic(info_path, buildinfo.p, buildinfo.len)) < 0) {
+			lv_error(&ctx->d, "cannot write '%s': %s", info_path, lv_strerror(r));
+			goto out;
+		}
+		lv_say(ctx, "checksums of %s and its layers: %s (what wrote them: %s)", outname, sums_path,
+		       info_path);
 		if (check && (r = lv_sums_check(&published, &sums, outname, &ctx->d)) == 0)
 			lv_say(ctx, "%s: all %zu checksums match %s", outname, sums.n, check);
+		else if (check)
+			explain_difference(check, outname, buildinfo.p, &ctx->d);
 	}
 out:
 	if (r < 0 && !keep)
@@ -322,5 +354,6 @@ out:
 	lv_sums_release(&published);
 	lv_assembly_release(&a);
 	lv_repos_release(&repos);
+	lv_buf_release(&buildinfo);
 	return r;
 }

@@ -371,6 +371,8 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	snprintf(idline, sizeof(idline), "%s\n", id);
 	if (r == 0)
 		r = write_text(iso_dir, "LIVEC/ID", idline);
+	if (r == 0 && im->buildinfo)
+		r = write_text(iso_dir, "LIVEC/buildinfo", im->buildinfo);
 	snprintf(q, sizeof(q), "%s/LIVEC/livec.lock", iso_dir);
 	if (r == 0)
 		r = copy_file(im->lock_path, q, 0644);

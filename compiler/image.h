@@ -31,6 +31,7 @@ struct lv_image {
 	struct lv_sums *sums;           /* gets a checksum for every layer */
 	int keep_layers;                /* leave the inner file system in `work` */
 	struct lv_buf *report;          /* if set, gets what the initramfs holds and why */
+	const char *buildinfo;          /* written to /LIVEC/buildinfo (buildinfo.h) */
 };
 
 /* Writes the layers under im->work (iso/ is the outer ISO's tree, inner.img
