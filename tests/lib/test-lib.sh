@@ -6,8 +6,8 @@
 #   '
 #   test_done
 #
-# Each test runs in a subshell with `set -e`-like chaining (&&) left to the
-# author; its output is shown only when it fails (or with -v / TEST_VERBOSE).
+# Each test runs in a subshell in $TRASH (or $TRASH/$TEST_DIR when set),
+# with `set -e`-like chaining (&&) left to the author; its output is shown only when it fails (or with -v / TEST_VERBOSE).
 # test_done prints "N passed, N failed" and exits non-zero on any failure.
 
 : "${LIVEC:=$(cd "$(dirname "$0")/../.." && pwd)/build/compiler/livec}"
@@ -27,7 +27,7 @@ say() { printf '%s\n' "$*"; }
 test_expect_success() {
 	_desc=$1
 	_body=$2
-	if (cd "$TRASH" && eval "$_body") >"$TRASH/.out" 2>&1; then
+	if (cd "$TRASH${TEST_DIR:+/$TEST_DIR}" && eval "$_body") >"$TRASH/.out" 2>&1; then
 		test_passed=$((test_passed + 1))
 		say "ok - $TEST_NAME: $_desc"
 		[ -z "$TEST_VERBOSE" ] || sed 's/^/    /' "$TRASH/.out"
