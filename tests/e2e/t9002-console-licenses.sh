@@ -21,7 +21,7 @@ test_expect_success 'every locked package has a license entry; at most 5% NOASSE
 	import json
 	d = json.load(open("a.json"))
 	pk = d["packages"]
-	assert len(pk) > 100, len(pk)
+	assert len(pk) > 50, len(pk)
 	assert all(p["license"] and p["method"] for p in pk)
 	none = sum(1 for p in pk if p["license"] == "NOASSERTION")
 	methods = d["summary"]["methods"]
@@ -47,7 +47,7 @@ known() {
 	libc6 LGPL-2.1-or-later
 	debconf BSD-2-Clause
 	libzstd1 BSD-3-Clause
-	libssl3 Apache-2.0
+	libssl3t64 Apache-2.0
 	systemd LGPL-2.1-or-later
 	util-linux GPL-2.0-or-later
 	dash BSD-3-Clause
