@@ -1,12 +1,13 @@
 #!/bin/sh
-# The console live ISO from the real mirror.  `livec verify
+# The console live ISO (trixie) from the real mirror.  `livec verify
 # examples/console` builds it twice on different-looking hosts and every
 # artifact must be identical (on a difference the diffoscope report goes to
 # the log).  Then the console image plus a probe is built, rebuilt
 # elsewhere against the first build's SHA256SUMS (--check-against), and
 # booted in QEMU as a CD (t9007 boots one from a USB stick): the probe unit
 # inside the image (tests/e2e/probe) reports on the serial line what the live system sees
-# and powers it off; every wait is bounded by livec run --timeout.
+# and powers it off; every wait is bounded by livec run --timeout.  Last,
+# the bookworm console is built (ext2 in cloop V4/xz) and booted the same way.
 . "$(dirname "$0")/../lib/test-lib.sh"
 
 LOCK="$TEST_ROOT/lockfiles/console.lock"
@@ -44,26 +45,41 @@ test_expect_success 'a rebuild elsewhere, later, other TZ, locale, umask matches
 
 ISO="$TRASH/a/out/console/console.iso"
 
-test_expect_success 'it boots as a CD to the autologin console; the live system is what the lock says' '
-	"$LIVEC" run --timeout 900 "$ISO" </dev/null >cd.log 2>&1 || :
-	check_boot cd.log && grep -a "PROBE: system-state" cd.log
+test_expect_success 'the medium says what wrote it: the buildinfo, as next to SHA256SUMS' '
+	bsdtar -xOf "$ISO" LIVEC/buildinfo >medium.buildinfo &&
+	cmp medium.buildinfo a/out/console/console.iso.buildinfo &&
+	grep -q "^livec: " medium.buildinfo && grep -q "^libisofs: " medium.buildinfo &&
+	grep -q "^busybox-static: " medium.buildinfo
 '
 
-# the other inner file system and cloop format: ext2 (genext2fs) in cloop
-# V4.0 with xz blocks, which livec-cloopd decodes at boot
+test_expect_success 'trixie boots as a CD to the autologin console; the live system is what the lock says' '
+	"$LIVEC" run --timeout 900 "$ISO" </dev/null >cd.log 2>&1 || :
+	check_boot cd.log && grep -a "PROBE: system-state" cd.log && grep -a -q "Debian GNU/Linux 13" cd.log
+'
+
+# bookworm (oldstable) still builds and boots: examples/console-bookworm,
+# here with the other inner file system and cloop format, ext2 (genext2fs)
+# in cloop V4.0 with xz blocks, which livec-cloopd decodes at boot
+BOOKWORM_LOCK="$TEST_ROOT/lockfiles/console-bookworm.lock"
+mkdir -p "$TRASH/bookworm"
+probe_manifest "$TRASH/bookworm/console.yaml" console-bookworm
 sed -e "s/inner: iso9660/inner: ext2/" \
 	-e "s/cloop: {block-size: 131072, level: 9}/cloop: {block-size: 131072, compression: xz, level: 1}/" \
-	"$TRASH/console.yaml" >"$TRASH/console-ext2.yaml"
+	"$TRASH/bookworm/console.yaml" >"$TRASH/bookworm/console-ext2.yaml"
 
-test_expect_success 'an ext2 inner file system in cloop V4/xz boots the same way' '
-	grep -q "inner: ext2" console-ext2.yaml && grep -q "compression: xz" console-ext2.yaml &&
+test_expect_success 'bookworm, in an ext2 inner file system in cloop V4/xz, boots the same way' '
+	grep -q "suite: bookworm" bookworm/console-ext2.yaml &&
+	grep -q "inner: ext2" bookworm/console-ext2.yaml && grep -q "compression: xz" bookworm/console-ext2.yaml &&
 	mkdir -p e && cd e &&
-	"$LIVEC" build --lockfile "$LOCK" --layers layers --output out/ext2.iso ../console-ext2.yaml 2>err &&
+	"$LIVEC" build --lockfile "$BOOKWORM_LOCK" --layers layers --output out/ext2.iso \
+		../bookworm/console-ext2.yaml 2>err &&
 	"$LIVEC" cloop info layers/iso/LIVEC/LIVEC >info &&
 	grep -qx "version 4.0" info && grep -q "^blocks-xz [1-9]" info && grep -qx "blocks-zlib 0" info &&
 	dumpe2fs -h layers/inner.img 2>/dev/null | grep -q "^Filesystem volume name: *LIVEC_RO" &&
+	grep -q "^genext2fs: " out/ext2.iso.buildinfo &&
 	"$LIVEC" run --timeout 900 out/ext2.iso </dev/null >ext2.log 2>&1 || :
-	check_boot ext2.log ext2
+	probe_expect "$BOOKWORM_LOCK" &&
+	check_boot ext2.log ext2 && grep -a -q "Debian GNU/Linux 12" ext2.log
 '
 
 test_done

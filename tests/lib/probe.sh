@@ -1,14 +1,16 @@
 # The boot probe for e2e tests (source after test-lib.sh).  The probe
 # (tests/e2e/probe) is a systemd unit inside the image that reports on the
 # serial line what the live system sees ("PROBE: ..." lines) and powers it
-# off.  LOCK must name the console lockfile.
+# off.  LOCK must name the console lockfile; probe_expect LOCK switches to
+# another.
 
-# probe_manifest OUT: the console example plus the probe (and a local
-# package for it to install, which only an overlay root can), as a files:
-# overlay with a declared license.  The probe tree goes next to OUT.
+# probe_manifest OUT [EXAMPLE]: the console example (or examples/EXAMPLE)
+# plus the probe (and a local package for it to install, which only an
+# overlay root can), as a files: overlay with a declared license.  The
+# probe tree goes next to OUT.
 probe_manifest() {
 	_dir=$(dirname "$1")
-	cp "$TEST_ROOT/examples/console/livec.yaml" "$1"
+	cp "$TEST_ROOT/examples/${2:-console}/livec.yaml" "$1"
 	cp -r "$TEST_ROOT/tests/e2e/probe" "$_dir/probe"
 	mkdir -p "$_dir/hello/DEBIAN" "$_dir/hello/usr/share/livec-hello" "$_dir/probe/usr/local/share/livec-probe"
 	printf 'Package: livec-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: livec tests <tests@livec.invalid>\nDescription: a package for the probe\n' \
@@ -19,11 +21,15 @@ probe_manifest() {
 	printf 'files:\n  - {source: probe/, target: /, license: GPL-2.0-or-later}\n' >>"$1"
 }
 
-# what dpkg inside the image must list: the lock's rootfs set
-expected_sha=$(awk '/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 }
-	on && /^  [^ ]/ { n = $1; sub(/:$/, "", n) }
-	on && /^    version:/ { v = $2; gsub(/"/, "", v); print n, v }' "$LOCK" | LC_ALL=C sort | sha256sum | cut -d' ' -f1)
-expected_n=$(awk '/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 } on && /^  [^ ]/' "$LOCK" | wc -l)
+# probe_expect LOCK: what dpkg inside the image must list, the lock's
+# rootfs set
+probe_expect() {
+	expected_sha=$(awk '/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 }
+		on && /^  [^ ]/ { n = $1; sub(/:$/, "", n) }
+		on && /^    version:/ { v = $2; gsub(/"/, "", v); print n, v }' "$1" | LC_ALL=C sort | sha256sum | cut -d' ' -f1)
+	expected_n=$(awk '/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 } on && /^  [^ ]/' "$1" | wc -l)
+}
+probe_expect "$LOCK"
 
 # show_boot LOG: the lines that tell what happened
 show_boot() {
