@@ -66,8 +66,12 @@ static void help(void)
 	       "\n"
 	       "Next to the output, SHA256SUMS lists its checksum and, for an ISO, each\n"
 	       "layer's (NAME.iso:LIVEC/root_fs.tgz, ...); 'sha256sum -c --ignore-missing\n"
-	       "SHA256SUMS' checks the outputs.  Every timestamp comes from\n"
-	       "SOURCE_DATE_EPOCH, else the lock's epoch.\n");
+	       "SHA256SUMS' checks the outputs.  NAME.buildinfo (also /LIVEC/buildinfo on\n"
+	       "the medium) names livec's version and those of the libraries, tools and\n"
+	       "boot packages that wrote the bytes; when --check-against finds a\n"
+	       "difference, it says which of them differ from the other build's.\n"
+	       "Every timestamp comes from SOURCE_DATE_EPOCH, else the lock's epoch.\n"
+	       "With -v it also lists the initramfs's modules and firmware, and why.\n");
 }
 
 /* Seconds since the build started, for -v (display only, never output). */

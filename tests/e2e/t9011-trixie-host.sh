@@ -1,0 +1,69 @@
+#!/bin/sh
+# livec on a Debian 13 (trixie) host.  livec itself builds the host: a
+# trixie tree with livec's build dependencies (--format dir).  In it, in
+# its own mount namespace, livec is compiled from this checkout and its
+# unit tests pass.  That livec then builds the console ISO from the same
+# manifest and lock and checks it against the ISO this (bookworm) host
+# built: the bytes are identical, or livec names the library and tool
+# versions that differ between the two builds (their buildinfo).
+. "$(dirname "$0")/../lib/test-lib.sh"
+
+export XDG_CACHE_HOME="${LIVEC_TEST_CACHE:-$TRASH/cache}"
+HOST="$TRASH/host"
+
+# run_in_host CMD: CMD (sh -c) as root of the trixie tree, with /proc, /dev
+# and the package cache; mounts end with the namespace
+run_in_host() {
+	unshare --mount --fork sh -ec '
+		mount --make-rprivate /
+		mount -t proc proc "$0/proc"
+		mount --rbind /dev "$0/dev"
+		mkdir -p "$0/cache"
+		mount --bind "$XDG_CACHE_HOME" "$0/cache"
+		exec chroot "$0" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+			XDG_CACHE_HOME=/cache sh -ec "$1"
+	' "$HOST" "$1"
+}
+
+test_expect_success 'livec builds a trixie tree with its own build dependencies' '
+	deps=$(grep -v "^#" "$TEST_ROOT/tools/deps.txt" | grep -E "^(build-essential|meson|ninja-build|pkgconf|lib.*-dev)$" | paste -sd, | sed "s/,/, /g") &&
+	cat >host.yaml <<-YAML &&
+	name: trixie-host
+	distribution: {suite: trixie}
+	packages:
+	  variant: minbase
+	  install: [$deps, xz-utils, dpkg-dev]
+	  boot: []
+	YAML
+	"$LIVEC" -q lock --lockfile host.lock host.yaml &&
+	"$LIVEC" -q build --format dir --output "$HOST" --lockfile host.lock host.yaml &&
+	grep -q "^VERSION_ID=\"13\"" "$HOST/etc/os-release" &&
+	test -x "$HOST/usr/bin/meson" && test -x "$HOST/usr/bin/gcc"
+'
+
+test_expect_success 'on trixie, livec compiles and passes its unit tests' '
+	mkdir -p "$HOST/src" &&
+	(cd "$TEST_ROOT" && git ls-files -z | xargs -0 tar -cf - ) | tar -xf - -C "$HOST/src" &&
+	run_in_host "cd /src && meson setup build >/dev/null && meson compile -C build >/dev/null &&
+		meson test -C build --suite unit --print-errorlogs" >unit.log 2>&1 || { tail -n 40 unit.log; exit 1; }
+	grep_or_show "^Fail: *0" unit.log && grep -q "^Ok: *[1-9]" unit.log
+'
+
+test_expect_success 'the console ISO built on trixie is identical, or the difference is named' '
+	mkdir -p bw && (cd bw && "$LIVEC" -q build "$TEST_ROOT/examples/console/livec.yaml") &&
+	cp bw/out/console/SHA256SUMS bw/out/console/console.iso.buildinfo "$HOST/src/" &&
+	mkdir -p "$HOST/src/published" && mv "$HOST/src/SHA256SUMS" "$HOST/src/console.iso.buildinfo" "$HOST/src/published/" &&
+	{ run_in_host "cd /src && ./build/compiler/livec build --no-cache \
+		--check-against published/SHA256SUMS examples/console/livec.yaml" >trixie.log 2>&1; echo $? >rc; } &&
+	cat trixie.log &&
+	test -s "$HOST/src/out/console/console.iso" &&
+	if [ "$(cat rc)" = 0 ]; then
+		grep_or_show "console.iso: all [0-9]* checksums match" trixie.log &&
+		cmp bw/out/console/console.iso "$HOST/src/out/console/console.iso"
+	else
+		grep_or_show "error: console.iso.* differs" trixie.log &&
+		grep_or_show "note: [a-z0-9-]* differs: this build used .*, the other " trixie.log
+	fi
+'
+
+test_done
