@@ -16,6 +16,7 @@ HOST="$TRASH/host"
 run_in_host() {
 	unshare --mount --fork sh -ec '
 		mount --make-rprivate /
+		mount --bind "$0" "$0"     # a root that is a mount point, as on a real host
 		mount -t proc proc "$0/proc"
 		mount --rbind /dev "$0/dev"
 		mkdir -p "$0/cache"
@@ -32,13 +33,18 @@ test_expect_success 'livec builds a trixie tree with its own build dependencies'
 	distribution: {suite: trixie}
 	packages:
 	  variant: minbase
-	  install: [$deps, xz-utils, dpkg-dev]
+	  install: [$deps, xz-utils, dpkg-dev, genext2fs, e2fsprogs, gpgv, debian-archive-keyring]
 	  boot: []
 	YAML
 	"$LIVEC" -q lock --lockfile host.lock host.yaml &&
 	"$LIVEC" -q build --format dir --output "$HOST" --lockfile host.lock host.yaml &&
 	grep -q "^VERSION_ID=\"13\"" "$HOST/etc/os-release" &&
-	test -x "$HOST/usr/bin/meson" && test -x "$HOST/usr/bin/gcc"
+	test -x "$HOST/usr/bin/meson" && test -x "$HOST/usr/bin/gcc" &&
+	# its APT sources, as a trixie machine has them: the mirrors of this host
+	for f in /etc/apt/sources.list.d/*.sources; do
+		test ! -f "$f" || sed "s/bookworm/trixie/g" "$f" >"$HOST/etc/apt/sources.list.d/${f##*/}"
+	done &&
+	test ! -f /etc/apt/sources.list || sed "s/bookworm/trixie/g" /etc/apt/sources.list >"$HOST/etc/apt/sources.list"
 '
 
 test_expect_success 'on trixie, livec compiles and passes its unit tests' '
