@@ -31,7 +31,7 @@ SOURCE_DATE_EPOCH=$(sed -n 's/^source-date-epoch: //p' "$LOCK") \
 	mmdebstrap --quiet --mode=root --variant=minbase \
 	--include=linux-image-amd64,systemd-sysv,live-boot \
 	--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
-	bookworm "$work/chroot" "deb [trusted=yes] file://$work/repo bookworm main" "deb $mirror bookworm main"
+	"$SUITE" "$work/chroot" "deb [trusted=yes] file://$work/repo $SUITE main" "deb $mirror $SUITE main"
 mkdir -p "$work/cd/live" "$work/cd/isolinux"
 mksquashfs "$work/chroot" "$work/cd/live/filesystem.squashfs" -comp xz -noappend -quiet >/dev/null
 cp "$work"/chroot/boot/vmlinuz-* "$work/cd/live/vmlinuz"

@@ -2,12 +2,13 @@
 # repository holding exactly the console lock's .debs (from livec's cache),
 # so mmdebstrap and livec install the same packages from the same disk.
 #
-#   local_repo DIR      -> DIR/pool + DIR/dists/bookworm (unsigned: trusted=yes)
+#   local_repo DIR      -> DIR/pool + DIR/dists/SUITE (unsigned: trusted=yes)
 #   run_mmdebstrap DIR OUT.tar
 
 MANIFEST=examples/console/livec.yaml
 LOCK=lockfiles/console.lock
 LIVEC=./build/compiler/livec
+SUITE=$(sed -n 's/^ *suite: *//p' "$MANIFEST" | head -n 1)
 
 need_mmdebstrap() {
 	command -v mmdebstrap >/dev/null || apt-get install -y -q mmdebstrap >/dev/null
@@ -17,7 +18,7 @@ local_repo() {
 	_r=$1
 	$LIVEC -q fetch --lockfile "$LOCK" "$MANIFEST"
 	cache="${XDG_CACHE_HOME:-$HOME/.cache}/livec"
-	mkdir -p "$_r/pool/main" "$_r/dists/bookworm/main/binary-amd64"
+	mkdir -p "$_r/pool/main" "$_r/dists/$SUITE/main/binary-amd64"
 	awk '/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 } on && /^    sha256:/ { gsub(/"/, "", $2); print $2 }' "$LOCK" |
 		while read -r sha; do
 			ln -f "$cache/sha256/$(echo "$sha" | cut -c1-2)/$sha" "$_r/pool/main/$sha.deb" 2>/dev/null ||
@@ -28,9 +29,9 @@ local_repo() {
 	awk '/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 }
 		on && /^  [^ ]/ { n = $1; sub(/:$/, "", n) }
 		on && /^    reason: "priority / { p = $3; gsub(/"/, "", p); print n, p, "misc" }' "$LOCK" >"$_r/override"
-	(cd "$_r" && dpkg-scanpackages pool override 2>/dev/null) >"$_r/dists/bookworm/main/binary-amd64/Packages"
-	printf 'Suite: bookworm\nCodename: bookworm\nComponents: main\nArchitectures: amd64\n' \
-		>"$_r/dists/bookworm/Release"
+	(cd "$_r" && dpkg-scanpackages pool override 2>/dev/null) >"$_r/dists/$SUITE/main/binary-amd64/Packages"
+	printf 'Suite: %s\nCodename: %s\nComponents: main\nArchitectures: amd64\n' "$SUITE" "$SUITE" \
+		>"$_r/dists/$SUITE/Release"
 }
 
 run_mmdebstrap() {
@@ -38,5 +39,5 @@ run_mmdebstrap() {
 		mmdebstrap --quiet --mode=root --variant=minbase --include=linux-image-amd64,systemd-sysv \
 		--aptopt='Acquire::Check-Valid-Until "false"' \
 		--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
-		bookworm "$2" "deb [trusted=yes] file://$1 bookworm main"
+		"$SUITE" "$2" "deb [trusted=yes] file://$1 $SUITE main"
 }
