@@ -26,19 +26,26 @@
 #include "cleanup.h"
 #include "cli.h"
 #include "err.h"
+#include "fsutil.h"
 #include "json.h"
 
 #define DEFAULT_WHEN "livec-session: ready"
+#define OVMF_DIR "/usr/share/OVMF"   /* Debian's ovmf package */
 
 static void help(void)
 {
-	printf("usage: livec run [--usb] [--memory MiB] [--cpus N] [--disk FILE]... [--persist FILE]\n"
+	printf("usage: livec run [--uefi [--secure-boot]] [--usb] [--memory MiB] [--cpus N] [--disk FILE]...\n"
+	       "                 [--persist FILE]\n"
 	       "                 [--vnc] [--screenshot FILE.png [--when TEXT]] IMAGE.iso [-- QEMU-ARGS]\n"
 	       "\n"
 	       "Boots the image in QEMU with its serial console on this terminal (quit\n"
 	       "with Ctrl-A X).  KVM is used when /dev/kvm works, else software emulation.\n"
 	       "Nothing is written back to the image or the --disk files.\n"
 	       "  --usb          attach the image as a USB stick (isohybrid) instead of a CD\n"
+	       "  --uefi         boot with UEFI firmware (OVMF, apt-get install ovmf) on a\n"
+	       "                 q35 machine instead of the BIOS\n"
+	       "  --secure-boot  UEFI with Secure Boot enforced: OVMF's secboot build with\n"
+	       "                 Microsoft's keys enrolled (a fresh copy of its variables)\n"
 	       "  --memory MiB   guest memory (default 2048)\n"
 	       "  --cpus N       guest CPUs (default 2)\n"
 	       "  --disk FILE    attach FILE as an extra disk (repeatable; writes are\n"
@@ -123,6 +130,20 @@ struct direct_boot {
 	char kernel[64], initrd[64];
 	struct lv_buf append;
 };
+
+/* A private, writable copy of a file (OVMF's variable store), as a memfd
+ * QEMU opens as /proc/self/fd/N. */
+static int copy_to_memfd(const char *from, char *path, size_t n)
+{
+	struct lv_buf b = { .max = 64u << 20 };
+	int r = lv_read_file(from, &b), fd = r == 0 ? memfd_create("livec-ovmf-vars", 0) : -1;
+	if (fd >= 0 && write(fd, b.p, b.len) == (ssize_t)b.len)
+		snprintf(path, n, "/proc/self/fd/%d", fd);
+	else
+		r = r < 0 ? r : -EIO;
+	lv_buf_release(&b);
+	return r;
+}
 
 static int to_memfd(struct archive *a, const char *name, char *path, size_t n)
 {
@@ -316,12 +337,13 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 		{ "persist", required_argument, NULL, 'p' }, { "append", required_argument, NULL, 'a' },
 		{ "monitor", required_argument, NULL, 'M' }, { "vnc", optional_argument, NULL, 'V' },
 		{ "screenshot", required_argument, NULL, 'S' }, { "when", required_argument, NULL, 'W' },
+		{ "uefi", no_argument, NULL, 'E' },          { "secure-boot", no_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *mem = "2048", *cpus = "2", *timeout = NULL, *persist = NULL, *append = NULL;
 	const char *monitor = NULL, *vnc = NULL, *screenshot = NULL, *when = DEFAULT_WHEN;
 	const char *disks[16];
-	int usb = 0, ndisks = 0, c;
+	int usb = 0, uefi = 0, secure = 0, ndisks = 0, c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -339,6 +361,8 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 		case 'V': vnc = optarg ? optarg : "127.0.0.1:0"; break;
 		case 'S': screenshot = optarg; break;
 		case 'W': when = optarg; break;
+		case 'E': uefi = 1; break;
+		case 'B': uefi = secure = 1; break;
 		case 'h': help(); return 0;
 		default: return -LVE_USAGE;
 		}
@@ -369,6 +393,30 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 		av[n++] = "-enable-kvm";
 		av[n++] = "-cpu";
 		av[n++] = "host";
+	}
+	/* UEFI: OVMF's code read-only, a private copy of its variables (the
+	 * Microsoft keys enrolled for Secure Boot, which then needs SMM) */
+	char code_arg[512], vars_arg[512];
+	if (uefi) {
+		const char *code = secure ? OVMF_DIR "/OVMF_CODE_4M.secboot.fd" : OVMF_DIR "/OVMF_CODE_4M.fd";
+		const char *vars = secure ? OVMF_DIR "/OVMF_VARS_4M.ms.fd" : OVMF_DIR "/OVMF_VARS_4M.fd";
+		char vars_copy[64];
+		if (access(code, R_OK) < 0 || copy_to_memfd(vars, vars_copy, sizeof(vars_copy)) < 0) {
+			lv_error(&ctx->d, "cannot read the UEFI firmware '%s' or '%s': apt-get install ovmf", code, vars);
+			return -LVE_USAGE;
+		}
+		av[n++] = "-machine";
+		av[n++] = secure ? "q35,smm=on" : "q35";
+		if (secure) {
+			av[n++] = "-global";
+			av[n++] = "driver=cfi.pflash01,property=secure,value=on";
+		}
+		snprintf(code_arg, sizeof(code_arg), "if=pflash,format=raw,unit=0,readonly=on,file=%s", code);
+		snprintf(vars_arg, sizeof(vars_arg), "if=pflash,format=raw,unit=1,snapshot=off,file=%s", vars_copy);
+		av[n++] = "-drive";
+		av[n++] = code_arg;
+		av[n++] = "-drive";
+		av[n++] = vars_arg;
 	}
 	av[n++] = "-m";
 	av[n++] = mem;
@@ -425,6 +473,13 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 		av[n++] = "qemu-xhci,id=xhci";
 		av[n++] = "-device";
 		av[n++] = "usb-storage,bus=xhci.0,drive=stick,bootindex=0";
+	} else if (uefi) {
+		/* OVMF boots what bootindex names (it ignores -boot d) */
+		snprintf(drive, sizeof(drive), "if=none,id=livecd,media=cdrom,format=raw,readonly=on,file=%s", iso);
+		av[n++] = "-drive";
+		av[n++] = drive;
+		av[n++] = "-device";
+		av[n++] = "ide-cd,drive=livecd,bootindex=0";
 	} else {
 		snprintf(drive, sizeof(drive), "id=livecd,media=cdrom,format=raw,readonly=on,file=%s", iso);
 		av[n++] = "-drive";

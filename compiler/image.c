@@ -15,7 +15,9 @@
 #include "deb.h"
 #include "err.h"
 #include "fsutil.h"
+#include "bootmenu.h"
 #include "image.h"
+#include "out_fat.h"
 #include "inroot.h"
 #include "kernel.h"
 #include "out_cpio.h"
@@ -242,6 +244,66 @@ static int layer_sum(const struct lv_image *im, const char *layer, const char *p
 	return r;
 }
 
+/* The UEFI boot path: the EFI system partition image (shim as the
+ * removable-media loader BOOTX64.EFI, Debian's signed CD GRUB as the
+ * grubx64.efi shim chains to, MokManager when the boot set has it, and a
+ * grub.cfg that finds this build's medium by its ID file), the full GRUB
+ * menu on the ISO, and /.disk: info (the signed GRUB's own fallback
+ * search) and livec-ID (this build's ID file). */
+static int efi_boot(const struct lv_image *im, const struct lv_bootmenu *menu, const char *id, const char *iso_dir,
+		    const char *esp, struct lv_diags *d)
+{
+	_cleanup_free_ char *dir = lv_path_join(im->work, "esp");
+	char shim[4096], grub[4096], mm[4096], espcfg[4096], idfile[64], text[512];
+	struct lv_buf cfg = { 0 };
+	int r;
+
+	snprintf(shim, sizeof(shim), "%s/shimx64.efi", dir);
+	snprintf(grub, sizeof(grub), "%s/grubx64.efi", dir);
+	snprintf(mm, sizeof(mm), "%s/mmx64.efi", dir);
+	snprintf(espcfg, sizeof(espcfg), "%s/grub.cfg", dir);
+	snprintf(idfile, sizeof(idfile), "/.disk/livec-%s", id);
+	lv_mkdir_p(dir, 0755);
+	if ((r = from_boot_pkg(im, "shim-signed", "usr/lib/shim/shimx64.efi.signed", shim, d)) < 0 ||
+	    (r = from_boot_pkg(im, "grub-efi-amd64-signed", "usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed", grub,
+			       d)) < 0)
+		return r;
+	struct lv_fat_file files[4] = { { "EFI/BOOT/BOOTX64.EFI", shim }, { "EFI/BOOT/grubx64.efi", grub },
+					{ "boot/grub/grub.cfg", espcfg } };
+	size_t nfiles = 3;
+	if (boot_pkg(im->lock, "shim-helpers-amd64-signed")) {
+		if ((r = from_boot_pkg(im, "shim-helpers-amd64-signed", "usr/lib/shim/mmx64.efi.signed", mm, d)) < 0)
+			return r;
+		files[nfiles++] = (struct lv_fat_file){ "EFI/BOOT/mmx64.efi", mm };
+	}
+	lv_bootmenu_grub_esp(idfile, &cfg);
+	r = lv_write_atomic(espcfg, cfg.p, cfg.len);
+	lv_buf_release(&cfg);
+	/* the volume serial: the build id's first 32 bits */
+	char serial[9];
+	snprintf(serial, sizeof(serial), "%.8s", id);
+	struct lv_fat_opts fo = { .label = "LIVEC_EFI", .serial = (uint32_t)strtoul(serial, NULL, 16),
+				  .epoch = im->epoch };
+	if (r == 0)
+		r = lv_fat_write(files, nfiles, esp, &fo, d);
+	if (r < 0)
+		return r;
+	if ((r = layer_sum(im, "efi.img", esp, d)) < 0)
+		return r;
+
+	lv_bootmenu_grub(menu, &cfg);
+	r = write_text(iso_dir, "boot/grub/grub.cfg", cfg.p);
+	lv_buf_release(&cfg);
+	snprintf(text, sizeof(text), "livec %s %s\n", im->m->name, id);
+	if (r == 0)
+		r = write_text(iso_dir, ".disk/info", text);
+	if (r == 0)
+		r = write_text(iso_dir, idfile + 1, "");
+	if (r < 0)
+		lv_error(d, "cannot write the UEFI boot files: %s", lv_strerror(r));
+	return r;
+}
+
 int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 {
 	const struct lv_ynode *img = lv_ymap_get(im->m->root, "image");
@@ -252,6 +314,7 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	_cleanup_close_ int rootfd = open(im->tree->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_free_ char *kver = rootfd >= 0 ? lv_kernel_pick(rootfd, im->m, d) : NULL;
 	_cleanup_free_ char *mbr = lv_path_join(im->work, "isohdpfx.bin");
+	_cleanup_free_ char *esp = lv_path_join(im->work, "efi.img");
 	int r;
 
 	if (rootfd < 0) {
@@ -335,38 +398,36 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	snprintf(p, sizeof(p), "%s/boot/initrd.gz", iso_dir);
 	if ((r = initramfs(im, rootfd, kver, id, inner_type, root_mode, ro_list.p ? ro_list.p : "", p, d)) < 0)
 		goto out;
-	/* 4. kernel, boot loader, and what the medium says about itself */
+	/* 4. the kernel, and what the medium says about itself */
 	snprintf(p, sizeof(p), "boot/vmlinuz-%s", kver);
 	snprintf(q, sizeof(q), "%s/boot/vmlinuz", iso_dir);
 	if ((r = copy_from_tree(rootfd, p, q, 0644)) < 0) {
 		lv_error(d, "cannot copy the kernel '%s': %s", p, lv_strerror(r));
 		goto out;
 	}
-	snprintf(q, sizeof(q), "%s/boot/isolinux/isolinux.bin", iso_dir);
-	if ((r = from_boot_pkg(im, "isolinux", "usr/lib/ISOLINUX/isolinux.bin", q, d)) < 0)
-		goto out;
-	snprintf(q, sizeof(q), "%s/boot/isolinux/ldlinux.c32", iso_dir);
-	if ((r = from_boot_pkg(im, "syslinux-common", "usr/lib/syslinux/modules/bios/ldlinux.c32", q, d)) < 0)
-		goto out;
-	if ((r = from_boot_pkg(im, "isolinux", "usr/lib/ISOLINUX/isohdpfx.bin", mbr, d)) < 0)
-		goto out;
+	/* 5. the boot loaders, from one menu: ISOLINUX for BIOS, shim and
+	 * GRUB (signed by Microsoft's UEFI CA and by Debian) for UEFI */
+	struct lv_bootmenu menu = { .name = im->m->name, .label = label,
+				    .cmdline = str_at(img, "boot", "cmdline", "quiet"),
+				    .timeout = atoi(str_at(img, "boot", "timeout", "50")) };
 	struct lv_buf cfg = { 0 };
-	const char *cmdline = str_at(img, "boot", "cmdline", "quiet");
-	const char *timeout = str_at(img, "boot", "timeout", "50");
-	lv_buf_printf(&cfg,
-		      "# livec: generated from image.boot\n"
-		      "SERIAL 0 115200\nDEFAULT live\nPROMPT 1\nTIMEOUT %s\n\n"
-		      "LABEL live\n  MENU LABEL %s (%s)\n  KERNEL /boot/vmlinuz\n"
-		      "  APPEND initrd=/boot/initrd.gz console=tty0 console=ttyS0,115200 %s\n\n"
-		      "LABEL toram\n  KERNEL /boot/vmlinuz\n"
-		      "  APPEND initrd=/boot/initrd.gz console=tty0 console=ttyS0,115200 livec.toram %s\n\n"
-		      "LABEL text\n  KERNEL /boot/vmlinuz\n"
-		      "  APPEND initrd=/boot/initrd.gz console=tty0 console=ttyS0,115200 nox %s\n\n"
-		      "LABEL debug\n  KERNEL /boot/vmlinuz\n"
-		      "  APPEND initrd=/boot/initrd.gz console=tty0 console=ttyS0,115200 livec.debug\n",
-		      timeout, im->m->name, label, cmdline, cmdline, cmdline);
-	r = write_text(iso_dir, "boot/isolinux/isolinux.cfg", cfg.p);
-	lv_buf_release(&cfg);
+	if (im->m->image.bios) {
+		snprintf(q, sizeof(q), "%s/boot/isolinux/isolinux.bin", iso_dir);
+		if ((r = from_boot_pkg(im, "isolinux", "usr/lib/ISOLINUX/isolinux.bin", q, d)) < 0)
+			goto out;
+		snprintf(q, sizeof(q), "%s/boot/isolinux/ldlinux.c32", iso_dir);
+		if ((r = from_boot_pkg(im, "syslinux-common", "usr/lib/syslinux/modules/bios/ldlinux.c32", q, d)) < 0)
+			goto out;
+		if ((r = from_boot_pkg(im, "isolinux", "usr/lib/ISOLINUX/isohdpfx.bin", mbr, d)) < 0)
+			goto out;
+		lv_bootmenu_isolinux(&menu, &cfg);
+		r = write_text(iso_dir, "boot/isolinux/isolinux.cfg", cfg.p);
+		lv_buf_release(&cfg);
+		if (r < 0)
+			goto out;
+	}
+	if (im->m->image.uefi && (r = efi_boot(im, &menu, id, iso_dir, esp, d)) < 0)
+		goto out;
 	char idline[32];
 	snprintf(idline, sizeof(idline), "%s\n", id);
 	if (r == 0)
@@ -404,8 +465,10 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	for (size_t i = 0; i < outer.n; i++)
 		outer.v[i].uid = outer.v[i].gid = 0;
 	struct lv_iso_opts oo = { .volume_id = label, .epoch = im->epoch,
-				  .boot_image = "boot/isolinux/isolinux.bin",
-				  .boot_catalog = "boot/isolinux/boot.cat", .isohybrid_mbr = mbr };
+				  .boot_image = im->m->image.bios ? "boot/isolinux/isolinux.bin" : NULL,
+				  .boot_catalog = im->m->image.bios ? "boot/isolinux/boot.cat" : "boot/boot.cat",
+				  .isohybrid_mbr = im->m->image.bios ? mbr : NULL,
+				  .efi_image = im->m->image.uefi ? esp : NULL };
 	r = lv_iso_write(&outer, im->output, &oo, d);
 	lv_tree_release(&outer);
 out:

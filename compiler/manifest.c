@@ -74,7 +74,8 @@ static const struct field f_licenses[] = {
 static const struct field f_cloop[] = {
 	{ "block-size", F_INT, NULL }, { "level", F_INT, NULL }, { "compression", F_STR, NULL }, END,
 };
-static const struct field f_boot[] = { { "cmdline", F_STR, NULL }, { "timeout", F_INT, NULL }, END };
+static const struct field f_boot[] = { { "cmdline", F_STR, NULL }, { "timeout", F_INT, NULL },
+					{ "firmware", F_STRLIST, NULL }, END };
 static const struct field f_image[] = {
 	{ "label", F_STR, NULL }, { "inner", F_STR, NULL },       { "cloop", F_MAP, f_cloop },
 	{ "root", F_STR, NULL },  { "read-only", F_STRLIST, NULL }, { "boot", F_MAP, f_boot },
@@ -484,11 +485,34 @@ static void check_meaning(struct checker *c, struct lv_manifest *m)
 						   "package '%s' is both installed and excluded",
 						   m->pkgs.exclude.v[i].name);
 	}
+	/* image.boot.firmware: what the ISO boots on (default both) */
+	const struct lv_ynode *fw = lv_ymap_get(lv_ymap_get(lv_ymap_get(root, "image"), "boot"), "firmware");
+	m->image.bios = m->image.uefi = !fw;
+	for (size_t i = 0; fw && fw->kind == LV_YSEQ && i < fw->n; i++) {
+		static const char *const kinds[] = { "bios", "uefi" };
+		const char *v = lv_yscalar(fw->kids[i]);
+		if (v && !strcmp(v, "bios"))
+			m->image.bios = 1;
+		else if (v && !strcmp(v, "uefi"))
+			m->image.uefi = 1;
+		else if (v) {
+			suggest(hint, sizeof(hint), v, kinds, LV_ARRAY_SIZE(kinds), "a firmware");
+			err_at(c, fw->kids[i], hint, "unknown firmware '%s'", v);
+		}
+	}
+	if (fw && fw->kind == LV_YSEQ && !fw->n)
+		err_at(c, fw, "list bios, uefi or both", "image.boot.firmware is empty: the ISO would boot nowhere");
+
+	/* the boot set: busybox for the initramfs, and each firmware's loaders */
 	if (!m->pkgs.boot_given) {
-		static const char *const boot[] = { "busybox-static", "isolinux", "syslinux-common" };
-		m->pkgs.boot.v = calloc(LV_ARRAY_SIZE(boot) + 1, sizeof(*m->pkgs.boot.v));
-		for (size_t i = 0; i < LV_ARRAY_SIZE(boot); i++)
-			m->pkgs.boot.v[m->pkgs.boot.n++] = (struct lv_mpkg){ .name = strdup(boot[i]) };
+		static const char *const bios[] = { "isolinux", "syslinux-common" };
+		static const char *const uefi[] = { "shim-signed", "grub-efi-amd64-signed" };
+		m->pkgs.boot.v = calloc(6, sizeof(*m->pkgs.boot.v));
+		m->pkgs.boot.v[m->pkgs.boot.n++] = (struct lv_mpkg){ .name = strdup("busybox-static") };
+		for (size_t i = 0; m->image.bios && i < LV_ARRAY_SIZE(bios); i++)
+			m->pkgs.boot.v[m->pkgs.boot.n++] = (struct lv_mpkg){ .name = strdup(bios[i]) };
+		for (size_t i = 0; m->image.uefi && i < LV_ARRAY_SIZE(uefi); i++)
+			m->pkgs.boot.v[m->pkgs.boot.n++] = (struct lv_mpkg){ .name = strdup(uefi[i]) };
 	}
 
 	const struct lv_ynode *lic = lv_ymap_get(root, "licenses");
@@ -532,6 +556,24 @@ static void check_meaning(struct checker *c, struct lv_manifest *m)
 		if (n && n->kind == LV_YSCALAR && strcmp(n->value, "iso9660") && strcmp(n->value, "ext2")) {
 			suggest(hint, sizeof(hint), n->value, inners, 2, "the inner filesystem");
 			err_at(c, n, hint, "unknown inner filesystem '%s'", n->value);
+		}
+		/* the label and the command line reach boot loader configurations
+		 * (ISOLINUX, GRUB) and the kernel: only characters that mean
+		 * nothing to either */
+		n = lv_ymap_get(img, "label");
+		if (n && n->kind == LV_YSCALAR && (!*n->value || strlen(n->value) > 32 ||
+						   strspn(n->value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+							   strlen(n->value)))
+			err_at(c, n, "an ISO 9660 volume label: up to 32 of A-Z, 0-9 and '_'",
+			       "invalid image.label '%s'", n->value);
+		n = lv_ymap_get(lv_ymap_get(img, "boot"), "cmdline");
+		if (n && n->kind == LV_YSCALAR) {
+			size_t ok = strspn(n->value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						     "0123456789 ._,:=/+@-");
+			if (ok != strlen(n->value))
+				lv_diag_at(c->d, LV_ERROR, c->file, n->line, n->col + (n->quoted ? 1 : 0) + (int)ok,
+					   "kernel options are words of letters, digits and ._,:=/+@-",
+					   "image.boot.cmdline: '%c' is not allowed there", n->value[ok]);
 		}
 		n = lv_ymap_get(img, "root");
 		if (n && n->kind == LV_YSCALAR && strcmp(n->value, "tmpfs") && strcmp(n->value, "overlay")) {

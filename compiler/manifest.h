@@ -61,6 +61,9 @@ struct lv_manifest {
 		char *noassertion;                   /* allow | review | deny (default review) */
 		char *unowned;                       /* files from no package: allow | review | deny */
 	} licenses;
+	struct {
+		int bios, uefi;              /* image.boot.firmware (default both) */
+	} image;
 	struct lv_ynode *root;               /* the whole document (owned) */
 };
 

@@ -112,17 +112,33 @@ int lv_iso_write(const struct lv_tree *t, const char *path, const struct lv_iso_
 	if (r < 0)
 		goto out;
 
+	/* El Torito (ECMA-119 boot record, El Torito 1.0): the BIOS entry
+	 * (ISOLINUX) first when there is one, then the EFI one (platform 0xef),
+	 * which is the appended EFI system partition itself: one copy of the
+	 * ESP serves a CD (El Torito) and a stick (its partition entry) */
+	static char esp_interval[] = "--interval:appended_partition_2:all::";
+	char cat[512];
+	snprintf(cat, sizeof(cat), "/%s", o->boot_catalog ? o->boot_catalog : "boot.cat");
 	if (o->boot_image) {
 		ElToritoBootImage *boot;
-		char img[512], cat[512];
+		char img[512];
 		snprintf(img, sizeof(img), "/%s", o->boot_image);
-		snprintf(cat, sizeof(cat), "/%s", o->boot_catalog);
 		if ((e = iso_image_set_boot_image(image, img, ELTORITO_NO_EMUL, cat, &boot)) < 0) {
 			r = iso_err(d, "El Torito boot image", e);
 			goto out;
 		}
 		el_torito_set_load_size(boot, 4);
 		el_torito_set_isolinux_options(boot, 1, 0); /* patch the boot info table */
+	}
+	if (o->efi_image) {
+		ElToritoBootImage *efi;
+		e = o->boot_image ? iso_image_add_boot_image(image, esp_interval, ELTORITO_NO_EMUL, 0, &efi)
+				  : iso_image_set_boot_image(image, esp_interval, ELTORITO_NO_EMUL, cat, &efi);
+		if (e < 0) {
+			r = iso_err(d, "El Torito EFI boot image", e);
+			goto out;
+		}
+		el_torito_set_boot_platform_id(efi, 0xef);
 	}
 
 	iso_write_opts_new(&opts, 1); /* profile 1: Rock Ridge, our own modes and times */
@@ -149,8 +165,24 @@ int lv_iso_write(const struct lv_tree *t, const char *path, const struct lv_iso_
 			r = -EIO;
 			goto out;
 		}
-		if ((e = iso_write_opts_set_system_area(opts, area, 2, 0)) < 0) {
+		/* type 0 (MBR) with the isohybrid code (bit 1); with an ESP the MBR
+		 * is GPT's protective one, marked active (bit 15) for BIOSes that
+		 * boot only an active partition */
+		int sa = 2 | (o->efi_image ? 1 << 15 : 0);
+		if ((e = iso_write_opts_set_system_area(opts, area, sa, 0)) < 0) {
 			r = iso_err(d, "isohybrid system area", e);
+			goto out;
+		}
+	}
+	if (o->efi_image) {
+		/* the ESP after the ISO 9660 data, as partition 2 of a GPT (EFI
+		 * System; partition 1 covers the ISO 9660 data), behind a protective
+		 * MBR: a valid GPT for UEFI firmware reading a stick, a valid MBR
+		 * that still carries the isohybrid boot code for BIOS */
+		char *esp = (char *)o->efi_image;
+		if ((e = iso_write_opts_set_partition_img(opts, 2, 0xef, esp, 0)) < 0 ||
+		    (e = iso_write_opts_set_appended_as_gpt(opts, 1)) < 0) {
+			r = iso_err(d, "EFI system partition", e);
 			goto out;
 		}
 	}

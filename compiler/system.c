@@ -35,6 +35,25 @@ static int shell_word(const char *s)
 	return 1;
 }
 
+/* 1 when the image keeps its locale in /etc/locale.conf: locales made it,
+ * or systemd's tmpfiles turn /etc/default/locale into a link to it. */
+static int locale_conf(int rootfd)
+{
+	_cleanup_close_ int conf = lv_inroot_open(rootfd, "etc/locale.conf", O_PATH);
+	if (conf >= 0)
+		return 1;
+	struct lv_buf b = { .max = 1 << 20 };
+	int linked = 0;
+	if (lv_inroot_read(rootfd, "usr/lib/tmpfiles.d/debian.conf", &b) == 0 && lv_buf_append(&b, "", 1) == 0) {
+		char *save = NULL;
+		for (char *line = strtok_r(b.p, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			if (line[0] == 'L' && strstr(line, " /etc/default/locale ") && strstr(line, "../locale.conf"))
+				linked = 1;
+	}
+	lv_buf_release(&b);
+	return linked;
+}
+
 static int write_file(int rootfd, const char *path, const char *text, struct lv_diags *d)
 {
 	_cleanup_free_ char *dir = lv_dirname(path);
@@ -297,14 +316,14 @@ int lv_system_apply(struct lv_assembly *a, struct lv_diags *d)
 				     "ip6-loopback\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n", host);
 	if ((r = write_file(rootfd, "etc/hosts", text, d)) < 0)
 		return r;
-	/* trixie's locales keeps the locale in /etc/locale.conf, with
-	 * /etc/default/locale a link to it; dpkg-reconfigure locales at boot
-	 * (reconfigure-at-boot) must find the one file it writes */
+	/* trixie keeps the locale in /etc/locale.conf, with /etc/default/locale
+	 * a link to it: systemd-tmpfiles makes that link at every boot, and
+	 * locales' scripts write there */
 	snprintf(text, sizeof(text), "LANG=%s\n", str(sys, "locale", "C.UTF-8"));
-	_cleanup_close_ int conf = lv_inroot_open(rootfd, "etc/locale.conf", O_PATH);
-	if ((r = write_file(rootfd, conf >= 0 ? "etc/locale.conf" : "etc/default/locale", text, d)) < 0)
+	int conf = locale_conf(rootfd);
+	if ((r = write_file(rootfd, conf ? "etc/locale.conf" : "etc/default/locale", text, d)) < 0)
 		return r;
-	if (conf >= 0 && (r = lv_inroot_symlink(rootfd, "etc/default/locale", "../locale.conf")) < 0) {
+	if (conf && (r = lv_inroot_symlink(rootfd, "etc/default/locale", "../locale.conf")) < 0) {
 		lv_error(d, "cannot link /etc/default/locale to /etc/locale.conf: %s", lv_strerror(r));
 		return r;
 	}

@@ -94,6 +94,11 @@ int lv_treecache_key(const struct lv_manifest *m, const char *lock_path, long lo
 		 epoch, m->dist.architecture);
 	lv_sha256_update(&s, head, strlen(head));
 	lv_sha256_update(&s, lock_sha, 64);
+	/* livec itself: the code that assembles the tree (a rebuilt livec of
+	 * the same version may order or configure differently) */
+	char self[LV_SHA256_HEX] = "unknown";
+	lv_sha256_file("/proc/self/exe", self, NULL);
+	lv_sha256_update(&s, self, strlen(self));
 	static const char *const sections[] = { "system", "files", "hooks" };
 	for (size_t i = 0; i < 3; i++)
 		dump(&s, lv_ymap_get(m->root, sections[i]));

@@ -54,6 +54,12 @@ static void components_are_archive_directory_names(void **state)
 	check_golden("components"); /* image.kernel is accepted: no error for it */
 }
 
+static void boot_settings_are_checked_where_they_reach_loaders(void **state)
+{
+	(void)state;
+	check_golden("boot"); /* label, kernel options, firmware */
+}
+
 static void misspelt_keys_suggest_the_right_one(void **state)
 {
 	(void)state;
@@ -117,9 +123,14 @@ static void a_good_manifest_loads_with_defaults(void **state)
 	assert_int_equal(m.pkgs.install.v[1].line, 9);
 	assert_null(m.pkgs.install.v[0].version);
 	assert_int_equal(m.pkgs.recommends, 1);
-	/* default boot set */
-	assert_int_equal(m.pkgs.boot.n, 3);
+	/* both firmwares, and the default boot set for them */
+	assert_int_equal(m.image.bios, 1);
+	assert_int_equal(m.image.uefi, 1);
+	assert_int_equal(m.pkgs.boot.n, 5);
+	assert_string_equal(m.pkgs.boot.v[0].name, "busybox-static");
 	assert_string_equal(m.pkgs.boot.v[1].name, "isolinux");
+	assert_string_equal(m.pkgs.boot.v[3].name, "shim-signed");
+	assert_string_equal(m.pkgs.boot.v[4].name, "grub-efi-amd64-signed");
 	lv_diags_release(&d);
 	lv_manifest_release(&m);
 }
@@ -151,6 +162,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(misspelt_keys_suggest_the_right_one),
 		cmocka_unit_test(components_are_archive_directory_names),
+		cmocka_unit_test(boot_settings_are_checked_where_they_reach_loaders),
 		cmocka_unit_test(a_session_names_a_user_a_window_manager_and_packages),
 		cmocka_unit_test(wrong_types_and_bad_values_are_all_reported),
 		cmocka_unit_test(duplicate_keys_are_errors),
