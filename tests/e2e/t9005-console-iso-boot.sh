@@ -6,8 +6,11 @@
 # elsewhere against the first build's SHA256SUMS (--check-against), and
 # booted in QEMU as a CD (t9007 boots one from a USB stick): the probe unit
 # inside the image (tests/e2e/probe) reports on the serial line what the live system sees
-# and powers it off; every wait is bounded by livec run --timeout.  Last,
-# the bookworm console is built (ext2 in cloop V4/xz) and booted the same way.
+# and powers it off; every wait is bounded by livec run --timeout.  The
+# same ISO then boots under UEFI (OVMF) as a CD, as a USB stick, and with
+# Secure Boot enforced as a USB stick (t9007 boots it from a stick under
+# BIOS).  Last, the bookworm console is built (ext2 in cloop V4/xz) and
+# booted the same way.
 . "$(dirname "$0")/../lib/test-lib.sh"
 
 LOCK="$TEST_ROOT/lockfiles/console.lock"
@@ -18,8 +21,9 @@ probe_manifest "$TRASH/console.yaml"
 
 test_expect_success 'livec verify examples/console: every artifact identical across two hosts' '
 	livec_verify v "$TEST_ROOT/examples/console/livec.yaml" &&
-	grep_or_show "verify: 7 identical, 0 differ" v.out &&
+	grep_or_show "verify: 8 identical, 0 differ" v.out &&
 	grep_or_show "identical console.iso:LIVEC/LIVEC:inner" v.out &&
+	grep_or_show "identical console.iso:efi.img" v.out &&
 	for k in path time tz locale umask hostname home cpus; do
 		grep -q "^  $k  *varied " v.out || { echo "not varied: $k"; exit 1; }
 	done
@@ -39,7 +43,7 @@ test_expect_success 'a rebuild elsewhere, later, other TZ, locale, umask matches
 		exec faketime -f +5d "$LIVEC" build -j 1 --lockfile "$LOCK" \
 			--check-against "$TRASH/a/out/console/SHA256SUMS" ../../../../console.yaml
 	) 2>"$TRASH/b.err" &&
-	grep_or_show "console.iso: all 6 checksums match" "$TRASH/b.err" &&
+	grep_or_show "console.iso: all 7 checksums match" "$TRASH/b.err" &&
 	cmp "$TRASH/a/out/console/console.iso" out/console/console.iso
 '
 
@@ -54,7 +58,29 @@ test_expect_success 'the medium says what wrote it: the buildinfo, as next to SH
 
 test_expect_success 'trixie boots as a CD to the autologin console; the live system is what the lock says' '
 	"$LIVEC" run --timeout 900 "$ISO" </dev/null >cd.log 2>&1 || :
-	check_boot cd.log && grep -a "PROBE: system-state" cd.log && grep -a -q "Debian GNU/Linux 13" cd.log
+	check_boot cd.log && grep -a "PROBE: system-state" cd.log && grep -a -q "Debian GNU/Linux 13" cd.log &&
+	grep_or_show "PROBE: firmware bios" cd.log
+'
+
+test_expect_success 'UEFI, as a CD: shim, the signed GRUB and the same kernel and initramfs' '
+	"$LIVEC" run --uefi --timeout 900 "$ISO" </dev/null >uefi-cd.log 2>&1 || :
+	check_boot uefi-cd.log && grep_or_show "PROBE: firmware uefi" uefi-cd.log &&
+	grep_or_show "livec: medium: /dev/sr" uefi-cd.log &&
+	grep_or_show "console (LIVEC): debug shell" uefi-cd.log   # the menu of isolinux.cfg, in GRUB
+'
+
+test_expect_success 'UEFI, as a USB stick: the firmware finds the ESP through the GPT' '
+	"$LIVEC" run --uefi --usb --timeout 900 "$ISO" </dev/null >uefi-usb.log 2>&1 || :
+	check_boot uefi-usb.log && grep_or_show "PROBE: firmware uefi" uefi-usb.log &&
+	grep_or_show "livec: medium: /dev/sd" uefi-usb.log
+'
+
+test_expect_success 'UEFI with Secure Boot enforced, as a USB stick: signed to the kernel, the cloop image served' '
+	"$LIVEC" run --secure-boot --usb --timeout 900 "$ISO" </dev/null >sb.log 2>&1 || :
+	check_boot sb.log && grep_or_show "PROBE: firmware uefi" sb.log &&
+	grep_or_show "PROBE: secureboot 1" sb.log &&
+	grep_or_show "PROBE: lockdown .*\[integrity\]" sb.log &&
+	grep_or_show "PROBE: nbd0 [1-9]" sb.log && grep_or_show "livec: medium: /dev/sd" sb.log
 '
 
 # bookworm (oldstable) still builds and boots: examples/console-bookworm,
