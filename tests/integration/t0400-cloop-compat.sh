@@ -11,17 +11,27 @@ test_expect_success 'setup: an inner image with mixed content' '
 	truncate -s 8388608 img
 '
 
+test_expect_success 'livec writes a cloop image' '
+	"$LIVEC" cloop create --block-size 131072 --level 9 img livec.cloop
+'
+
+# cloop-utils is in bookworm, not in trixie: there the reference tools are
+# not to be had, and QEMU's driver is the only other reader
+if command -v extract_compressed_fs >/dev/null; then
 test_expect_success 'extract_compressed_fs reads livec output byte for byte' '
-	"$LIVEC" cloop create --block-size 131072 --level 9 img livec.cloop &&
 	extract_compressed_fs livec.cloop from-reference >/dev/null 2>&1 &&
 	cmp img from-reference
 '
+else
+	test_skip "extract_compressed_fs reads livec output" "cloop-utils is not installed (not in this Debian release)"
+fi
 
 test_expect_success 'QEMU cloop driver reads livec output byte for byte' '
 	qemu-img convert -f cloop -O raw livec.cloop from-qemu &&
 	cmp img from-qemu
 '
 
+if command -v create_compressed_fs >/dev/null; then
 test_expect_success 'livec reads create_compressed_fs output byte for byte' '
 	create_compressed_fs -B 131072 -L 9 img reference.cloop >/dev/null 2>&1 &&
 	"$LIVEC" cloop extract reference.cloop from-livec &&
@@ -31,6 +41,9 @@ test_expect_success 'livec reads create_compressed_fs output byte for byte' '
 test_expect_success 'at the same level and block size livec is no larger' '
 	test "$(stat -c %s livec.cloop)" -le "$(stat -c %s reference.cloop)"
 '
+else
+	test_skip "livec reads create_compressed_fs output; and is no larger" "cloop-utils is not installed"
+fi
 
 test_expect_success 'cloop info describes the image' '
 	"$LIVEC" cloop info livec.cloop >info &&
