@@ -61,16 +61,24 @@ static int keep_split(const struct lv_node *n, void *ud)
 	return !s->inner;
 }
 
-static int copy_file(const char *from, const char *to, mode_t mode)
+/* Copies a regular file to a host path of livec's own: from the image's
+ * tree (read inside its root) when rootfd >= 0, else from livec's own
+ * host path. */
+static int copy_in(int rootfd, const char *from, const char *to, mode_t mode)
 {
 	struct lv_buf b = { .max = 4u << 30 };
-	int r = lv_read_file(from, &b);
+	int r = rootfd >= 0 ? lv_inroot_read(rootfd, from, &b) : lv_read_file(from, &b);
 	if (r == 0)
 		r = lv_write_atomic(to, b.p ? b.p : "", b.len);
 	if (r == 0)
 		r = chmod(to, mode) < 0 ? -errno : 0;
 	lv_buf_release(&b);
 	return r;
+}
+
+static int copy_file(const char *from, const char *to, mode_t mode)
+{
+	return copy_in(-1, from, to, mode);
 }
 
 static int write_text(const char *dir, const char *name, const char *text)
@@ -106,19 +114,6 @@ static int from_boot_pkg(const struct lv_image *im, const char *pkg, const char 
 	return r;
 }
 
-/* Copies a regular file of the image's tree (read inside its root) to a
- * host path of livec's own. */
-static int copy_from_tree(int rootfd, const char *path, const char *to, mode_t mode)
-{
-	struct lv_buf b = { .max = 1u << 30 };
-	int r = lv_inroot_read(rootfd, path, &b);
-	if (r == 0)
-		r = lv_write_atomic(to, b.p ? b.p : "", b.len);
-	if (r == 0)
-		r = chmod(to, mode) < 0 ? -errno : 0;
-	lv_buf_release(&b);
-	return r;
-}
 
 static int initramfs(const struct lv_image *im, int rootfd, const char *kver, const char *id,
 		     const char *inner_type, const char *root_mode, const char *readonly, const char *out,
@@ -172,7 +167,7 @@ static int initramfs(const struct lv_image *im, int rootfd, const char *kver, co
 		snprintf(q, sizeof(q), "%s/lib/modules/%s", dir, km.v[k].path);
 		_cleanup_free_ char *qd = lv_dirname(q);
 		lv_mkdir_p(qd, 0755);
-		if ((r = copy_from_tree(rootfd, p, q, 0644)) < 0)
+		if ((r = copy_in(rootfd, p, q, 0644)) < 0)
 			lv_error(d, "cannot copy module '%s': %s", km.v[k].path, lv_strerror(r));
 		lv_buf_printf(&order, "%s\n", km.v[k].path);
 		lv_buf_printf(&why, "module %s: %s\n", km.v[k].name, km.v[k].why);
@@ -182,7 +177,7 @@ static int initramfs(const struct lv_image *im, int rootfd, const char *kver, co
 		snprintf(q, sizeof(q), "%s/lib/firmware/%s", dir, km.firmware[k]);
 		_cleanup_free_ char *qd = lv_dirname(q);
 		lv_mkdir_p(qd, 0755);
-		if ((r = copy_from_tree(rootfd, p, q, 0644)) < 0)
+		if ((r = copy_in(rootfd, p, q, 0644)) < 0)
 			lv_error(d, "cannot copy firmware '%s': %s", km.firmware[k], lv_strerror(r));
 		lv_buf_printf(&why, "firmware %s: declared by a module above\n", km.firmware[k]);
 	}
@@ -401,7 +396,7 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	/* 4. the kernel, and what the medium says about itself */
 	snprintf(p, sizeof(p), "boot/vmlinuz-%s", kver);
 	snprintf(q, sizeof(q), "%s/boot/vmlinuz", iso_dir);
-	if ((r = copy_from_tree(rootfd, p, q, 0644)) < 0) {
+	if ((r = copy_in(rootfd, p, q, 0644)) < 0) {
 		lv_error(d, "cannot copy the kernel '%s': %s", p, lv_strerror(r));
 		goto out;
 	}
