@@ -41,12 +41,12 @@ void lv_bootmenu_isolinux(const struct lv_bootmenu *m, struct lv_buf *out)
 
 void lv_bootmenu_grub(const struct lv_bootmenu *m, struct lv_buf *out)
 {
-	/* GRUB counts whole seconds */
+	/* GRUB counts whole seconds; ISOLINUX's 0 is "wait", GRUB's -1 */
 	lv_buf_printf(out, "# livec: generated from image.boot (the same entries as isolinux.cfg)\n"
 			   "serial --unit=0 --speed=115200\n"
 			   "terminal_input serial console\nterminal_output serial console\n"
 			   "set default=live\nset timeout=%d\n",
-		      (m->timeout + 9) / 10);
+		      m->timeout > 0 ? (m->timeout + 9) / 10 : -1);
 	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
 		const struct entry *e = &entries[i];
 		lv_buf_printf(out, "\nmenuentry '%s (%s)%s%s' --id %s {\n\tlinux /boot/vmlinuz ", m->name, m->label,

@@ -4,8 +4,8 @@
  * code that writes them is the same.  That code is livec and the libraries
  * and tools it writes with: libarchive (tar, cpio, gzip), libisofs (ISO
  * 9660), libdeflate and liblzma (cloop blocks), zlib, genext2fs (an ext2
- * inner file system), and from the lock busybox (the initramfs) and
- * syslinux (the boot loader).  The buildinfo names their versions, so a
+ * inner file system), and from the lock busybox (the initramfs), syslinux
+ * (BIOS) and shim and GRUB (the EFI system partition).  The buildinfo names their versions, so a
  * rebuild that differs can say which of them changed. */
 #define _GNU_SOURCE
 #include <archive.h>
@@ -70,7 +70,8 @@ void lv_buildinfo(const struct lv_lock *l, int uses_ext2, struct lv_buf *out)
 		tool_version("genext2fs", v, sizeof(v));
 		lv_buf_printf(out, "genext2fs: %s\n", v);
 	}
-	static const char *const boot[] = { "busybox-static", "isolinux", "syslinux-common" };
+	static const char *const boot[] = { "busybox-static", "isolinux", "syslinux-common", "shim-signed",
+					    "shim-helpers-amd64-signed", "grub-efi-amd64-signed" };
 	for (size_t i = 0; i < sizeof(boot) / sizeof(boot[0]); i++) {
 		const char *bv = locked_version(l, boot[i]);
 		if (bv)

@@ -111,10 +111,13 @@ int lv_dpkg_explain(const char *text, size_t len, struct lv_diags *d)
 		const char *name = why;
 		while (name < why + wl && *name == ' ')
 			name++;
-		name += strcspn(name, " \n");   /* past "installed", "new" or "old" */
+		while (name < why + wl && *name != ' ')
+			name++;                 /* past "installed", "new" or "old" */
 		while (name < why + wl && *name == ' ')
 			name++;
-		size_t nl = strcspn(name, " \n");
+		size_t nl = 0;
+		while (name + nl < why + wl && name[nl] != ' ')
+			nl++;
 		const char *st = memmem(why, wl, "exit status ", 12);
 		_cleanup_free_ char *pkg = strndup(name, nl);
 		_cleanup_free_ char *out = tail_lines(output_start(text, p, pkg, nl), p, 15);
@@ -131,7 +134,9 @@ int lv_dpkg_explain(const char *text, size_t len, struct lv_diags *d)
 		if (!starts(p, end, dep))
 			continue;
 		const char *name = p + sizeof(dep) - 1;
-		size_t nl = strcspn(name, ":\n");
+		size_t nl = 0, ll = line_len(name, end);
+		while (nl < ll && name[nl] != ':')
+			nl++;
 		const char *q = next_line(p, end), *stop = q;
 		while (stop < end && *stop == ' ')
 			stop = next_line(stop, end);

@@ -274,6 +274,8 @@ static int efi_boot(const struct lv_image *im, const struct lv_bootmenu *menu, c
 	lv_bootmenu_grub_esp(idfile, &cfg);
 	r = lv_write_atomic(espcfg, cfg.p, cfg.len);
 	lv_buf_release(&cfg);
+	if (r < 0)
+		lv_error(d, "cannot write '%s': %s", espcfg, lv_strerror(r));
 	/* the volume serial: the build id's first 32 bits */
 	char serial[9];
 	snprintf(serial, sizeof(serial), "%.8s", id);

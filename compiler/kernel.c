@@ -262,27 +262,40 @@ static struct mod *find_path(struct modset *s, const char *path)
 	return NULL;
 }
 
-static void take(struct modset *s, struct mod *m, const char *why);
+/* A hostile modules.dep cannot exhaust the stack or the clock: chains stop
+ * at this depth, and long or star-heavy alias patterns are not matched. */
+#define MAX_DEPTH 64
+#define MAX_PATTERN 256
+
+static void take(struct modset *s, struct mod *m, const char *why, int depth);
 
 /* A name as modules.softdep writes it: a module, or an alias of one or
  * more ("crc32c" is served by crc32c_generic and crc32c_intel). */
-static void take_named(struct modset *s, const char *name, const char *why)
+static int tame(const char *pattern)
+{
+	size_t stars = 0, len = strlen(pattern);
+	for (const char *p = pattern; *p; p++)
+		stars += *p == '*';
+	return len <= MAX_PATTERN && stars <= 16;
+}
+
+static void take_named(struct modset *s, const char *name, const char *why, int depth)
 {
 	struct mod *m = find(s, name);
 	if (m) {
-		take(s, m, why);
+		take(s, m, why, depth);
 		return;
 	}
 	for (size_t i = 0; i < s->nalias; i++)
-		if (!fnmatch(s->alias[i], name, 0) && (m = find(s, s->alias_mod[i])))
-			take(s, m, why);
+		if (tame(s->alias[i]) && !fnmatch(s->alias[i], name, 0) && (m = find(s, s->alias_mod[i])))
+			take(s, m, why, depth);
 }
 
 /* Adds m after what it needs (modules.dep, then soft dependencies). */
-static void take(struct modset *s, struct mod *m, const char *why)
+static void take(struct modset *s, struct mod *m, const char *why, int depth)
 {
 	char because[128];
-	if (m->state)
+	if (m->state || depth > MAX_DEPTH)
 		return;
 	m->state = 1;
 	snprintf(because, sizeof(because), "needed by %s", m->name);
@@ -291,7 +304,7 @@ static void take(struct modset *s, struct mod *m, const char *why)
 	for (char *w = strtok_r(deps, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
 		struct mod *q = find_path(s, w);
 		if (q)
-			take(s, q, because);
+			take(s, q, because, depth + 1);
 	}
 	snprintf(because, sizeof(because), "soft dependency of %s", m->name);
 	for (size_t i = 0; i < s->nsoft; i++) {
@@ -300,7 +313,7 @@ static void take(struct modset *s, struct mod *m, const char *why)
 		_cleanup_free_ char *soft = strdup(s->soft_deps[i]);
 		for (char *w = strtok_r(soft, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
 			if (strcmp(w, "pre:") && strcmp(w, "post:"))
-				take_named(s, w, because);
+				take_named(s, w, because, depth + 1);
 	}
 	m->state = 2;
 	struct lv_kmods *o = s->out;
@@ -437,6 +450,11 @@ int lv_kernel_modules(int rootfd, const char *version, struct lv_kmods *out, str
 			r = -LVE_BUILD;
 			goto out;
 		}
+		if (s.n >= 100000) {
+			lv_error(d, "the kernel's modules.dep lists more than 100000 modules: refused");
+			r = -LVE_TOOBIG;
+			goto out;
+		}
 		s.v = realloc(s.v, (s.n + 1) * sizeof(*s.v));
 		s.v[s.n] = (struct mod){ .path = line, .deps = colon + 1 };
 		name_of(line, s.v[s.n].name, sizeof(s.v[s.n].name));
@@ -468,13 +486,13 @@ int lv_kernel_modules(int rootfd, const char *version, struct lv_kmods *out, str
 		if (wants[w].by == BY_NAME) {
 			struct mod *m = find(&s, wants[w].what);
 			if (m) /* absent: built into the kernel */
-				take(&s, m, wants[w].why);
+				take(&s, m, wants[w].why, 0);
 			continue;
 		}
 		for (size_t i = 0; i < s.nalias; i++) {
 			struct mod *m;
 			if (!fnmatch(wants[w].what, s.alias[i], FNM_CASEFOLD) && (m = find(&s, s.alias_mod[i])))
-				take(&s, m, wants[w].why);
+				take(&s, m, wants[w].why, 0);
 		}
 	}
 	firmware_of(rootfd, version, out);

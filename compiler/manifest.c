@@ -566,6 +566,10 @@ static void check_meaning(struct checker *c, struct lv_manifest *m)
 							   strlen(n->value)))
 			err_at(c, n, "an ISO 9660 volume label: up to 32 of A-Z, 0-9 and '_'",
 			       "invalid image.label '%s'", n->value);
+		n = lv_ymap_get(lv_ymap_get(img, "boot"), "timeout");
+		if (n && is_int(n) && (strlen(n->value) > 5 || strtoul(n->value, NULL, 10) > 6000))
+			err_at(c, n, "tenths of a second, as ISOLINUX counts; 0 waits for a choice",
+			       "image.boot.timeout %s is more than 6000", n->value);
 		n = lv_ymap_get(lv_ymap_get(img, "boot"), "cmdline");
 		if (n && n->kind == LV_YSCALAR) {
 			size_t ok = strspn(n->value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

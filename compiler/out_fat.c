@@ -27,6 +27,7 @@ struct node {
 	struct node *kids;   /* a directory's entries, sorted */
 	size_t nkids;
 	struct lv_buf data;  /* a file's content */
+	int read;            /* data has been read (a second file of that name is an error) */
 	uint32_t first, clusters;
 };
 
@@ -260,10 +261,12 @@ int lv_fat_write(const struct lv_fat_file *files, size_t n, const char *out, con
 				break;
 			}
 			struct node *k = child(dir, name, ntres, slash != NULL);
-			if (!k) {
-				lv_error(d, "EFI system partition: '%s' is both a file and a directory", files[i].path);
+			if (!k || (!slash && k->read)) {
+				lv_error(d, "EFI system partition: '%s' names a file or directory twice "
+					    "(FAT names ignore case)", files[i].path);
 				r = -EINVAL;
 			} else if (!slash) {
+				k->read = 1;
 				if ((r = lv_read_file(files[i].from, &k->data)) < 0)
 					lv_error(d, "cannot read '%s' for the EFI system partition: %s", files[i].from,
 						 lv_strerror(r));
@@ -318,7 +321,9 @@ int lv_fat_write(const struct lv_fat_file *files, size_t n, const char *out, con
 	/* one clock: the epoch, as DOS date and time (UTC, 1980 at the earliest) */
 	time_t t = (time_t)o->epoch;
 	struct tm tm;
-	gmtime_r(&t, &tm);
+	if (!gmtime_r(&t, &tm) || tm.tm_year > 207) /* DOS years end in 2107 */
+		tm = (struct tm){ .tm_year = 207, .tm_mon = 11, .tm_mday = 31, .tm_hour = 23, .tm_min = 59,
+				  .tm_sec = 58 };
 	if (tm.tm_year < 80)
 		tm = (struct tm){ .tm_year = 80, .tm_mday = 1 };
 	struct stamp st = { .date = (uint16_t)(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday),

@@ -27,7 +27,7 @@ static int debian_suite(const char *w, size_t wl, int *is_security)
 		"buster", "bullseye", "bookworm", "trixie", "forky", "duke", "sid", "unstable",
 		"testing", "stable", "oldstable", "oldoldstable", "experimental",
 	};
-	static const char *const tails[] = { "-updates", "-backports", "-proposed-updates" };
+	static const char *const tails[] = { "-proposed-updates", "-updates", "-backports" };
 	static const char *const sec_tails[] = { "-security", "/updates" };
 	size_t base = wl;
 	*is_security = 0;
@@ -56,9 +56,22 @@ static char *trim_slash(const char *s, size_t len)
 	return strndup(s, len);
 }
 
+/* Whether a source is Debian's archive: signed by Debian's archive keyring
+ * (or with no Signed-By, so by the trusted keyrings, Debian's on a Debian
+ * host), and not a dated snapshot, which serves the past only.  A third
+ * party's repository that names a Debian suite (Docker's and others' do)
+ * is neither the mirror of that suite nor of another. */
+static int debian_source(const char *uri, size_t urilen, const char *signed_by, size_t sblen)
+{
+	if (memmem(uri, urilen, "/archive/", 9))
+		return 0;
+	return !signed_by || !sblen || memmem(signed_by, sblen, "debian-archive-", 15) ||
+	       memmem(signed_by, sblen, "debian-archive-keyring", 22);
+}
+
 /* Considers one source entry: URI and a whitespace-separated suites list. */
 static void consider(struct found *f, const char *suite, const char *uri, size_t urilen,
-		     const char *suites, size_t slen)
+		     const char *suites, size_t slen, int debian)
 {
 	char sec1[128], sec2[128];
 	snprintf(sec1, sizeof(sec1), "%s-security", suite);
@@ -70,7 +83,7 @@ static void consider(struct found *f, const char *suite, const char *uri, size_t
 		while (p < end && *p != ' ' && *p != '\t' && *p != '\n')
 			p++;
 		size_t wl = (size_t)(p - w);
-		if (!wl)
+		if (!wl || !debian)
 			continue;
 		if (!f->mirror && wl == strlen(suite) && !strncmp(w, suite, wl))
 			f->mirror = trim_slash(uri, urilen);
@@ -116,12 +129,15 @@ static void scan_deb822(struct found *f, const char *suite, const char *path)
 		const char *uris = lv_para_get(&p, "URIs", &ul);
 		const char *suites = lv_para_get(&p, "Suites", &sl);
 		const char *enabled = lv_para_get(&p, "Enabled", &el);
+		size_t kl = 0;
+		const char *signed_by = lv_para_get(&p, "Signed-By", &kl);
 		if (!types || !uris || !suites || !has_word(types, tl, "deb"))
 			continue;
 		if (enabled && el == 2 && !strncmp(enabled, "no", 2))
 			continue;
 		size_t first = strcspn(uris, " \t\n");
-		consider(f, suite, uris, first < ul ? first : ul, suites, sl);
+		size_t len = first < ul ? first : ul;
+		consider(f, suite, uris, len, suites, sl, debian_source(uris, len, signed_by, kl));
 	}
 	lv_buf_release(&b);
 }
@@ -138,9 +154,15 @@ static void scan_oneline(struct found *f, const char *suite, const char *path)
 		if (!tok || strcmp(tok, "deb"))
 			continue;
 		tok = strtok_r(NULL, " \t\r\n", &save);
+		const char *signed_by = NULL;
 		if (tok && tok[0] == '[') /* options: [arch=amd64 signed-by=...] */
-			while (tok && !strchr(tok, ']'))
+			while (tok && !strchr(tok, ']')) {
+				if (strstr(tok, "signed-by="))
+					signed_by = strstr(tok, "signed-by=") + 10;
 				tok = strtok_r(NULL, " \t\r\n", &save);
+			}
+		if (tok && strstr(tok, "signed-by="))
+			signed_by = strstr(tok, "signed-by=") + 10;
 		if (tok && tok[0] == '[')
 			tok = strtok_r(NULL, " \t\r\n", &save);
 		else if (tok && strchr(tok, ']'))
@@ -148,7 +170,8 @@ static void scan_oneline(struct found *f, const char *suite, const char *path)
 		const char *uri = tok;
 		const char *dist = strtok_r(NULL, " \t\r\n", &save);
 		if (uri && dist)
-			consider(f, suite, uri, strlen(uri), dist, strlen(dist));
+			consider(f, suite, uri, strlen(uri), dist, strlen(dist),
+				 debian_source(uri, strlen(uri), signed_by, signed_by ? strlen(signed_by) : 0));
 	}
 }
 
@@ -190,9 +213,10 @@ int lv_sources_host(const char *etc_apt, const char *suite, char **mirror, char 
 	_cleanup_free_ char *dir = lv_path_join(etc_apt, "sources.list.d");
 	_cleanup_free_ char *list = lv_path_join(etc_apt, "sources.list");
 
-	scan_dir(&f, suite, dir, ".sources", 1);
+	/* APT's order: sources.list, then sources.list.d */
 	scan_oneline(&f, suite, list);
 	scan_dir(&f, suite, dir, ".list", 0);
+	scan_dir(&f, suite, dir, ".sources", 1);
 	*via = NULL;
 	if (!f.mirror && f.any) {
 		/* the same archive serves every suite: borrow its URI */

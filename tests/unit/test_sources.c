@@ -15,7 +15,8 @@ static void deb822_sources_give_mirror_and_security(void **s)
 	(void)s;
 	char *m = NULL, *sec = NULL, *via = NULL;
 	lv_sources_host("apt", "bookworm", &m, &sec, &via);
-	assert_string_equal(m, "http://mirror.invalid/debian"); /* disabled entry skipped, slash trimmed */
+	/* a third party's "bookworm" skipped, the disabled entry skipped, the slash trimmed */
+	assert_string_equal(m, "http://mirror.invalid/debian");
 	assert_string_equal(sec, "http://security.invalid/debian-security");
 	assert_null(via);
 	free(m);
@@ -39,11 +40,12 @@ static void another_debian_suite_lends_its_mirror(void **s)
 	(void)s;
 	char *m = NULL, *sec = NULL, *via = NULL;
 	/* forky is named nowhere (sid only in a file APT would ignore): the
-	 * first Debian source lends its URI, the first security source its own */
+	 * first Debian source (sources.list comes first, as in APT) lends its
+	 * URI, the first security source its own */
 	lv_sources_host("apt", "forky", &m, &sec, &via);
-	assert_string_equal(m, "http://mirror.invalid/debian");
-	assert_string_equal(sec, "http://security.invalid/debian-security");
-	assert_string_equal(via, "bookworm");
+	assert_string_equal(m, "http://oneline.invalid/debian");
+	assert_string_equal(sec, "http://oneline.invalid/debian-security");
+	assert_string_equal(via, "trixie");
 	free(m);
 	free(sec);
 	free(via);
@@ -83,10 +85,10 @@ static void manifest_then_environment_then_host(void **s)
 	free(m);
 	free(sec);
 	assert_int_equal(lv_sources_pick(NULL, NULL, "sid", &m, &sec, &d), 0);
-	assert_string_equal(m, "http://mirror.invalid/debian");
+	assert_string_equal(m, "http://oneline.invalid/debian");
 	assert_int_equal(d.errors, 0);
 	assert_int_equal(d.n, 1); /* one line says whose mirror it borrowed */
-	assert_non_null(strstr(d.v[0].msg, "'bookworm'"));
+	assert_non_null(strstr(d.v[0].msg, "'trixie'"));
 	free(m);
 	free(sec);
 	setenv("LIVEC_APT_ETC", "apt-other", 1);
