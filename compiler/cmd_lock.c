@@ -26,7 +26,7 @@
 
 static void help(void)
 {
-	printf("usage: livec lock [--check | --update] [--dump-testcase DIR] MANIFEST\n"
+	printf("usage: livec lock [--check | --update [--allow-older]] [--dump-testcase DIR] MANIFEST\n"
 	       "\n"
 	       "Resolves MANIFEST against its Debian mirror and writes the lockfile: every\n"
 	       "package of the image (the 'rootfs' set) and of the boot media (the 'boot'\n"
@@ -35,12 +35,16 @@ static void help(void)
 	       "  --check              exit 0 if the lockfile is still the resolution of the\n"
 	       "                       manifest, 3 if it is stale (no network)\n"
 	       "  --update             re-resolve even if the lockfile is fresh (new versions)\n"
+	       "  --allow-older        accept metadata older than the lockfile's (a deliberate\n"
+	       "                       rollback; refused otherwise, as a replayed mirror)\n"
 	       "  --dump-testcase DIR  write a libsolv testcase of the solve (for testsolv)\n"
 	       "\n"
 	       "The package set is every Essential package, plus the variant's priorities\n"
 	       "(minbase: required; important; standard), plus packages.install, minus\n"
 	       "packages.exclude.  For 'a | b' the first installable alternative wins, as\n"
-	       "with apt.  InRelease must carry a valid signature from an allowed key.\n");
+	       "with apt.  InRelease must carry a valid signature from an allowed key, be\n"
+	       "the suite asked for (its Suite or Codename), not be past its Valid-Until,\n"
+	       "and not be older than what the existing lockfile was made from.\n");
 }
 
 /* Copies resolver/repo facts into the lock's repository records. */
@@ -104,14 +108,45 @@ static int check(struct lv_ctx *ctx, const char *path, const char *digest)
 	return 0;
 }
 
+/* No going back: metadata older than what the current lock was made from
+ * (a mirror replaying last month's signed, still valid InRelease, which
+ * Debian's main suites let through: they carry no Valid-Until) is refused,
+ * suite by suite, unless --allow-older says the rollback is meant. */
+static int no_going_back(const char *path, const struct lv_repos *repos, struct lv_diags *d)
+{
+	struct lv_lock old;
+	struct lv_diags quiet = { 0 };
+	int r = 0;
+	if (!lv_exists(path) || lv_lock_read(path, &old, &quiet) < 0) {
+		lv_diags_release(&quiet);
+		return 0;
+	}
+	for (size_t i = 0; i < repos->n; i++)
+		for (size_t k = 0; k < old.nrepos; k++) {
+			const struct lv_repo *rp = &repos->v[i];
+			long long was = old.repos[k].date ? lv_parse_date(old.repos[k].date) : -1;
+			if (strcmp(old.repos[k].name, rp->name) || was < 0 || rp->rel.date_epoch < 0 ||
+			    rp->rel.date_epoch >= was)
+				continue;
+			lv_error(d, "suite '%s': the mirror's metadata (Date: %s) is older than the lock's (Date: "
+				    "%s): refused; a mirror may be replaying old metadata (--allow-older if "
+				    "this rollback is meant)", rp->name, rp->rel.date, old.repos[k].date);
+			r = -LVE_SIGNATURE;
+		}
+	lv_lock_release(&old);
+	lv_diags_release(&quiet);
+	return r;
+}
+
 int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "check", no_argument, NULL, 'c' },      { "update", no_argument, NULL, 'u' },
 		{ "dump-testcase", required_argument, NULL, 'D' }, { "help", no_argument, NULL, 'h' },
+		{ "allow-older", no_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int do_check = 0, update = 0, c, r;
+	int do_check = 0, update = 0, allow_older = 0, c, r;
 	const char *dump = NULL;
 	char digest[72];
 
@@ -120,6 +155,7 @@ int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv)
 		case 'c': do_check = 1; break;
 		case 'u': update = 1; break;
 		case 'D': dump = optarg; break;
+		case 'O': allow_older = 1; break;
 		case 'h': help(); return 0;
 		default: return -LVE_USAGE;
 		}
@@ -154,7 +190,8 @@ int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv)
 	       m->dist.architecture);
 	for (size_t i = 0; i < repos.n; i++)
 		lv_debug(ctx, "suite %s from %s", repos.v[i].name, repos.v[i].base);
-	if ((r = lv_repos_acquire(m, &ctx->cache, &repos, &ctx->d)) < 0)
+	if ((r = lv_repos_acquire(m, &ctx->cache, &repos, &ctx->d)) < 0 ||
+	    (!allow_older && (r = no_going_back(path, &repos, &ctx->d)) < 0))
 		goto out;
 	rs = lv_resolver_new(m->dist.architecture);
 	for (size_t i = 0; i < repos.n && r == 0; i++)

@@ -125,6 +125,19 @@ int lv_repos_acquire(const struct lv_manifest *m, const struct lv_cache *c, stru
 			lv_error(d, "InRelease of suite '%s' (%s): %s", rp->name, urls[i], why);
 			break;
 		}
+		/* The signature says who made the file, not which suite it is: a
+		 * correctly signed InRelease of another suite (last year's
+		 * oldstable-security as bookworm-security) must not pass for the
+		 * one asked for.  apt checks the same (Suite or Codename). */
+		if (!((rp->rel.suite && !strcmp(rp->rel.suite, rp->name)) ||
+		      (rp->rel.codename && !strcmp(rp->rel.codename, rp->name)))) {
+			lv_error(d, "InRelease at %s is for suite '%s' (codename '%s'), not '%s': refused (a "
+				    "mirror serving other metadata under this name)", urls[i],
+				 rp->rel.suite ? rp->rel.suite : "?", rp->rel.codename ? rp->rel.codename : "?",
+				 rp->name);
+			r = -LVE_SIGNATURE;
+			break;
+		}
 		/* Valid-Until guards against a mirror replaying old, signed metadata.
 		 * The wall clock is read here only to check, never to write. */
 		if (rp->rel.valid_until_epoch > 0 && rp->rel.valid_until_epoch < (long long)time(NULL)) {

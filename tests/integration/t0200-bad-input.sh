@@ -43,6 +43,23 @@ test_expect_success 'setup: a good lockfile to protect' '
 	"$LIVEC" lock --lockfile good.lock good.yaml && cp good.lock good.orig
 '
 
+test_expect_success 'an InRelease of another suite, correctly signed, is refused; the lock stays' '
+	RELEASE_SUITE=oldlv sign_repo "$TRASH/repo" lv "$FPR" &&
+	expect_code 1 "$LIVEC" lock --update --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "is for suite .oldlv. (codename .oldlv.), not .lv.: refused" err &&
+	cmp good.lock good.orig && restore
+'
+
+test_expect_success 'metadata older than the lock is refused (a replay), unless --allow-older' '
+	RELEASE_DATE="Mon, 13 Nov 2023 22:13:20 UTC" sign_repo "$TRASH/repo" lv "$FPR" &&
+	expect_code 1 "$LIVEC" lock --update --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "suite .lv.: the mirror.s metadata (Date: Mon, 13 Nov 2023 22:13:20 UTC) is older than the lock.s" err &&
+	cmp good.lock good.orig &&
+	cp good.lock older.lock &&
+	"$LIVEC" lock --update --allow-older --lockfile older.lock good.yaml 2>err &&
+	grep -q "date: \"Mon, 13 Nov 2023" older.lock && restore
+'
+
 test_expect_success 'unsatisfiable request: exit 1, names the packages, no lockfile' '
 	manifest unsat broken &&
 	expect_code 1 "$LIVEC" lock --lockfile unsat.lock unsat.yaml 2>err &&

@@ -78,9 +78,9 @@ write_release() {
 	_d="$_dir/dists/$_suite"
 	{
 		echo "Origin: livec-tests"
-		echo "Suite: $_suite"
-		echo "Codename: $_suite"
-		echo "Date: Tue, 14 Nov 2023 22:13:20 UTC"
+		echo "Suite: ${RELEASE_SUITE:-$_suite}"
+		echo "Codename: ${RELEASE_SUITE:-$_suite}"
+		echo "Date: ${RELEASE_DATE:-Tue, 14 Nov 2023 22:13:20 UTC}"
 		echo "Architectures: amd64"
 		echo "Components: main"
 		echo "SHA256:"
@@ -90,6 +90,7 @@ write_release() {
 	} >"$_d/Release"
 }
 
+# (RELEASE_SUITE and RELEASE_DATE, when set, change what Release says)
 sign_repo() {
 	_dir=$1 _suite=$2 _fpr=$3
 	write_release "$_dir" "$_suite"
