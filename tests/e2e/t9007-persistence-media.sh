@@ -78,12 +78,12 @@ wait_log() {
 }
 monitor() { python3 "$TEST_ROOT/tests/lib/monitor.py" "$TRASH/mon.sock" "$@"; }
 
-test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.toram survives ejecting the CD; /home in LIVEDATA.img; lang=, keyboard=, tz=, hostname= apply' '
+test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.toram survives ejecting the CD; /home in LIVEDATA.img; lang=, keyboard=, tz=, hostname= apply, hostile values of them are ignored' '
 	mkdir -p hot && echo "hot content" >hot/hello.txt && mke2fs -q -t ext2 -L HOTDATA -d hot hot.img 8M &&
 	mkdir -p stick && "$LIVEC" persist-image --size 32M stick/LIVEDATA.img 2>err &&
 	mke2fs -q -t ext2 -L STICK -d stick stick.img 48M &&
 	"$LIVEC" run --timeout 900 --monitor "$TRASH/mon.sock" --disk stick.img \
-		--append "livec.toram livec.probe=hotplug livec.persist=LIVEDATA lang=de keyboard=de tz=Europe/Berlin hostname=demo" \
+		--append "livec.toram livec.probe=hotplug livec.persist=LIVEDATA hostname=x/e tz=../../etc/shadow lang=de keyboard=de tz=Europe/Berlin hostname=demo" \
 		overlay.iso </dev/null >boot4.log 2>&1 &
 	pid=$! ok=0
 	wait_log boot4.log "PROBE: hotplug ready" 600 &&
@@ -102,6 +102,8 @@ test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.tora
 	grep -a -q "PROBE: home-source /dev/loop[0-9]*\[/home\]" boot4.log &&
 	grep -a -q "PROBE: count /home/live/.probe-count 1" boot4.log &&
 	grep -a -q "PROBE: boot-options lang=de_DE.UTF-8 keyboard=de tz=Europe/Berlin host=demo" boot4.log &&
+	grep -a -q "livec: ignoring boot option .hostname=x/e.: not a plain value" boot4.log &&
+	grep -a -q "livec: ignoring boot option .tz=../../etc/shadow.: not a plain value" boot4.log &&
 	check_boot boot4.log iso9660 overlay || { show_boot boot4.log; exit 1; }
 '
 
