@@ -482,7 +482,7 @@ static int install_in_order(const struct lv_assembly *a, struct lv_diags *d, str
 		if (!todo)
 			continue;
 		if (needs_flush || pre_cycle) {
-			r = install_batch(a, d, all, batch, cycle, nb, step++, 0);
+			r = install_batch(a, d, all, batch, cycle, nb, nb ? step++ : step, 0);
 			for (size_t i = 0; i < nb; i++)
 				inbatch[batch[i]] = 0;
 			nb = 0;
@@ -502,7 +502,7 @@ static int install_in_order(const struct lv_assembly *a, struct lv_diags *d, str
 		}
 	}
 	if (r == 0)
-		r = install_batch(a, d, all, batch, cycle, nb, step++, 0);
+		r = install_batch(a, d, all, batch, cycle, nb, step, 0);
 	free(batch);
 	free(cycle);
 	free(inbatch);
