@@ -26,7 +26,7 @@
  * Pre-Depends and Depends becomes one edge to the package that satisfies
  * it: the first alternative that is locked, by name or else through a
  * Provides (as the resolver chose libelogind0 for libsystemd0). */
-struct pkgdeps {
+struct lv_pkgdeps {
 	const struct lv_lockpkg *p;
 	size_t *pre, *dep;   /* indices into the lock's rootfs set */
 	size_t npre, ndep;
@@ -66,7 +66,7 @@ static int field_has(const char *field, const char *name, size_t len)
 }
 
 /* The locked package called `name`, else one that provides it, else -1. */
-static long locked_index(const struct pkgdeps *all, size_t n, const char *name, size_t len)
+static long locked_index(const struct lv_pkgdeps *all, size_t n, const char *name, size_t len)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strlen(all[i].p->name) == len && !strncmp(all[i].p->name, name, len))
@@ -77,7 +77,7 @@ static long locked_index(const struct pkgdeps *all, size_t n, const char *name, 
 	return -1;
 }
 
-static void dep_edges(const struct pkgdeps *all, size_t n, size_t self, const char *v, size_t len,
+static void dep_edges(const struct lv_pkgdeps *all, size_t n, size_t self, const char *v, size_t len,
 		      size_t **out, size_t *nout)
 {
 	const char *p = v, *end = v + len, *w;
@@ -100,7 +100,7 @@ static void dep_edges(const struct pkgdeps *all, size_t n, size_t self, const ch
 
 /* Reads every locked rootfs package's control: first what each provides,
  * then what each depends on. */
-static int read_all_deps(const struct lv_assembly *a, struct pkgdeps *all, struct lv_diags *d)
+static int read_all_deps(const struct lv_assembly *a, struct lv_pkgdeps *all, struct lv_diags *d)
 {
 	const struct lv_lockset *s = &a->lock->rootfs;
 	char **texts = calloc(s->n + 1, sizeof(char *));
@@ -139,7 +139,7 @@ static int read_all_deps(const struct lv_assembly *a, struct pkgdeps *all, struc
 	return r;
 }
 
-static void free_all_deps(struct pkgdeps *all, size_t n)
+static void free_all_deps(struct lv_pkgdeps *all, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(all[i].pre);
@@ -151,7 +151,7 @@ static void free_all_deps(struct pkgdeps *all, size_t n)
 
 /* Marks the packages locked for `reason` and everything they need
  * (transitively). */
-static void closure(struct pkgdeps *all, size_t n, char *mark, const char *reason)
+static void closure(struct lv_pkgdeps *all, size_t n, char *mark, const char *reason)
 {
 	int changed = 1;
 	for (size_t i = 0; i < n; i++)
@@ -215,15 +215,28 @@ static int say_failed(const struct lv_assembly *a, struct lv_diags *d, const cha
 	return -LVE_BUILD;
 }
 
+/* Runs argv in the sandbox, logged.  A failure names the package and
+ * maintainer script that failed when this run's output is dpkg's, else
+ * shows the log's last lines. */
 static int run(const struct lv_assembly *a, struct lv_diags *d, const char *what, const char *const *argv)
 {
+	off_t from = lseek(a->sb.log_fd, 0, SEEK_END);
 	dprintf(a->sb.log_fd, "\n$ %s\n", what);
 	int st = lv_sandbox_run(&a->sb, argv);
 	if (st < 0) {
 		lv_error(d, "%s: cannot run the sandbox: %s", what, lv_strerror(st));
 		return st;
 	}
-	return st ? say_failed(a, d, what, st) : 0;
+	if (st == 0)
+		return 0;
+	struct lv_buf log = { .max = 256u << 20 };
+	if (from >= 0 && lv_read_file(a->log_path, &log) == 0 && log.len > (size_t)from &&
+	    lv_dpkg_explain(log.p + from, log.len - (size_t)from, d))
+		lv_note(d, "%s exited with status %d; the whole log is %s", what, st, a->log_path);
+	else
+		say_failed(a, d, what, st);
+	lv_buf_release(&log);
+	return -LVE_BUILD;
 }
 
 int lv_assembly_sh(const struct lv_assembly *a, struct lv_diags *d, const char *what, const char *script)
@@ -235,8 +248,6 @@ int lv_assembly_sh(const struct lv_assembly *a, struct lv_diags *d, const char *
 int lv_bootstrap(struct lv_assembly *a, struct lv_diags *d)
 {
 	const struct lv_lockset *s = &a->lock->rootfs;
-	struct pkgdeps *all = calloc(s->n + 1, sizeof(*all));
-	char *mark = calloc(s->n + 1, 1);
 	int r = 0;
 
 	if (lv_mkdir_p(a->root, 0755) < 0) {
@@ -246,6 +257,8 @@ int lv_bootstrap(struct lv_assembly *a, struct lv_diags *d)
 	_cleanup_close_ int rootfd = open(a->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return -errno;
+	struct lv_pkgdeps *all = calloc(s->n + 1, sizeof(*all));
+	char *mark = calloc(s->n + 1, 1);
 	/* merged /usr, as debootstrap and mmdebstrap lay it out for bookworm */
 	static const char *const merged[] = { "bin", "sbin", "lib", "lib64" };
 	for (size_t i = 0; i < LV_ARRAY_SIZE(merged); i++) {
@@ -261,14 +274,12 @@ int lv_bootstrap(struct lv_assembly *a, struct lv_diags *d)
 	if ((r = read_all_deps(a, all, d)) < 0)
 		goto out;
 	closure(all, s->n, mark, "essential");
-	a->essential = calloc(s->n + 1, sizeof(char *));
 	for (size_t i = 0; i < s->n; i++) {
 		if (!mark[i])
 			continue;
 		char why[256];
 		struct extract_ctx x = { .rootfd = rootfd, .pkg = s->v[i].name, .d = d };
 		_cleanup_free_ char *deb = lv_cache_blob(a->cache, s->v[i].sha256);
-		a->essential[a->nessential++] = strdup(s->v[i].name);
 		r = lv_deb_each(deb, extract_one, &x, why, sizeof(why));
 		if (r < 0) {
 			if (d->errors == 0)
@@ -311,8 +322,9 @@ int lv_bootstrap(struct lv_assembly *a, struct lv_diags *d)
 	if (r < 0 && d->errors == 0)
 		lv_error(d, "cannot prepare the staging root '%s': %s", a->root, lv_strerror(r));
 out:
-	free_all_deps(all, s->n);
-	free(mark);
+	/* lv_install goes on from here: the graph, and what is unpacked */
+	a->deps = all;
+	a->essential = mark;
 	return r;
 }
 
@@ -330,7 +342,7 @@ struct order {
 	int counter;
 };
 
-static void strongconnect(struct pkgdeps *all, size_t i, struct order *o)
+static void strongconnect(struct lv_pkgdeps *all, size_t i, struct order *o)
 {
 	all[i].index = all[i].low = ++o->counter;
 	o->stack[o->sp++] = i;
@@ -359,7 +371,7 @@ static void strongconnect(struct pkgdeps *all, size_t i, struct order *o)
 	} while (j != i);
 }
 
-static void install_order(struct pkgdeps *all, size_t n, const char *first, struct order *o)
+static void install_order(struct lv_pkgdeps *all, size_t n, const char *first, struct order *o)
 {
 	o->v = calloc(n + 1, sizeof(size_t));
 	o->start = calloc(n + 2, sizeof(size_t));
@@ -379,10 +391,9 @@ static void order_release(struct order *o)
 }
 
 /* Runs dpkg with `args` and then the named packages (as .deb paths when
- * `debs`); a failure names the package and maintainer script that failed,
- * read from what this run wrote to the log. */
+ * `debs`). */
 static int dpkg_run(const struct lv_assembly *a, struct lv_diags *d, const char *const *args,
-		    const size_t *pkgs, size_t n, const struct pkgdeps *all, int debs, const char *what)
+		    const size_t *pkgs, size_t n, const struct lv_pkgdeps *all, int debs, const char *what)
 {
 	const char **argv = calloc(n + 8, sizeof(char *));
 	char **paths = calloc(n + 1, sizeof(char *));
@@ -397,22 +408,7 @@ static int dpkg_run(const struct lv_assembly *a, struct lv_diags *d, const char 
 	}
 	argv[k] = NULL;
 
-	off_t from = lseek(a->sb.log_fd, 0, SEEK_END);
-	dprintf(a->sb.log_fd, "\n$ %s\n", what);
-	int st = lv_sandbox_run(&a->sb, argv), r = 0;
-	if (st < 0) {
-		lv_error(d, "%s: cannot run the sandbox: %s", what, lv_strerror(st));
-		r = st;
-	} else if (st > 0) {
-		struct lv_buf log = { .max = 256u << 20 };
-		if (from >= 0 && lv_read_file(a->log_path, &log) == 0 && log.len > (size_t)from &&
-		    lv_dpkg_explain(log.p + from, log.len - (size_t)from, d))
-			lv_note(d, "%s exited with status %d; the whole log is %s", what, st, a->log_path);
-		else
-			say_failed(a, d, what, st);
-		lv_buf_release(&log);
-		r = -LVE_BUILD;
-	}
+	int r = run(a, d, what, argv);
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
 	free(paths);
@@ -427,7 +423,7 @@ static int dpkg_run(const struct lv_assembly *a, struct lv_diags *d, const char 
  * whole cycle is configured (apt configures a cycle together too).
  * cycle[i] is the component of batch[i] when that is a cycle, else 0.
  * Triggers wait for the end (apt's --no-triggers). */
-static int install_batch(const struct lv_assembly *a, struct lv_diags *d, struct pkgdeps *all,
+static int install_batch(const struct lv_assembly *a, struct lv_diags *d, struct lv_pkgdeps *all,
 			 const size_t *batch, const size_t *cycle, size_t n, int step, int force_depends)
 {
 	static const char *const unpack[] = { "--unpack", "--no-triggers", NULL };
@@ -459,7 +455,7 @@ static int install_batch(const struct lv_assembly *a, struct lv_diags *d, struct
  * §7.2: a pre-dependency is configured before the package is unpacked).
  * Everything a batch member depends on is configured before the batch or
  * is in it, so each batch configures completely. */
-static int install_in_order(const struct lv_assembly *a, struct lv_diags *d, struct pkgdeps *all, size_t n,
+static int install_in_order(const struct lv_assembly *a, struct lv_diags *d, struct lv_pkgdeps *all, size_t n,
 			    const struct order *o)
 {
 	size_t *batch = calloc(n + 1, sizeof(size_t)), *cycle = calloc(n + 1, sizeof(size_t)), nb = 0;
@@ -470,7 +466,7 @@ static int install_in_order(const struct lv_assembly *a, struct lv_diags *d, str
 		size_t lo = o->start[c], hi = o->start[c + 1];
 		int needs_flush = 0, pre_cycle = 0, todo = 0;
 		for (size_t k = lo; k < hi; k++) {
-			const struct pkgdeps *q = &all[o->v[k]];
+			const struct lv_pkgdeps *q = &all[o->v[k]];
 			todo |= !q->configured;
 			for (size_t j = 0; j < q->npre; j++) {
 				needs_flush |= inbatch[q->pre[j]];
@@ -512,7 +508,7 @@ static int install_in_order(const struct lv_assembly *a, struct lv_diags *d, str
 int lv_install(struct lv_assembly *a, struct lv_diags *d)
 {
 	const struct lv_lockset *s = &a->lock->rootfs;
-	struct pkgdeps *all = calloc(s->n + 1, sizeof(*all));
+	struct lv_pkgdeps *all = a->deps;
 	char *first = calloc(s->n + 1, 1);
 	struct order o = { 0 };
 	int r;
@@ -521,19 +517,16 @@ int lv_install(struct lv_assembly *a, struct lv_diags *d)
 	if ((r = lv_assembly_sh(a, d, "sandbox", "echo \"sandbox: clock $(date -u +%s), hostname $(hostname), "
 				  "TZ=$TZ, LC_ALL=$LC_ALL, umask $(umask)\"")) < 0)
 		goto out;
-	if ((r = read_all_deps(a, all, d)) < 0)
-		goto out;
 
 	/* 1. the Essential closure, for real: its maintainer scripts run */
 	{
-		size_t *ess = calloc(a->nessential + 1, sizeof(size_t)), ne = 0;
+		size_t *ess = calloc(s->n + 1, sizeof(size_t)), ne = 0;
 		static const char *const args[] = { "--install", "--force-depends", NULL };
 		for (size_t i = 0; i < s->n; i++)
-			for (size_t k = 0; k < a->nessential; k++)
-				if (!strcmp(a->essential[k], s->v[i].name)) {
-					ess[ne++] = i;
-					all[i].configured = 1;
-				}
+			if (a->essential[i]) {
+				ess[ne++] = i;
+				all[i].configured = 1;
+			}
 		r = dpkg_run(a, d, args, ess, ne, all, 1, "dpkg --install (Essential)");
 		free(ess);
 		if (r < 0)
@@ -578,16 +571,15 @@ int lv_install(struct lv_assembly *a, struct lv_diags *d)
 	       "rm -rf /" DEBDIR " /var/cache/livec /etc/dpkg/dpkg.cfg.d/livec-unsafe-io\n");
 out:
 	order_release(&o);
-	free_all_deps(all, s->n);
 	free(first);
 	return r;
 }
 
 void lv_assembly_release(struct lv_assembly *a)
 {
-	for (size_t i = 0; i < a->nessential; i++)
-		free(a->essential[i]);
+	if (a->deps)
+		free_all_deps(a->deps, a->lock->rootfs.n);
 	free(a->essential);
+	a->deps = NULL;
 	a->essential = NULL;
-	a->nessential = 0;
 }

@@ -20,6 +20,8 @@
 #include "manifest.h"
 #include "sandbox.h"
 
+struct lv_pkgdeps;
+
 struct lv_assembly {
 	const char *root;              /* absolute path of the staging root */
 	const struct lv_cache *cache;
@@ -27,9 +29,9 @@ struct lv_assembly {
 	const struct lv_manifest *m;
 	struct lv_sandbox sb;          /* root, epoch, log */
 	const char *log_path;          /* shown in errors */
-	/* filled by lv_bootstrap */
-	char **essential;              /* names installed in the first dpkg run */
-	size_t nessential;
+	/* filled by lv_bootstrap, for lv_install */
+	struct lv_pkgdeps *deps;       /* the rootfs set's dependency graph (assemble.c) */
+	char *essential;               /* per rootfs package: unpacked by the bootstrap */
 };
 
 int lv_bootstrap(struct lv_assembly *a, struct lv_diags *d);
