@@ -1,6 +1,5 @@
 /* The live ISO (image.h). */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,19 +8,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bootmenu.h"
 #include "buf.h"
 #include "cleanup.h"
 #include "cloop.h"
 #include "deb.h"
 #include "err.h"
 #include "fsutil.h"
-#include "bootmenu.h"
 #include "image.h"
-#include "out_fat.h"
 #include "inroot.h"
 #include "kernel.h"
 #include "out_cpio.h"
 #include "out_ext2.h"
+#include "out_fat.h"
 #include "out_iso9660.h"
 #include "out_spdx.h"
 #include "out_tar.h"
