@@ -11,6 +11,17 @@
 #include "decompress.h"
 #include "err.h"
 
+/* Any compression, no archive format: the stream itself is the one
+ * "entry".  The raw format does not bid on an empty stream; the empty
+ * format takes it and reports the end at once (an empty index, as
+ * trixie-updates' non-free-firmware often is). */
+static void raw_formats(struct archive *a)
+{
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	archive_read_support_format_empty(a);
+}
+
 int lv_decompress_file(const char *in, const char *out, uint64_t max, char sha256[LV_SHA256_HEX],
 		       uint64_t *size)
 {
@@ -24,14 +35,9 @@ int lv_decompress_file(const char *in, const char *out, uint64_t max, char sha25
 
 	if (!a || asprintf(&tmp, "%s.tmp.%ld", out, (long)getpid()) < 0)
 		return -ENOMEM;
-	archive_read_support_filter_all(a);
-	archive_read_support_format_raw(a);
-	archive_read_support_format_empty(a);
+	raw_formats(a);
 	int h = archive_read_open_filename(a, in, 65536) == ARCHIVE_OK ? archive_read_next_header(a, &e)
 									: ARCHIVE_FATAL;
-	/* the raw format does not bid on an empty stream; the empty format
-	 * takes it and reports the end at once: an empty index (as
-	 * trixie-updates' non-free-firmware often is) */
 	if (h != ARCHIVE_OK && h != ARCHIVE_EOF) {
 		archive_read_free(a);
 		return -LVE_ARCHIVE;
@@ -79,9 +85,7 @@ int lv_decompress_buf(const void *in, size_t len, struct lv_buf *out)
 
 	if (!a)
 		return -ENOMEM;
-	archive_read_support_filter_all(a);
-	archive_read_support_format_raw(a);
-	archive_read_support_format_empty(a);
+	raw_formats(a);
 	int h = archive_read_open_memory(a, in, len) == ARCHIVE_OK ? archive_read_next_header(a, &e)
 								   : ARCHIVE_FATAL;
 	if (h != ARCHIVE_OK && h != ARCHIVE_EOF)

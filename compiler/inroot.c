@@ -14,8 +14,8 @@
 
 #include "buf.h"
 #include "cleanup.h"
-#include "fsutil.h"
 #include "err.h"
+#include "fsutil.h"
 #include "inroot.h"
 
 static int openat2_in_root(int rootfd, const char *path, int flags)
