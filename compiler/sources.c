@@ -65,8 +65,8 @@ static int debian_source(const char *uri, size_t urilen, const char *signed_by, 
 {
 	if (memmem(uri, urilen, "/archive/", 9))
 		return 0;
-	return !signed_by || !sblen || memmem(signed_by, sblen, "debian-archive-", 15) ||
-	       memmem(signed_by, sblen, "debian-archive-keyring", 22);
+	/* debian-archive-keyring.gpg, or one of its per-release parts */
+	return !signed_by || !sblen || memmem(signed_by, sblen, "debian-archive-", 15);
 }
 
 /* Considers one source entry: URI and a whitespace-separated suites list. */
