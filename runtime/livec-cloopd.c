@@ -28,7 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cloopfmt.h"
+#include "image/cloopfmt.h"
 
 #define CACHE_SLOTS 8
 

@@ -3,8 +3,8 @@
 #ifndef LV_TEST_FILES_EQUAL_H
 #define LV_TEST_FILES_EQUAL_H
 
-#include "buf.h"
-#include "fsutil.h"
+#include "base/buf.h"
+#include "base/fsutil.h"
 
 static inline void assert_files_equal(const char *x, const char *y)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "buildinfo.h"
+#include "image/buildinfo.h"
 
 static void it_names_livec_the_libraries_and_the_boot_packages(void **s)
 {

@@ -13,10 +13,10 @@
 
 #include "files_equal.h"
 
-#include "buf.h"
-#include "cloop.h"
-#include "err.h"
-#include "fsutil.h"
+#include "base/buf.h"
+#include "image/cloop.h"
+#include "base/err.h"
+#include "base/fsutil.h"
 
 static char dir[] = "/tmp/livec-test-cloop-XXXXXX";
 

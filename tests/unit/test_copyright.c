@@ -10,10 +10,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "buf.h"
-#include "copyright.h"
-#include "fsutil.h"
-#include "spdx.h"
+#include "base/buf.h"
+#include "license/copyright.h"
+#include "base/fsutil.h"
+#include "license/spdx.h"
 
 static void golden(const char *name)
 {

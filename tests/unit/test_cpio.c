@@ -15,10 +15,10 @@
 
 #include "files_equal.h"
 
-#include "buf.h"
-#include "fsutil.h"
-#include "out_cpio.h"
-#include "tree.h"
+#include "base/buf.h"
+#include "base/fsutil.h"
+#include "image/out_cpio.h"
+#include "build/tree.h"
 
 static char dir[] = "/tmp/livec-test-cpio-XXXXXX";
 static char root[300], out1[300], out2[300];

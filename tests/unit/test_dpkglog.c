@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dpkglog.h"
+#include "build/dpkglog.h"
 
 static const char script_failure[] =
 	"Preparing to unpack .../lvo-a.deb ...\n"

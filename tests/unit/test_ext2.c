@@ -14,10 +14,10 @@
 
 #include "files_equal.h"
 
-#include "buf.h"
-#include "fsutil.h"
-#include "out_ext2.h"
-#include "tree.h"
+#include "base/buf.h"
+#include "base/fsutil.h"
+#include "image/out_ext2.h"
+#include "build/tree.h"
 
 static char dir[] = "/tmp/livec-test-ext2-XXXXXX";
 static char root[300], img1[300], img2[300];

@@ -11,10 +11,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "buf.h"
-#include "err.h"
-#include "fsutil.h"
-#include "out_fat.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/fsutil.h"
+#include "image/out_fat.h"
 #include "files_equal.h"
 
 static char dir[] = "/tmp/livec-test-fat.XXXXXX";

@@ -15,10 +15,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "buf.h"
-#include "cleanup.h"
-#include "fsutil.h"
-#include "inroot.h"
+#include "base/buf.h"
+#include "base/cleanup.h"
+#include "base/fsutil.h"
+#include "build/inroot.h"
 
 static char dir[] = "/tmp/livec-test-inroot.XXXXXX";
 static char root[4200], host[4200];

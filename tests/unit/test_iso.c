@@ -16,11 +16,11 @@
 
 #include "files_equal.h"
 
-#include "buf.h"
-#include "fsutil.h"
-#include "out_fat.h"
-#include "out_iso9660.h"
-#include "tree.h"
+#include "base/buf.h"
+#include "base/fsutil.h"
+#include "image/out_fat.h"
+#include "image/out_iso9660.h"
+#include "build/tree.h"
 
 static char dir[] = "/tmp/livec-test-iso-XXXXXX";
 static char root[300], iso1[300], iso2[300];

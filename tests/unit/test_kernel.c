@@ -15,10 +15,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "cleanup.h"
-#include "fsutil.h"
-#include "kernel.h"
-#include "manifest.h"
+#include "base/cleanup.h"
+#include "base/fsutil.h"
+#include "image/kernel.h"
+#include "manifest/manifest.h"
 
 static char root[] = "/tmp/livec-test-kernel.XXXXXX";
 

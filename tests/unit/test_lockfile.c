@@ -10,10 +10,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "buf.h"
-#include "err.h"
-#include "fsutil.h"
-#include "lockfile.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/fsutil.h"
+#include "lock/lockfile.h"
 
 #define H64(c) c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
 

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "buf.h"
-#include "err.h"
-#include "fsutil.h"
-#include "manifest.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/fsutil.h"
+#include "manifest/manifest.h"
 
 static void check_golden(const char *name)
 {

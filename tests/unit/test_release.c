@@ -5,9 +5,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "deb822.h"
-#include "err.h"
-#include "release.h"
+#include "repo/deb822.h"
+#include "base/err.h"
+#include "repo/release.h"
 
 static const char release_text[] =
 	"Origin: Debian\n"

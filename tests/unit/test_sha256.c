@@ -5,7 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "sha256.h"
+#include "base/sha256.h"
 
 static void known_vectors(void **s)
 {

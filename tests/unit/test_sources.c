@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "err.h"
-#include "sources.h"
+#include "base/err.h"
+#include "repo/sources.h"
 
 static void deb822_sources_give_mirror_and_security(void **s)
 {

@@ -11,10 +11,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "buf.h"
-#include "err.h"
-#include "fsutil.h"
-#include "sums.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/fsutil.h"
+#include "image/sums.h"
 
 static char dir[] = "/tmp/livec-test-sums-XXXXXX";
 static const char *const h1 = "1111111111111111111111111111111111111111111111111111111111111111";

@@ -1,0 +1,37 @@
+/* File-system operations confined to a root directory.
+ *
+ * Every path is resolved with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+ * against the root's directory fd: ".." stops at the root and absolute
+ * symlinks are followed relative to it, so a package's `./bin/ls` lands in
+ * `usr/bin/ls` through the image's merged-/usr link, and nothing a package
+ * contains (".." components, absolute or relative symlinks pointing out)
+ * can create or change a file outside the root.  Paths with ".." components
+ * are refused outright: a well-formed package never has them. */
+#ifndef LV_INROOT_H
+#define LV_INROOT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "repo/deb.h"
+
+/* 0 if path is acceptable inside a root (relative, no "." or ".." parts). */
+int lv_inroot_check(const char *path);
+/* Creates (or keeps) a directory and its missing parents. */
+int lv_inroot_mkdirs(int rootfd, const char *path, mode_t mode);
+/* Writes one data.tar member below the root. */
+int lv_inroot_entry(int rootfd, const struct lv_debentry *e, struct lv_debreader *rd);
+/* Writes a regular file with the given bytes (replacing what is there). */
+int lv_inroot_write(int rootfd, const char *path, const void *data, size_t len, mode_t mode);
+/* Replaces path by a symlink to target. */
+int lv_inroot_symlink(int rootfd, const char *path, const char *target);
+/* Appends a regular file's bytes to b (up to b->max, else -LVE_TOOBIG);
+ * anything else (a FIFO, a device, a directory) is -EINVAL. */
+struct lv_buf;
+int lv_inroot_read(int rootfd, const char *path, struct lv_buf *b);
+/* Opens path ("" for the root itself) with open(2) flags; -errno. */
+int lv_inroot_open(int rootfd, const char *path, int flags);
+/* Removes a file or symlink (not a directory); ENOENT is not an error. */
+int lv_inroot_unlink(int rootfd, const char *path);
+
+#endif

@@ -1,0 +1,156 @@
+/* Assembled-tree cache (treecache.h). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/cleanup.h"
+#include "base/fsutil.h"
+#include "image/image.h"
+#include "base/sha256.h"
+#include "build/system.h"
+#include "build/treecache.h"
+#include "manifest/yamltree.h"
+
+#define LV_TREECACHE_FORMAT 2 /* 2: the tree has LV_GENERATED_LIST */
+
+/* A canonical dump of a YAML subtree: kinds, keys and values, in order. */
+static void dump(struct lv_sha256 *s, const struct lv_ynode *n)
+{
+	char head[64];
+	if (!n) {
+		lv_sha256_update(s, "~", 1);
+		return;
+	}
+	snprintf(head, sizeof(head), "%d:%zu:", (int)n->kind, n->n);
+	lv_sha256_update(s, head, strlen(head));
+	if (n->value)
+		lv_sha256_update(s, n->value, strlen(n->value) + 1);
+	for (size_t i = 0; i < n->n; i++)
+		dump(s, n->kids[i]);
+}
+
+static struct lv_sha256 *walk_sha;
+static size_t walk_prefix;
+
+static int hash_cb(const char *p, const struct stat *st, int type, struct FTW *f)
+{
+	(void)f;
+	char meta[128], sum[LV_SHA256_HEX] = "";
+	lv_sha256_update(walk_sha, p + walk_prefix, strlen(p + walk_prefix) + 1);
+	if (type == FTW_F && S_ISREG(st->st_mode))
+		lv_sha256_file(p, sum, NULL);
+	snprintf(meta, sizeof(meta), "%o:%s", (unsigned)st->st_mode, sum);
+	lv_sha256_update(walk_sha, meta, strlen(meta) + 1);
+	return 0;
+}
+
+static int cmp_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Sorted walk (nftw's order is the host's readdir order). */
+static void hash_tree(struct lv_sha256 *s, const char *dir)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, cmp_name);
+	struct stat st;
+	if (n < 0) {
+		if (lstat(dir, &st) == 0)
+			hash_cb(dir, &st, S_ISREG(st.st_mode) ? FTW_F : FTW_SL, NULL);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
+			_cleanup_free_ char *p = lv_path_join(dir, names[i]->d_name);
+			if (lstat(p, &st) == 0) {
+				hash_cb(p, &st, S_ISREG(st.st_mode) ? FTW_F : S_ISDIR(st.st_mode) ? FTW_D : FTW_SL, NULL);
+				if (S_ISDIR(st.st_mode))
+					hash_tree(s, p);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+int lv_treecache_key(const struct lv_manifest *m, const char *lock_path, long long epoch, char key[65])
+{
+	struct lv_sha256 s;
+	char head[128], lock_sha[LV_SHA256_HEX];
+	int r;
+
+	if ((r = lv_sha256_file(lock_path, lock_sha, NULL)) < 0)
+		return r;
+	lv_sha256_init(&s);
+	snprintf(head, sizeof(head), "livec-tree %d %s %lld %s\n", LV_TREECACHE_FORMAT, LIVEC_VERSION,
+		 epoch, m->dist.architecture);
+	lv_sha256_update(&s, head, strlen(head));
+	lv_sha256_update(&s, lock_sha, 64);
+	/* livec itself: the code that assembles the tree (a rebuilt livec of
+	 * the same version may order or configure differently) */
+	char self[LV_SHA256_HEX] = "unknown";
+	lv_sha256_file("/proc/self/exe", self, NULL);
+	lv_sha256_update(&s, self, strlen(self));
+	static const char *const sections[] = { "system", "files", "hooks" };
+	for (size_t i = 0; i < 3; i++)
+		dump(&s, lv_ymap_get(m->root, sections[i]));
+	/* the content of what files: copies */
+	struct lv_file_src *fs;
+	size_t nfs = lv_manifest_file_srcs(m, &fs);
+	for (size_t i = 0; i < nfs; i++) {
+		walk_sha = &s;
+		walk_prefix = strlen(fs[i].from);
+		hash_tree(&s, fs[i].from);
+	}
+	lv_file_srcs_free(fs, nfs);
+	/* and livec's runtime files the system section installs */
+	for (size_t i = 0; lv_system_runtime[i]; i++) {
+		_cleanup_free_ char *p = lv_path_join(lv_runtime_dir(), lv_system_runtime[i]);
+		char sha[LV_SHA256_HEX] = "missing";
+		lv_sha256_file(p, sha, NULL);
+		lv_sha256_update(&s, lv_system_runtime[i], strlen(lv_system_runtime[i]) + 1);
+		lv_sha256_update(&s, sha, strlen(sha));
+	}
+	lv_sha256_hex(&s, key);
+	return 0;
+}
+
+char *lv_treecache_lookup(const struct lv_cache *c, const char *key)
+{
+	char *p = lv_cache_path(c, "trees", key);
+	struct stat st;
+	if (p && stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+		return p;
+	free(p);
+	return NULL;
+}
+
+char *lv_treecache_store(const struct lv_cache *c, const char *name, const char *key, const char *tree)
+{
+	_cleanup_free_ char *dir = lv_cache_path(c, "trees", "");
+	_cleanup_free_ char *dst = lv_cache_path(c, "trees", key);
+	char pointer_name[300];
+	struct lv_buf old = { .max = 128 };
+
+	lv_mkdir_p(dir, 0755);
+	if (rename(tree, dst) < 0)
+		return NULL; /* another file system, or already there */
+	/* keep one tree per manifest name: drop the one it replaces */
+	snprintf(pointer_name, sizeof(pointer_name), "%s.current", name);
+	_cleanup_free_ char *pointer = lv_cache_path(c, "trees", pointer_name);
+	if (lv_read_file(pointer, &old) == 0 && old.len == 64 && strncmp(old.p, key, 64)) {
+		_cleanup_free_ char *prev = lv_cache_path(c, "trees", old.p);
+		lv_remove_tree(prev);
+	}
+	lv_buf_release(&old);
+	lv_write_atomic(pointer, key, 64);
+	return TAKE_PTR(dst);
+}

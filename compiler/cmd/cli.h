@@ -1,0 +1,39 @@
+/* What main.c gives each verb: the parsed common options and the resources
+ * the verb declared it needs (verbs table in main.c). */
+#ifndef LV_CLI_H
+#define LV_CLI_H
+
+#include "repo/cache.h"
+#include "base/diag.h"
+#include "lock/lockfile.h"
+#include "manifest/manifest.h"
+
+struct lv_ctx {
+	int verbose, quiet;
+	const char *cache_dir;   /* --cache */
+	const char *lockfile;    /* --lockfile, or NULL for the default */
+	const char *manifest_path;
+	struct lv_manifest m;    /* loaded when the verb needs a manifest */
+	struct lv_cache cache;   /* opened when the verb needs the cache */
+	char *lock_path;         /* the manifest's lockfile (--lockfile or the default) */
+	struct lv_lock lock;     /* read when the verb needs the lockfile */
+	struct lv_diags d;
+};
+
+/* A progress line for the user (stderr), unless --quiet. */
+void lv_say(const struct lv_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Only with -v. */
+void lv_debug(const struct lv_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Each verb: parses its own options from argv (argv[0] is the verb) and
+ * returns 0 or a negative error code; main.c turns that into an exit code. */
+int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv);
+int lv_cmd_fetch(struct lv_ctx *ctx, int argc, char **argv);
+int lv_cmd_audit(struct lv_ctx *ctx, int argc, char **argv);
+int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv);
+int lv_cmd_cloop(struct lv_ctx *ctx, int argc, char **argv);
+int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv);
+int lv_cmd_verify(struct lv_ctx *ctx, int argc, char **argv);
+int lv_cmd_persist(struct lv_ctx *ctx, int argc, char **argv);
+
+#endif

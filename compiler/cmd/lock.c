@@ -1,0 +1,264 @@
+/* livec lock: manifest -> verified metadata -> libsolv -> lockfile.
+ *
+ *   plan repositories -> acquire InRelease (verify) -> load indexes
+ *   (.solv cache, else fetch Packages by hash) -> resolve -> write lock
+ *
+ * Without --update an existing lockfile whose inputs digest still matches the
+ * manifest is kept as it is (its pins stay); --update re-resolves against the
+ * mirror's current state; --check only compares digests, offline. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cleanup.h"
+#include "cmd/cli.h"
+#include "base/err.h"
+#include "base/fsutil.h"
+#include "lock/lockfile.h"
+#include "repo/repo.h"
+#include "lock/resolve.h"
+#include "repo/fetch.h"
+#include "license/license.h"
+#include "license/copyright.h"
+#include <unistd.h>
+
+static void help(void)
+{
+	printf("usage: livec lock [--check | --update [--allow-older]] [--dump-testcase DIR] MANIFEST\n"
+	       "\n"
+	       "Resolves MANIFEST against its Debian mirror and writes the lockfile: every\n"
+	       "package of the image (the 'rootfs' set) and of the boot media (the 'boot'\n"
+	       "set) with version, pool filename, size, SHA256, source, and why it is in.\n"
+	       "\n"
+	       "  --check              exit 0 if the lockfile is still the resolution of the\n"
+	       "                       manifest, 3 if it is stale (no network)\n"
+	       "  --update             re-resolve even if the lockfile is fresh (new versions)\n"
+	       "  --allow-older        accept metadata older than the lockfile's (a deliberate\n"
+	       "                       rollback; refused otherwise, as a replayed mirror)\n"
+	       "  --dump-testcase DIR  write a libsolv testcase of the solve (for testsolv)\n"
+	       "\n"
+	       "The package set is every Essential package, plus the variant's priorities\n"
+	       "(minbase: required; important; standard), plus packages.install, minus\n"
+	       "packages.exclude.  For 'a | b' the first installable alternative wins, as\n"
+	       "with apt.  InRelease must carry a valid signature from an allowed key, be\n"
+	       "the suite asked for (its Suite or Codename), not be past its Valid-Until,\n"
+	       "and not be older than what the existing lockfile was made from.\n");
+}
+
+/* Copies resolver/repo facts into the lock's repository records. */
+static void fill_repos(struct lv_lock *l, const struct lv_repos *repos)
+{
+	l->repos = calloc(repos->n + 1, sizeof(*l->repos));
+	l->nrepos = repos->n;
+	for (size_t i = 0; i < repos->n; i++) {
+		const struct lv_repo *r = &repos->v[i];
+		struct lv_lockrepo *o = &l->repos[i];
+		o->name = strdup(r->name);
+		o->mirror = strdup(r->role == LV_MIRROR_SECURITY ? "security" : "primary");
+		o->suite = strdup(r->rel.suite ? r->rel.suite : r->name);
+		o->codename = strdup(r->rel.codename ? r->rel.codename : "");
+		o->date = strdup(r->rel.date);
+		o->inrelease_sha256 = strdup(r->inrelease_sha256);
+		o->signed_by = strdup(r->signer);
+		o->idx = calloc(r->nidx + 1, sizeof(*o->idx));
+		o->nidx = r->nidx;
+		for (size_t k = 0; k < r->nidx; k++) {
+			o->idx[k].path = strdup(r->idx[k].path);
+			o->idx[k].sha256 = strdup(r->idx[k].sha256);
+			o->idx[k].size = r->idx[k].size;
+		}
+		if (r->rel.date_epoch > l->source_date_epoch)
+			l->source_date_epoch = r->rel.date_epoch;
+	}
+	/* sorted by name, like every other mapping in the lock */
+	for (size_t i = 1; i < l->nrepos; i++)
+		for (size_t j = i; j > 0 && strcmp(l->repos[j - 1].name, l->repos[j].name) > 0; j--) {
+			struct lv_lockrepo t = l->repos[j];
+			l->repos[j] = l->repos[j - 1];
+			l->repos[j - 1] = t;
+		}
+}
+
+static uint64_t total_size(const struct lv_lockset *s)
+{
+	uint64_t t = 0;
+	for (size_t i = 0; i < s->n; i++)
+		t += s->v[i].size;
+	return t;
+}
+
+static int check(struct lv_ctx *ctx, const char *path, const char *digest)
+{
+	struct lv_lock l;
+	int r = lv_lock_read(path, &l, &ctx->d);
+	if (r == -LVE_NOLOCK)
+		return -LVE_STALE;
+	if (r < 0)
+		return r;
+	int fresh = !strcmp(l.inputs_digest, digest);
+	lv_lock_release(&l);
+	if (!fresh) {
+		lv_error(&ctx->d, "lockfile '%s' is stale: the manifest's package request changed "
+				  "since it was written; run 'livec lock %s'", path, ctx->manifest_path);
+		return -LVE_STALE;
+	}
+	lv_say(ctx, "%s is up to date", path);
+	return 0;
+}
+
+/* No going back: metadata older than what the current lock was made from
+ * (a mirror replaying last month's signed, still valid InRelease, which
+ * Debian's main suites let through: they carry no Valid-Until) is refused,
+ * suite by suite, unless --allow-older says the rollback is meant. */
+static int no_going_back(const char *path, const struct lv_repos *repos, struct lv_diags *d)
+{
+	struct lv_lock old;
+	struct lv_diags quiet = { 0 };
+	int r = 0;
+	if (!lv_exists(path) || lv_lock_read(path, &old, &quiet) < 0) {
+		lv_diags_release(&quiet);
+		return 0;
+	}
+	for (size_t i = 0; i < repos->n; i++)
+		for (size_t k = 0; k < old.nrepos; k++) {
+			const struct lv_repo *rp = &repos->v[i];
+			long long was = old.repos[k].date ? lv_parse_date(old.repos[k].date) : -1;
+			if (strcmp(old.repos[k].name, rp->name) || was < 0 || rp->rel.date_epoch < 0 ||
+			    rp->rel.date_epoch >= was)
+				continue;
+			lv_error(d, "suite '%s': the mirror's metadata (Date: %s) is older than the lock's (Date: "
+				    "%s): refused; a mirror may be replaying old metadata (--allow-older if "
+				    "this rollback is meant)", rp->name, rp->rel.date, old.repos[k].date);
+			r = -LVE_SIGNATURE;
+		}
+	lv_lock_release(&old);
+	lv_diags_release(&quiet);
+	return r;
+}
+
+int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "check", no_argument, NULL, 'c' },      { "update", no_argument, NULL, 'u' },
+		{ "dump-testcase", required_argument, NULL, 'D' }, { "help", no_argument, NULL, 'h' },
+		{ "allow-older", no_argument, NULL, 'O' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int do_check = 0, update = 0, allow_older = 0, c, r;
+	const char *dump = NULL;
+	char digest[72];
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': do_check = 1; break;
+		case 'u': update = 1; break;
+		case 'D': dump = optarg; break;
+		case 'O': allow_older = 1; break;
+		case 'h': help(); return 0;
+		default: return -LVE_USAGE;
+		}
+	}
+	const struct lv_manifest *m = &ctx->m;
+	const char *path = ctx->lock_path;
+	lv_lock_inputs_digest(m, digest);
+	if (do_check)
+		return check(ctx, path, digest);
+
+	if (!update && lv_exists(path)) {
+		struct lv_lock old;
+		struct lv_diags quiet = { 0 };
+		if (lv_lock_read(path, &old, &quiet) == 0 && !strcmp(old.inputs_digest, digest)) {
+			lv_say(ctx, "%s is up to date (use --update to re-resolve)", path);
+			lv_lock_release(&old);
+			lv_diags_release(&quiet);
+			return 0;
+		}
+		if (quiet.errors == 0)
+			lv_lock_release(&old);
+		lv_diags_release(&quiet);
+	}
+
+	struct lv_repos repos = { 0 };
+	struct lv_resolver *rs = NULL;
+	struct lv_lock l = { .format = LV_LOCK_FORMAT };
+
+	if ((r = lv_repos_plan(m, &repos, &ctx->d)) < 0)
+		goto out;
+	lv_say(ctx, "checking %zu suite%s of %s/%s", repos.n, repos.n == 1 ? "" : "s", m->dist.suite,
+	       m->dist.architecture);
+	for (size_t i = 0; i < repos.n; i++)
+		lv_debug(ctx, "suite %s from %s", repos.v[i].name, repos.v[i].base);
+	if ((r = lv_repos_acquire(m, &ctx->cache, &repos, &ctx->d)) < 0 ||
+	    (!allow_older && (r = no_going_back(path, &repos, &ctx->d)) < 0))
+		goto out;
+	rs = lv_resolver_new(m->dist.architecture);
+	for (size_t i = 0; i < repos.n && r == 0; i++)
+		for (size_t k = 0; k < repos.v[i].nidx && r == 0; k++) {
+			struct lv_index *ix = &repos.v[i].idx[k];
+			if (lv_resolver_load_cached(rs, &ctx->cache, repos.v[i].name, ix->sha256)) {
+				lv_debug(ctx, "%s %s: parsed index from cache", repos.v[i].name, ix->path);
+				continue;
+			}
+			lv_say(ctx, "fetching %s %s", repos.v[i].name, ix->path);
+			r = lv_index_fetch(&ctx->cache, &repos.v[i], ix, &ctx->d);
+			if (r == 0)
+				r = lv_resolver_load_packages(rs, &ctx->cache, repos.v[i].name, ix->sha256,
+							      ix->local, &ctx->d);
+		}
+	if (r < 0)
+		goto out;
+	r = lv_resolve(rs, m, &l.rootfs, &l.boot, &ctx->d);
+	if (dump) {
+		int dr = lv_resolver_dump(rs, dump);
+		if (dr < 0)
+			lv_warn(&ctx->d, "cannot write testcase to '%s': %s", dump, lv_strerror(dr));
+		else
+			lv_say(ctx, "wrote libsolv testcase to %s (replay: testsolv %s/testcase.t)", dump, dump);
+	}
+	if (r < 0)
+		goto out;
+
+	/* The license inventory reads each package's copyright file out of its
+	 * .deb; results are cached by the .deb's hash, so only new packages
+	 * are fetched here. */
+	struct lv_lockset *const lsets[] = { &l.rootfs, &l.boot };
+	struct lv_lockset need = { 0 };
+	struct lv_fetch_stats fst;
+	lv_licenses_missing(&ctx->cache, lsets, 2, &need);
+	if (need.n)
+		lv_say(ctx, "fetching %zu packages for the license inventory", need.n);
+	const struct lv_lockset *const fsets[] = { &need };
+	r = lv_fetch_packages(&ctx->cache, &repos, fsets, 1, 4, &fst, &ctx->d);
+	free(need.v);
+	if (r < 0)
+		goto out;
+	struct lv_license_stats lst;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if ((r = lv_licenses_fill(&ctx->cache, lsets, 2, ncpu > 0 ? (unsigned)ncpu : 1, &lst, &ctx->d)) < 0)
+		goto out;
+	lv_say(ctx, "licenses: %zu dep5, %zu common-licenses-reference, %zu text-match, %zu none "
+		    "(%zu read from .debs, %zu cached)",
+	       lst.by_method[LV_LIC_DEP5], lst.by_method[LV_LIC_COMMON], lst.by_method[LV_LIC_TEXT],
+	       lst.by_method[LV_LIC_NONE], lst.analysed, lst.cached);
+
+	l.livec_version = strdup(LIVEC_VERSION);
+	l.manifest = strdup(m->name);
+	l.inputs_digest = strdup(digest);
+	fill_repos(&l, &repos);
+	char *dir = lv_dirname(path);
+	lv_mkdir_p(dir, 0755);
+	free(dir);
+	if ((r = lv_lock_write(path, &l)) < 0) {
+		lv_error(&ctx->d, "cannot write lockfile '%s': %s", path, lv_strerror(r));
+		goto out;
+	}
+	lv_say(ctx, "locked %zu rootfs packages (%.1f MiB) and %zu boot packages into %s", l.rootfs.n,
+	       total_size(&l.rootfs) / 1048576.0, l.boot.n, path);
+out:
+	lv_lock_release(&l);
+	lv_resolver_free(rs);
+	lv_repos_release(&repos);
+	return r;
+}

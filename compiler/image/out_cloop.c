@@ -1,0 +1,315 @@
+/* The cloop writer and reader (cloop.h).
+ *
+ * Writing: the input is cut into blocks; worker threads compress block
+ * ranges into memory (zlib streams made by libdeflate, or xz), and the main
+ * thread writes them in index order, so the bytes do not depend on the
+ * number of threads.  The offset table is known only at the end: it is
+ * written to its place (right after the header) once every block is out. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libdeflate.h>
+#include <lzma.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "image/cloop.h"
+#include "base/err.h"
+
+static const char preamble_v2[] = "#!/bin/sh\n#V2.0 Format\n"
+				  "modprobe cloop file=$0 && mount -r -t iso9660 /dev/cloop $1\n"
+				  "exit $?\n";
+static const char preamble_v4[] = "#!/bin/sh\n#V4.0 Format\n"
+				  "modprobe cloop file=$0 && mount -r -t iso9660 /dev/cloop $1\n"
+				  "exit $?\n";
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (24 - 8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (56 - 8 * i));
+}
+
+/* A batch of blocks compressed by the workers. */
+struct batch {
+	int fd;                    /* the input */
+	const struct lv_cloop_opts *o;
+	uint64_t first, count;     /* block numbers of this batch */
+	uint64_t next;             /* next block to take (under lock) */
+	unsigned char **out;       /* compressed blocks */
+	size_t *len;
+	unsigned char *kind;       /* the compressor each block ended up with */
+	int err;
+	pthread_mutex_t lock;
+};
+
+/* xz with the dictionary no larger than a block, so a decoder with a
+ * block-sized window (the kernel's) can read it. */
+static size_t xz_block(const struct lv_cloop_opts *o, const unsigned char *in, unsigned char *out, size_t cap)
+{
+	lzma_options_lzma opt;
+	size_t pos = 0;
+	if (lzma_lzma_preset(&opt, (uint32_t)o->level))
+		return 0;
+	opt.dict_size = o->block_size < LZMA_DICT_SIZE_MIN ? LZMA_DICT_SIZE_MIN : o->block_size;
+	lzma_filter filters[] = { { LZMA_FILTER_LZMA2, &opt }, { LZMA_VLI_UNKNOWN, NULL } };
+	if (lzma_stream_buffer_encode(filters, LZMA_CHECK_CRC32, NULL, in, o->block_size, out, &pos, cap) != LZMA_OK)
+		return 0;
+	return pos;
+}
+
+static void *compress_worker(void *arg)
+{
+	struct batch *b = arg;
+	const struct lv_cloop_opts *o = b->o;
+	uint32_t bs = o->block_size;
+	size_t cap = lv_cloop_max_block(bs);
+	unsigned char *raw = malloc(bs);
+	struct libdeflate_compressor *z = o->compressor == LV_CLOOP_ZLIB ? libdeflate_alloc_compressor(o->level) : NULL;
+	if (!raw || (o->compressor == LV_CLOOP_ZLIB && !z)) {
+		b->err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		pthread_mutex_lock(&b->lock);
+		uint64_t i = b->next < b->count ? b->next++ : b->count;
+		pthread_mutex_unlock(&b->lock);
+		if (i >= b->count)
+			break;
+		ssize_t got = pread(b->fd, raw, bs, (off_t)((b->first + i) * bs));
+		if (got < 0) {
+			b->err = -errno;
+			break;
+		}
+		memset(raw + got, 0, bs - (size_t)got); /* the last block is zero-padded */
+		if (!(b->out[i] = malloc(cap))) {
+			b->err = -ENOMEM;
+			break;
+		}
+		b->kind[i] = (unsigned char)o->compressor;
+		if (z)
+			b->len[i] = libdeflate_zlib_compress(z, raw, bs, b->out[i], cap);
+		else if (!(b->len[i] = xz_block(o, raw, b->out[i], cap)) || b->len[i] >= bs) {
+			memcpy(b->out[i], raw, bs); /* V4 may store what does not shrink */
+			b->len[i] = bs;
+			b->kind[i] = LV_CLOOP_NONE;
+		}
+		if (!b->len[i]) {
+			b->err = -LVE_ARCHIVE;
+			break;
+		}
+	}
+out:
+	libdeflate_free_compressor(z);
+	free(raw);
+	return NULL;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *o, struct lv_diags *d)
+{
+	struct stat st;
+	_cleanup_free_ char *tmp = NULL;
+	uint32_t bs = o->block_size;
+	int xz = o->compressor == LV_CLOOP_XZ, r = 0;
+
+	if (!bs || bs % 512 || bs > LV_CLOOP_MAX_BLOCK) {
+		lv_error(d, "cloop block size %u must be a multiple of 512 and at most %u", bs, LV_CLOOP_MAX_BLOCK);
+		return -EINVAL;
+	}
+	if (o->level < 0 || o->level > (xz ? 9 : 12)) {
+		lv_error(d, "%s compression level %d is out of range (0..%d)", xz ? "xz" : "zlib", o->level,
+			 xz ? 9 : 12);
+		return -EINVAL;
+	}
+	_cleanup_close_ int ifd = open(in, O_RDONLY | O_CLOEXEC);
+	if (ifd < 0 || fstat(ifd, &st) < 0) {
+		lv_error(d, "cannot read '%s': %s", in, strerror(errno));
+		return -errno;
+	}
+	uint64_t nblocks = ((uint64_t)st.st_size + bs - 1) / bs;
+	if (nblocks > UINT32_MAX) {
+		lv_error(d, "'%s' is too large for cloop with %u-byte blocks", in, bs);
+		return -LVE_TOOBIG;
+	}
+	if (asprintf(&tmp, "%s.tmp.%ld", out, (long)getpid()) < 0)
+		return -ENOMEM;
+	int ofd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (ofd < 0) {
+		lv_error(d, "cannot write '%s': %s", tmp, strerror(errno));
+		return -errno;
+	}
+	unsigned char head[LV_CLOOP_HEADER] = { 0 };
+	if (xz)
+		memcpy(head, preamble_v4, sizeof(preamble_v4) - 1);
+	else
+		memcpy(head, preamble_v2, sizeof(preamble_v2) - 1);
+	put32(head + LV_CLOOP_PREAMBLE, bs);
+	put32(head + LV_CLOOP_PREAMBLE + 4, (uint32_t)nblocks);
+	size_t index_len = (size_t)(nblocks + 1) * 8;
+	unsigned char *index = calloc(1, index_len);
+	uint64_t pos = sizeof(head) + index_len;
+	if ((r = write_all(ofd, head, sizeof(head))) == 0 && lseek(ofd, (off_t)pos, SEEK_SET) < 0)
+		r = -errno;
+
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = o->threads ? o->threads : (cpus > 0 ? (unsigned)cpus : 1);
+	uint64_t per_batch = 256; /* blocks in memory at once */
+	pthread_t *tids = calloc(threads, sizeof(*tids));
+	for (uint64_t first = 0; r == 0 && first < nblocks; first += per_batch) {
+		struct batch b = { .fd = ifd, .o = o, .first = first,
+				   .count = nblocks - first < per_batch ? nblocks - first : per_batch,
+				   .lock = PTHREAD_MUTEX_INITIALIZER };
+		b.out = calloc(b.count, sizeof(*b.out));
+		b.len = calloc(b.count, sizeof(*b.len));
+		b.kind = calloc(b.count, 1);
+		for (unsigned t = 0; t < threads; t++)
+			pthread_create(&tids[t], NULL, compress_worker, &b);
+		for (unsigned t = 0; t < threads; t++)
+			pthread_join(tids[t], NULL);
+		r = b.err;
+		for (uint64_t i = 0; i < b.count; i++) {
+			if (r == 0) {
+				/* block i's compressor sits on its start offset (V4) */
+				put64(index + 8 * (first + i), pos | (xz ? (uint64_t)b.kind[i] << 60 : 0));
+				r = write_all(ofd, b.out[i], b.len[i]);
+				pos += b.len[i];
+			}
+			free(b.out[i]);
+		}
+		free(b.out);
+		free(b.len);
+		free(b.kind);
+	}
+	put64(index + 8 * nblocks, pos);
+	free(tids);
+	if (r == 0 && pwrite(ofd, index, index_len, sizeof(head)) != (ssize_t)index_len)
+		r = -EIO;
+	free(index);
+	if (r == 0 && fsync(ofd) < 0)
+		r = -errno;
+	close(ofd);
+	if (r == 0 && rename(tmp, out) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		lv_error(d, "cannot write the cloop image '%s': %s", out, lv_strerror(r));
+	}
+	return r;
+}
+
+/* ---- reader ---- */
+
+static int open_cloop(const char *path, int *fd, struct lv_cloop_index *ix, struct lv_diags *d)
+{
+	struct stat st;
+	const char *why = NULL;
+	uint64_t bad = UINT64_MAX;
+
+	memset(ix, 0, sizeof(*ix));
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0 || fstat(*fd, &st) < 0) {
+		lv_error(d, "cannot read '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	if (lv_cloop_index_read(*fd, (uint64_t)st.st_size, ix, &why, &bad) < 0) {
+		if (bad != UINT64_MAX)
+			lv_error(d, "'%s': block %llu: %s", path, (unsigned long long)bad, why);
+		else
+			lv_error(d, "'%s': %s", path, why);
+		return -LVE_PARSE;
+	}
+	return 0;
+}
+
+int lv_cloop_info(const char *path, struct lv_cloop_info *info, struct lv_diags *d)
+{
+	struct lv_cloop_index ix;
+	struct stat st;
+	_cleanup_close_ int fd = -1;
+	int r = open_cloop(path, &fd, &ix, d);
+	if (r == 0 && fstat(fd, &st) == 0) {
+		memset(info, 0, sizeof(*info));
+		memcpy(info->version, ix.version, 3);
+		info->block_size = ix.block_size;
+		info->num_blocks = ix.num_blocks;
+		info->compressed_size = (uint64_t)st.st_size;
+		for (uint32_t i = 0; i < ix.num_blocks; i++)
+			info->blocks_by_kind[ix.kind[i] < 3 ? ix.kind[i] : 3]++;
+	}
+	lv_cloop_index_free(&ix);
+	return r;
+}
+
+int lv_cloop_extract(const char *path, const char *out, struct lv_diags *d)
+{
+	struct lv_cloop_index ix;
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	int r = open_cloop(path, &fd, &ix, d);
+	if (r < 0) {
+		lv_cloop_index_free(&ix);
+		return r;
+	}
+	uint32_t bs = ix.block_size;
+	unsigned char *in = malloc(lv_cloop_max_block(bs)), *blk = malloc(bs);
+	struct lv_cloop_decoder dec = { 0 };
+	if (asprintf(&tmp, "%s.tmp.%ld", out, (long)getpid()) < 0)
+		abort();
+	int ofd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (ofd < 0) {
+		lv_error(d, "cannot write '%s': %s", tmp, strerror(errno));
+		r = -errno;
+	}
+	for (uint64_t i = 0; r == 0 && i < ix.num_blocks; i++) {
+		size_t clen = (size_t)(ix.off[i + 1] - ix.off[i]);
+		if (pread(fd, in, clen, (off_t)ix.off[i]) != (ssize_t)clen) {
+			lv_error(d, "'%s': block %llu is truncated", path, (unsigned long long)i);
+			r = -LVE_PARSE;
+			break;
+		}
+		if (lv_cloop_decode(&dec, ix.kind[i], in, clen, blk, bs) < 0) {
+			lv_error(d, "'%s': block %llu does not decompress (%s)", path, (unsigned long long)i,
+				 ix.kind[i] > LV_CLOOP_XZ ? "unsupported compressor" : "corrupted data");
+			r = -LVE_PARSE;
+			break;
+		}
+		r = write_all(ofd, blk, bs);
+	}
+	if (ofd >= 0)
+		close(ofd);
+	if (r == 0 && rename(tmp, out) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	lv_cloop_decoder_free(&dec);
+	free(in);
+	free(blk);
+	lv_cloop_index_free(&ix);
+	return r;
+}

@@ -1,0 +1,44 @@
+/* Resolution with libsolv (the only module that uses libsolv).
+ *
+ * Takes verified Packages indexes (or their cached .solv form) and the
+ * manifest's package request.  Gives the two locked package sets: `rootfs`
+ * (Essential + the variant's priority set + packages.install - exclude, with
+ * their dependencies) and `boot` (packages.boot with theirs).  Each package
+ * says why it is there.
+ *
+ * libsolv does not model Essential or Priority, and does not prefer the
+ * first alternative of "a | b" as apt does.  livec records Essential and
+ * Priority next to libsolv's data (also in the .solv cache), and steers the
+ * solver with SOLVER_FAVOR jobs until every or-group is satisfied by its
+ * first installable alternative wherever apt would pick that one. */
+#ifndef LV_RESOLVE_H
+#define LV_RESOLVE_H
+
+#include "repo/cache.h"
+#include "base/diag.h"
+#include "lock/lockfile.h"
+#include "manifest/manifest.h"
+
+struct lv_resolver;
+
+struct lv_resolver *lv_resolver_new(const char *arch);
+void lv_resolver_free(struct lv_resolver *rs);
+
+/* The cache key of an index's parsed form: index hash + libsolv version. */
+char *lv_resolver_solv_key(const char *index_sha256);
+/* Loads an index from the .solv cache: 1 loaded, 0 not cached. */
+int lv_resolver_load_cached(struct lv_resolver *rs, const struct lv_cache *c, const char *repo_name,
+			    const char *index_sha256);
+/* Parses an uncompressed Packages file, then stores the .solv in the cache. */
+int lv_resolver_load_packages(struct lv_resolver *rs, const struct lv_cache *c, const char *repo_name,
+			      const char *index_sha256, const char *packages_path, struct lv_diags *d);
+
+/* Solves the manifest's request.  Unknown packages are reported at their
+ * manifest position; an unsatisfiable request is explained in words. */
+int lv_resolve(struct lv_resolver *rs, const struct lv_manifest *m, struct lv_lockset *rootfs,
+	       struct lv_lockset *boot, struct lv_diags *d);
+
+/* Writes a libsolv testcase of the last solve into dir (for bug reports). */
+int lv_resolver_dump(struct lv_resolver *rs, const char *dir);
+
+#endif

@@ -1,0 +1,251 @@
+/* Repository metadata acquisition (repo.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/cleanup.h"
+#include "repo/decompress.h"
+#include "base/err.h"
+#include "base/fsutil.h"
+#include "repo/net.h"
+#include "repo/repo.h"
+#include "repo/sources.h"
+#include "repo/gpgv.h"
+
+#define LV_INRELEASE_MAX (32u << 20)
+#define LV_PACKAGES_MAX (1u << 30)
+
+static int add_repo(struct lv_repos *r, const char *name, const char *base, enum lv_mirror_role role)
+{
+	struct lv_repo *v = realloc(r->v, (r->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	r->v = v;
+	memset(&v[r->n], 0, sizeof(v[r->n]));
+	v[r->n].name = strdup(name);
+	v[r->n].base = strdup(base);
+	v[r->n].role = role;
+	r->n++;
+	return 0;
+}
+
+/* Suites that have no -updates or -security companions. */
+static int rolling(const char *suite)
+{
+	return !strcmp(suite, "sid") || !strcmp(suite, "unstable") || !strcmp(suite, "experimental") ||
+	       !strcmp(suite, "rc-buggy");
+}
+
+int lv_repos_plan(const struct lv_manifest *m, struct lv_repos *out, struct lv_diags *d)
+{
+	_cleanup_free_ char *mirror = NULL, *security = NULL;
+	char name[256];
+	int r = lv_sources_pick(m->dist.mirror, m->dist.security_mirror, m->dist.suite, &mirror,
+				&security, d);
+	if (r < 0)
+		return r;
+	memset(out, 0, sizeof(*out));
+	add_repo(out, m->dist.suite, mirror, LV_MIRROR_PRIMARY);
+	int updates = m->dist.updates >= 0 ? m->dist.updates : !rolling(m->dist.suite);
+	int sec = m->dist.security >= 0 ? m->dist.security : !rolling(m->dist.suite);
+	if (updates) {
+		snprintf(name, sizeof(name), "%s-updates", m->dist.suite);
+		add_repo(out, name, mirror, LV_MIRROR_PRIMARY);
+	}
+	if (sec) {
+		snprintf(name, sizeof(name), "%s-security", m->dist.suite);
+		add_repo(out, name, security, LV_MIRROR_SECURITY);
+	}
+	return 0;
+}
+
+char *lv_repo_url(const struct lv_repo *r, const char *filename)
+{
+	char *u;
+	if (asprintf(&u, "%s/%s", r->base, filename) < 0)
+		return NULL;
+	return u;
+}
+
+int lv_repos_acquire(const struct lv_manifest *m, const struct lv_cache *c, struct lv_repos *repos,
+		     struct lv_diags *d)
+{
+	struct lv_dl *dl = calloc(repos->n, sizeof(*dl));
+	char **urls = calloc(repos->n, sizeof(char *)), **dests = calloc(repos->n, sizeof(char *));
+	const char *const *allowed = (const char *const *)m->dist.keys.v;
+	size_t nallowed = m->dist.keys.n;
+	int r = 0;
+
+	if (!nallowed) {
+		allowed = lv_debian_keys;
+		nallowed = lv_debian_nkeys;
+	}
+	struct lv_sigcheck sc = { .keyring = m->dist.keyring ? m->dist.keyring : LV_DEBIAN_KEYRING,
+				  .allowed = allowed,
+				  .nallowed = nallowed };
+
+	for (size_t i = 0; i < repos->n; i++) {
+		if (asprintf(&urls[i], "%s/dists/%s/InRelease", repos->v[i].base, repos->v[i].name) < 0 ||
+		    asprintf(&dests[i], "%s/tmp/InRelease.%ld.%zu", c->root, (long)getpid(), i) < 0)
+			abort();
+		dl[i] = (struct lv_dl){ .url = urls[i], .dest = dests[i], .max = LV_INRELEASE_MAX };
+	}
+	lv_net_fetch(dl, repos->n, 4, "InRelease");
+	for (size_t i = 0; i < repos->n && !r; i++) {
+		struct lv_repo *rp = &repos->v[i];
+		if (dl[i].status) {
+			lv_error(d, "cannot get InRelease of suite '%s': %s", rp->name, dl[i].error);
+			r = dl[i].status == -LVE_MISSING ? -LVE_MISSING : -LVE_NET;
+			break;
+		}
+		memcpy(rp->inrelease_sha256, dl[i].got_sha256, 65);
+		_cleanup_free_ char *signed_text = NULL;
+		if (asprintf(&signed_text, "%s.signed", dests[i]) < 0)
+			abort();
+		r = lv_gpgv_inrelease(&sc, dests[i], signed_text, rp->signer, urls[i], d);
+		if (r < 0) {
+			unlink(signed_text);
+			break;
+		}
+		struct lv_buf text = { .max = LV_INRELEASE_MAX };
+		char why[256];
+		r = lv_read_file(signed_text, &text);
+		unlink(signed_text);
+		if (r >= 0)
+			r = lv_release_parse(text.p, text.len, &rp->rel, why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "%s", lv_strerror(r));
+		lv_buf_release(&text);
+		if (r < 0) {
+			lv_error(d, "InRelease of suite '%s' (%s): %s", rp->name, urls[i], why);
+			break;
+		}
+		/* The signature says who made the file, not which suite it is: a
+		 * correctly signed InRelease of another suite (last year's
+		 * oldstable-security as bookworm-security) must not pass for the
+		 * one asked for.  apt checks the same (Suite or Codename). */
+		if (!((rp->rel.suite && !strcmp(rp->rel.suite, rp->name)) ||
+		      (rp->rel.codename && !strcmp(rp->rel.codename, rp->name)))) {
+			lv_error(d, "InRelease at %s is for suite '%s' (codename '%s'), not '%s': refused (a "
+				    "mirror serving other metadata under this name)", urls[i],
+				 rp->rel.suite ? rp->rel.suite : "?", rp->rel.codename ? rp->rel.codename : "?",
+				 rp->name);
+			r = -LVE_SIGNATURE;
+			break;
+		}
+		/* Valid-Until guards against a mirror replaying old, signed metadata.
+		 * The wall clock is read here only to check, never to write. */
+		if (rp->rel.valid_until_epoch > 0 && rp->rel.valid_until_epoch < (long long)time(NULL)) {
+			lv_error(d, "InRelease of suite '%s' expired on %s (Valid-Until): the mirror "
+				    "serves stale metadata", rp->name, rp->rel.valid_until);
+			r = -LVE_SIGNATURE;
+			break;
+		}
+		rp->idx = calloc(m->dist.components.n, sizeof(*rp->idx));
+		for (size_t k = 0; k < m->dist.components.n; k++) {
+			const char *comp = m->dist.components.v[k];
+			char path[256];
+			snprintf(path, sizeof(path), "%s/binary-%s/Packages", comp, m->dist.architecture);
+			const struct lv_relfile *f = lv_release_find(&rp->rel, path);
+			if (!f) {
+				lv_error(d, "suite '%s' has no index '%s' (is '%s' a component, and '%s' an "
+					    "architecture of it?)", rp->name, path, comp,
+					 m->dist.architecture);
+				r = -LVE_MISSING;
+				break;
+			}
+			struct lv_index *ix = &rp->idx[rp->nidx++];
+			ix->component = strdup(comp);
+			ix->path = strdup(path);
+			memcpy(ix->sha256, f->sha256, 65);
+			ix->size = f->size;
+		}
+	}
+	for (size_t i = 0; i < repos->n; i++) {
+		unlink(dests[i]);
+		free(urls[i]);
+		free(dests[i]);
+	}
+	free(urls);
+	free(dests);
+	free(dl);
+	return r;
+}
+
+int lv_index_fetch(const struct lv_cache *c, struct lv_repo *repo, struct lv_index *ix,
+		   struct lv_diags *d)
+{
+	static const char *const exts[] = { ".xz", ".gz", "" };
+	const struct lv_relfile *f = NULL;
+	char path[512];
+	int r;
+
+	ix->local = lv_cache_blob(c, ix->sha256);
+	if (lv_cache_has(c, ix->sha256, ix->size))
+		return 0;
+	for (size_t i = 0; i < LV_ARRAY_SIZE(exts) && !f; i++) {
+		snprintf(path, sizeof(path), "%s%s", ix->path, exts[i]);
+		f = lv_release_find(&repo->rel, path);
+	}
+	_cleanup_free_ char *rel_url = NULL, *blob = lv_cache_blob(c, f->sha256);
+	/* by-hash: the file cannot change under us while the mirror syncs */
+	if (repo->rel.by_hash) {
+		_cleanup_free_ char *dir = lv_dirname(path);
+		r = asprintf(&rel_url, "%s/dists/%s/%s/by-hash/SHA256/%s", repo->base, repo->name, dir,
+			     f->sha256);
+	} else
+		r = asprintf(&rel_url, "%s/dists/%s/%s", repo->base, repo->name, path);
+	if (r < 0)
+		return -ENOMEM;
+	if (!lv_cache_has(c, f->sha256, f->size)) {
+		struct lv_dl dl = { .url = rel_url, .dest = blob, .sha256 = f->sha256, .size = f->size };
+		char label[800];
+		snprintf(label, sizeof(label), "%s %s", repo->name, path);
+		if ((r = lv_net_fetch(&dl, 1, 1, label)) < 0) {
+			if (r == -LVE_HASH)
+				lv_error(d, "index '%s' of suite '%s' does not match Release: %s", path,
+					 repo->name, dl.error);
+			else
+				lv_error(d, "index '%s' of suite '%s': %s", path, repo->name, dl.error);
+			return r;
+		}
+	}
+	char got[LV_SHA256_HEX];
+	uint64_t got_size;
+	r = lv_decompress_file(blob, ix->local, LV_PACKAGES_MAX, got, &got_size);
+	if (r < 0) {
+		lv_error(d, "index '%s' of suite '%s': cannot decompress: %s", path, repo->name,
+			 lv_strerror(r));
+		return r;
+	}
+	if (strcmp(got, ix->sha256) || got_size != ix->size) {
+		unlink(ix->local);
+		lv_error(d, "index '%s' of suite '%s' does not match Release: SHA256 of the "
+			    "uncompressed index is %s, expected %s", ix->path, repo->name, got, ix->sha256);
+		return -LVE_HASH;
+	}
+	return 0;
+}
+
+void lv_repos_release(struct lv_repos *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct lv_repo *p = &r->v[i];
+		free(p->name);
+		free(p->base);
+		lv_release_release(&p->rel);
+		for (size_t k = 0; k < p->nidx; k++) {
+			free(p->idx[k].component);
+			free(p->idx[k].path);
+			free(p->idx[k].local);
+		}
+		free(p->idx);
+	}
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}

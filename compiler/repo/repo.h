@@ -1,0 +1,60 @@
+/* Repository metadata: from mirror URLs to verified Packages indexes.
+ *
+ * Takes the manifest's distribution section and the cache.  For each suite
+ * (<suite>, <suite>-updates, <suite>-security unless turned off) it downloads
+ * InRelease, verifies its signature (verify.c) and parses only the signed
+ * text.  lv_index_fetch() then gets one Packages index by hash, checks the
+ * compressed and the uncompressed SHA256 against Release, and leaves the
+ * uncompressed index in the cache.  Callers that already hold a parsed form
+ * keyed by the index hash (the .solv cache) skip that step, so a warm lock
+ * downloads nothing but InRelease. */
+#ifndef LV_REPO_H
+#define LV_REPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "repo/cache.h"
+#include "base/diag.h"
+#include "manifest/manifest.h"
+#include "repo/release.h"
+
+enum lv_mirror_role { LV_MIRROR_PRIMARY, LV_MIRROR_SECURITY };
+
+struct lv_index {
+	char *component;
+	char *path;            /* "main/binary-amd64/Packages", relative to dists/<suite>/ */
+	char sha256[65];       /* of the uncompressed index */
+	uint64_t size;
+	char *local;           /* the uncompressed index in the cache, once fetched */
+};
+
+struct lv_repo {
+	char *name;            /* the suite as requested: bookworm, bookworm-updates, ... */
+	char *base;            /* mirror root URL (never written to a lockfile) */
+	enum lv_mirror_role role;
+	struct lv_release rel; /* the verified Release */
+	char inrelease_sha256[65];
+	char signer[41];
+	struct lv_index *idx;
+	size_t nidx;
+};
+
+struct lv_repos {
+	struct lv_repo *v;
+	size_t n;
+};
+
+/* Names the suites for the manifest (bookworm -> + -updates, -security). */
+int lv_repos_plan(const struct lv_manifest *m, struct lv_repos *out, struct lv_diags *d);
+/* Downloads and verifies every InRelease; fills rel, signer and idx. */
+int lv_repos_acquire(const struct lv_manifest *m, const struct lv_cache *c, struct lv_repos *repos,
+		     struct lv_diags *d);
+/* Makes repo->idx[i].local available (download by hash, verify, decompress). */
+int lv_index_fetch(const struct lv_cache *c, struct lv_repo *repo, struct lv_index *ix,
+		   struct lv_diags *d);
+/* The URL of a pool file in a repository (malloc'd). */
+char *lv_repo_url(const struct lv_repo *r, const char *filename);
+void lv_repos_release(struct lv_repos *r);
+
+#endif
