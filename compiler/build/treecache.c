@@ -12,29 +12,13 @@
 #include "base/buf.h"
 #include "base/cleanup.h"
 #include "base/fsutil.h"
-#include "image/image.h"
+#include "build/runtime.h"
 #include "base/sha256.h"
 #include "build/system.h"
 #include "build/treecache.h"
-#include "manifest/yamltree.h"
+#include "base/buf.h"
 
 #define LV_TREECACHE_FORMAT 2 /* 2: the tree has LV_GENERATED_LIST */
-
-/* A canonical dump of a YAML subtree: kinds, keys and values, in order. */
-static void dump(struct lv_sha256 *s, const struct lv_ynode *n)
-{
-	char head[64];
-	if (!n) {
-		lv_sha256_update(s, "~", 1);
-		return;
-	}
-	snprintf(head, sizeof(head), "%d:%zu:", (int)n->kind, n->n);
-	lv_sha256_update(s, head, strlen(head));
-	if (n->value)
-		lv_sha256_update(s, n->value, strlen(n->value) + 1);
-	for (size_t i = 0; i < n->n; i++)
-		dump(s, n->kids[i]);
-}
 
 static struct lv_sha256 *walk_sha;
 static size_t walk_prefix;
@@ -99,18 +83,18 @@ int lv_treecache_key(const struct lv_manifest *m, const char *lock_path, long lo
 	char self[LV_SHA256_HEX] = "unknown";
 	lv_sha256_file("/proc/self/exe", self, NULL);
 	lv_sha256_update(&s, self, strlen(self));
-	static const char *const sections[] = { "system", "files", "hooks" };
-	for (size_t i = 0; i < 3; i++)
-		dump(&s, lv_ymap_get(m->root, sections[i]));
+	/* what the manifest says of the tree, in canonical form */
+	static const char *const sections[] = { "system", "files", "hooks", NULL };
+	struct lv_buf canon = { 0 };
+	lv_manifest_canonical(m, sections, &canon);
+	lv_sha256_update(&s, canon.p, canon.len);
+	lv_buf_release(&canon);
 	/* the content of what files: copies */
-	struct lv_file_src *fs;
-	size_t nfs = lv_manifest_file_srcs(m, &fs);
-	for (size_t i = 0; i < nfs; i++) {
+	for (size_t i = 0; i < m->files.n; i++) {
 		walk_sha = &s;
-		walk_prefix = strlen(fs[i].from);
-		hash_tree(&s, fs[i].from);
+		walk_prefix = strlen(m->files.v[i].from);
+		hash_tree(&s, m->files.v[i].from);
 	}
-	lv_file_srcs_free(fs, nfs);
 	/* and livec's runtime files the system section installs */
 	for (size_t i = 0; lv_system_runtime[i]; i++) {
 		_cleanup_free_ char *p = lv_path_join(lv_runtime_dir(), lv_system_runtime[i]);

@@ -224,8 +224,7 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 	char preseed_env[256];
 
 	struct lv_buf buildinfo = { 0 };
-	const char *inner = lv_yscalar(lv_ymap_get(lv_ymap_get(m->root, "image"), "inner"));
-	lv_buildinfo(lk, as_iso && inner && !strcmp(inner, "ext2"), &buildinfo);
+	lv_buildinfo(lk, as_iso && m->image.inner == LV_INNER_EXT2, &buildinfo);
 
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

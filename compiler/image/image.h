@@ -39,7 +39,8 @@ struct lv_image {
  * the ISO. */
 int lv_image_write(const struct lv_image *im, struct lv_diags *d);
 
-/* Where livec's runtime files are (init, livec-cloopd). */
-const char *lv_runtime_dir(void);
+/* Adds the checksum of one layer (a file at `path`) to im->sums, as
+ * "NAME.iso:LAYER". */
+int lv_image_layer_sum(const struct lv_image *im, const char *layer, const char *path, struct lv_diags *d);
 
 #endif

@@ -117,7 +117,7 @@ char *lv_kernel_pick(int rootfd, const struct lv_manifest *m, struct lv_diags *d
 	char **versions, *chosen = NULL;
 	size_t nv = installed_versions(rootfd, &versions);
 	struct lv_buf status = { .max = 256u << 20 }, list = { 0 };
-	const struct lv_ynode *want = lv_ymap_get(lv_ymap_get(m->root, "image"), "kernel");
+	const char *want = m->image.kernel;
 
 	if (!nv) {
 		lv_error(d, "the image has no kernel (no " MODDIR "/VERSION/modules.dep): add linux-image-amd64 "
@@ -128,16 +128,15 @@ char *lv_kernel_pick(int rootfd, const struct lv_manifest *m, struct lv_diags *d
 	for (size_t i = 0; i < nv; i++)
 		lv_buf_printf(&list, "%s%s", i ? ", " : "", versions[i]);
 
-	if (want && want->kind == LV_YSCALAR) {
-		chosen = has(versions, nv, want->value) ? strdup(want->value)
-			 : status.p ? version_of_package(status.p, status.len, want->value, versions, nv)
-				    : NULL;
+	if (want) {
+		chosen = has(versions, nv, want) ? strdup(want)
+			 : status.p ? version_of_package(status.p, status.len, want, versions, nv) : NULL;
 		if (!chosen) {
 			char hint[512];
 			snprintf(hint, sizeof(hint), "installed kernels: %s", list.p);
-			lv_diag_at(d, LV_ERROR, m->path, want->line, want->col, hint,
-				   "image.kernel '%s' is neither an installed kernel version nor an installed "
-				   "linux-image package", want->value);
+			lv_diag_pos(d, LV_ERROR, &m->image.kernel_at, hint,
+				    "image.kernel '%s' is neither an installed kernel version nor an installed "
+				    "linux-image package", want);
 		}
 		goto out;
 	}

@@ -65,8 +65,8 @@ static enum lv_verdict leaf(const char *id, const char *with, void *ud)
 
 static const struct lv_waiver *waiver_for(const struct lv_manifest *m, const struct lv_lockpkg *pkg)
 {
-	for (size_t i = 0; i < m->licenses.nexceptions; i++) {
-		const struct lv_waiver *w = &m->licenses.exceptions[i];
+	for (size_t i = 0; i < m->licenses.exceptions.n; i++) {
+		const struct lv_waiver *w = &m->licenses.exceptions.v[i];
 		if (w->package && !fnmatch(w->package, pkg->name, 0) &&
 		    (!w->license || !strcasecmp(w->license, pkg->license)))
 			return w;

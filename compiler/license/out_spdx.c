@@ -79,7 +79,7 @@ static int cmp_str(const void *a, const void *b)
 
 /* One files: entry of the manifest as a package of its own: what it adds
  * is on the image too, under the license the manifest declares. */
-static void files_entry(struct lv_json *j, const struct lv_file_src *f, size_t i, struct lv_buf *t, char ***refs,
+static void files_entry(struct lv_json *j, const struct lv_mfile *f, size_t i, struct lv_buf *t, char ***refs,
 			size_t *nrefs)
 {
 	char ref[64];
@@ -89,7 +89,7 @@ static void files_entry(struct lv_json *j, const struct lv_file_src *f, size_t i
 	lv_json_obj(j, NULL);
 	lv_json_str(j, "SPDXID", ref);
 	t->len = 0;
-	lv_buf_printf(t, "files: /%s", f->target);
+	lv_buf_printf(t, "files: /%s", f->dest);
 	lv_json_str(j, "name", t->p);
 	lv_json_str(j, "supplier", "NOASSERTION");
 	lv_json_str(j, "downloadLocation", "NOASSERTION");
@@ -99,7 +99,7 @@ static void files_entry(struct lv_json *j, const struct lv_file_src *f, size_t i
 	lv_json_str(j, "copyrightText", "NOASSERTION");
 	t->len = 0;
 	lv_buf_printf(t, "entry %zu of the manifest's files:, installed at /%s; license as the manifest "
-			 "declares it", i + 1, f->target);
+			 "declares it", i + 1, f->dest);
 	lv_json_str(j, "comment", t->p);
 	lv_json_end(j, '}');
 	lv_spdx_free(e);
@@ -108,8 +108,8 @@ static void files_entry(struct lv_json *j, const struct lv_file_src *f, size_t i
 void lv_spdx_write(const struct lv_lock *l, const struct lv_manifest *m, const char *lock_sha256, long long epoch,
 		   struct lv_buf *out)
 {
-	struct lv_file_src *fs = NULL;
-	size_t nfs = m ? lv_manifest_file_srcs(m, &fs) : 0;
+	const struct lv_mfile *fs = m ? m->files.v : NULL;
+	size_t nfs = m ? m->files.n : 0;
 	const struct lv_lockset *sets[] = { &l->rootfs, &l->boot };
 	const char *names[] = { "rootfs", "boot" };
 	struct lv_json j;
@@ -226,5 +226,4 @@ void lv_spdx_write(const struct lv_lock *l, const struct lv_manifest *m, const c
 	lv_json_end(&j, ']');
 	lv_json_end(&j, '}');
 	lv_buf_release(&t);
-	lv_file_srcs_free(fs, nfs);
 }

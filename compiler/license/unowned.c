@@ -120,14 +120,14 @@ static void walk(const char *dir, struct strv *out, const char *prefix)
 }
 
 /* The image paths one files: entry adds. */
-static void entry_paths(const struct lv_file_src *f, struct strv *out)
+static void entry_paths(const struct lv_mfile *f, struct strv *out)
 {
 	if (f->is_dir) {
 		char prefix[PATH_MAX];
-		snprintf(prefix, sizeof(prefix), "%s%s", f->target, *f->target ? "/" : "");
+		snprintf(prefix, sizeof(prefix), "%s%s", f->dest, *f->dest ? "/" : "");
 		walk(f->from, out, prefix);
 	} else
-		push(out, strdup(f->target));
+		push(out, strdup(f->dest));
 }
 
 /* Paths the manifest's files: entries add with a declared license, and per
@@ -135,21 +135,19 @@ static void entry_paths(const struct lv_file_src *f, struct strv *out)
 static void manifest_files(const struct lv_manifest *m, struct strv *out, const struct strv *found,
 			   struct lv_unowned *u)
 {
-	struct lv_file_src *fs;
-	size_t n = lv_manifest_file_srcs(m, &fs);
-	for (size_t i = 0; i < n; i++) {
-		if (!fs[i].license || !*fs[i].license || !fs[i].exists)
+	const struct lv_mfile *fs = m->files.v;
+	for (size_t i = 0; i < m->files.n; i++) {
+		if (!fs[i].license)
 			continue;
 		size_t first = out->n, here = 0;
 		entry_paths(&fs[i], out);
 		for (size_t k = first; k < out->n; k++)
 			here += bsearch(&out->v[k], found->v, found->n, sizeof(char *), cmp_str) != NULL;
 		u->declared = realloc(u->declared, (u->ndeclared + 1) * sizeof(*u->declared));
-		u->declared[u->ndeclared++] = (struct lv_declared){ .target = strdup(fs[i].target),
+		u->declared[u->ndeclared++] = (struct lv_declared){ .target = strdup(fs[i].dest),
 								    .license = strdup(fs[i].license),
 								    .files = here };
 	}
-	lv_file_srcs_free(fs, n);
 }
 
 /* The tree's record of generated files, sorted. */

@@ -437,7 +437,7 @@ static int job_for(struct lv_resolver *rs, const struct lv_manifest *m, const st
 		const char *best = closest_name(pool, e->name);
 		if (best)
 			snprintf(hint, sizeof(hint), "did you mean '%s'?", best);
-		lv_diag_at(d, LV_ERROR, m->path, e->line, e->col, best ? hint : NULL,
+		lv_diag_pos(d, LV_ERROR, &e->at, best ? hint : NULL,
 			   "unknown package '%s' in '%s': no such package in %s/%s", e->name, where,
 			   m->dist.suite, m->dist.architecture);
 		return -LVE_UNKNOWN_PKG;
@@ -458,7 +458,7 @@ static int job_for(struct lv_resolver *rs, const struct lv_manifest *m, const st
 					      pool_id2str(pool, pool->solvables[p].evr));
 			char hint[512];
 			snprintf(hint, sizeof(hint), "available: %s", avail.p ? avail.p : "none");
-			lv_diag_at(d, LV_ERROR, m->path, e->line, e->col, hint,
+			lv_diag_pos(d, LV_ERROR, &e->at, hint,
 				   "package '%s' has no version '%s' in %s", e->name, e->version,
 				   m->dist.suite);
 			lv_buf_release(&avail);

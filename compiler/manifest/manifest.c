@@ -1,219 +1,384 @@
-/* Manifest reader and checker.
+/* The manifest reader (manifest.h).
  *
- * Takes a YAML file (via yamltree.c).  Checks it in two passes over the tree:
- * first the shape, against the schema table below (unknown keys with "did you
- * mean", wrong types), then the meaning of the parts the pipeline uses
- * (variant names, package names, pins, sizes).  Every error found is recorded
- * before returning, so a user fixes a manifest in one round trip.
- * Gives: struct lv_manifest, with defaults applied. */
+ * One schema, the tables below, says for every key: its type, where it goes
+ * in struct lv_manifest, its default, its allowed words or range, and any
+ * further check.  Reading walks the merged YAML tree (include.c) against
+ * the tables in document order, so errors come out in the order a user
+ * reads them; defaults fill what was not written.  Checks that relate keys
+ * to each other, and the files: entries on the host, run after.  Every
+ * error is recorded before returning, so a user fixes a manifest in one
+ * round trip.  The same tables free the struct and write its canonical
+ * form. */
 #define _GNU_SOURCE
 #include <ctype.h>
-#include <stdlib.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/buf.h"
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/fsutil.h"
+#include "manifest/include.h"
 #include "manifest/manifest.h"
+#include "manifest/yamltree.h"
 
-enum ftype { F_STR, F_BOOL, F_INT, F_STRLIST, F_MAP, F_MAPLIST };
+/* ---- the schema ---- */
+
+enum ftype {
+	F_STR,   /* char * */
+	F_WORD,  /* char *, one of .words */
+	F_ENUM,  /* an enum: the index in .words */
+	F_BOOL,  /* int */
+	F_INT,   /* long, .lo ... .hi */
+	F_MODE,  /* long: an octal file mode as a string, e.g. "0755" */
+	F_STRS,  /* struct lv_strs */
+	F_PKGS,  /* struct lv_mpkgs: package names, with FL_PIN "name=version" */
+	F_MAP,   /* a struct at .off, read with .sub */
+	F_LIST,  /* { T *v; size_t n; } of .sub items */
+};
+
+enum { FL_REQUIRED = 1, FL_PIN = 2, FL_NONEMPTY = 4 };
+
+struct reader;
+struct schema;
+typedef void (*check_fn)(struct reader *r, const struct lv_ynode *n, const void *value);
 
 struct field {
 	const char *key;
 	enum ftype type;
-	const struct field *sub; /* for F_MAP and F_MAPLIST; NULL-key terminated */
+	size_t off;
+	const char *def;              /* the default, as it would be written (lists: words) */
+	const char *const *words;     /* F_WORD, F_ENUM: allowed values, NULL-terminated */
+	const char *what;             /* F_WORD, F_ENUM: "the variant", for messages */
+	const struct schema *sub;     /* F_MAP, F_LIST */
+	long lo, hi;                  /* F_INT */
+	unsigned flags;
+	check_fn check;               /* a further check of a value (each item of a list) */
+	size_t at_off;                /* where to store the value's position (0: nowhere) */
+	const char *hint;             /* for a missing required key */
 };
 
-#define END { NULL, 0, NULL }
+struct schema {
+	const struct field *fields;
+	size_t size;       /* of the struct it fills (F_LIST items) */
+	int positioned;    /* the struct starts with `struct lv_pos at` */
+};
+
+#define HINT_MAX 512
+#define OFF(member) offsetof(struct lv_manifest, member)
+#define END { .key = NULL }
+
+/* the checks a single value gets (defined below) */
+static void check_name(struct reader *, const struct lv_ynode *, const void *);
+static void check_component(struct reader *, const struct lv_ynode *, const void *);
+static void check_fingerprint(struct reader *, const struct lv_ynode *, const void *);
+static void check_hostname(struct reader *, const struct lv_ynode *, const void *);
+static void check_locale(struct reader *, const struct lv_ynode *, const void *);
+static void check_timezone(struct reader *, const struct lv_ynode *, const void *);
+static void check_word(struct reader *, const struct lv_ynode *, const void *);
+static void check_debconf(struct reader *, const struct lv_ynode *, const void *);
+static void check_label(struct reader *, const struct lv_ynode *, const void *);
+static void check_cmdline(struct reader *, const struct lv_ynode *, const void *);
+static void check_block_size(struct reader *, const struct lv_ynode *, const void *);
+static void check_readonly(struct reader *, const struct lv_ynode *, const void *);
+
+static const char *const variants[] = { "essential", "minbase", "important", "standard", NULL };
+static const char *const arches[] = { "amd64", "arm64", "armel", "armhf", "i386",
+				      "mips64el", "ppc64el", "riscv64", "s390x", NULL };
+static const char *const rules[] = { "allow", "review", "deny", NULL };
+static const char *const inners[] = { "iso9660", "ext2", NULL };
+static const char *const roots[] = { "tmpfs", "overlay", NULL };
+static const char *const compressions[] = { "zlib", "xz", NULL };
+static const char *const firmwares[] = { "bios", "uefi", NULL };
 
 static const struct field f_distribution[] = {
-	{ "suite", F_STR, NULL },         { "architecture", F_STR, NULL },
-	{ "components", F_STRLIST, NULL }, { "mirror", F_STR, NULL },
-	{ "security-mirror", F_STR, NULL }, { "updates", F_BOOL, NULL },
-	{ "security", F_BOOL, NULL },     { "keyring", F_STR, NULL },
-	{ "keys", F_STRLIST, NULL },      END,
+	{ .key = "suite", .type = F_STR, .off = OFF(dist.suite), .flags = FL_REQUIRED | FL_NONEMPTY,
+	  .at_off = OFF(dist.suite_at), .hint = "e.g. 'suite: trixie'" },
+	{ .key = "architecture", .type = F_WORD, .off = OFF(dist.architecture), .def = "amd64", .words = arches,
+	  .what = "architecture" },
+	{ .key = "components", .type = F_STRS, .off = OFF(dist.components), .def = "main",
+	  .check = check_component },
+	{ .key = "mirror", .type = F_STR, .off = OFF(dist.mirror) },
+	{ .key = "security-mirror", .type = F_STR, .off = OFF(dist.security_mirror) },
+	{ .key = "updates", .type = F_BOOL, .off = OFF(dist.updates), .def = "default" },
+	{ .key = "security", .type = F_BOOL, .off = OFF(dist.security), .def = "default" },
+	{ .key = "keyring", .type = F_STR, .off = OFF(dist.keyring) },
+	{ .key = "keys", .type = F_STRS, .off = OFF(dist.keys), .check = check_fingerprint },
+	END,
 };
 static const struct field f_packages[] = {
-	{ "variant", F_STR, NULL },    { "install", F_STRLIST, NULL }, { "exclude", F_STRLIST, NULL },
-	{ "recommends", F_BOOL, NULL }, { "boot", F_STRLIST, NULL },   END,
+	{ .key = "variant", .type = F_ENUM, .off = OFF(pkgs.variant), .def = "minbase", .words = variants,
+	  .what = "variant" },
+	{ .key = "install", .type = F_PKGS, .off = OFF(pkgs.install), .flags = FL_PIN },
+	{ .key = "exclude", .type = F_PKGS, .off = OFF(pkgs.exclude) },
+	{ .key = "recommends", .type = F_BOOL, .off = OFF(pkgs.recommends), .def = "false" },
+	/* default: busybox-static and each firmware's loaders (boot_set()) */
+	{ .key = "boot", .type = F_PKGS, .off = OFF(pkgs.boot), .flags = FL_PIN, .at_off = OFF(pkgs.boot_at) },
+	END,
 };
+
+#define UOFF(member) offsetof(struct lv_user, member)
 static const struct field f_user[] = {
-	{ "name", F_STR, NULL },     { "uid", F_INT, NULL },      { "gid", F_INT, NULL },
-	{ "groups", F_STRLIST, NULL }, { "password", F_STR, NULL }, { "shell", F_STR, NULL },
-	{ "sudo", F_BOOL, NULL },    END,
+	{ .key = "name", .type = F_STR, .off = UOFF(name), .flags = FL_REQUIRED, .check = check_word,
+	  .hint = "e.g. 'name: live'" },
+	{ .key = "uid", .type = F_INT, .off = UOFF(uid), .def = "1000", .lo = 1, .hi = 59999 },
+	{ .key = "gid", .type = F_INT, .off = UOFF(gid), .lo = 1, .hi = 59999 }, /* default: uid */
+	{ .key = "groups", .type = F_STRS, .off = UOFF(groups), .check = check_word },
+	{ .key = "password", .type = F_STR, .off = UOFF(password) },
+	{ .key = "shell", .type = F_STR, .off = UOFF(shell), .def = "/bin/bash", .check = check_word },
+	{ .key = "sudo", .type = F_BOOL, .off = UOFF(sudo), .def = "false" },
+	END,
 };
-static const struct field f_autologin[] = { { "user", F_STR, NULL }, END };
-static const struct field f_services[] = {
-	{ "enable", F_STRLIST, NULL }, { "disable", F_STRLIST, NULL }, END,
-};
+static const struct schema s_user = { f_user, sizeof(struct lv_user), 1 };
+
+#define SOFF(member) offsetof(struct lv_session, member)
 static const struct field f_session[] = {
-	{ "user", F_STR, NULL }, { "x", F_BOOL, NULL }, { "window-manager", F_STR, NULL },
-	{ "autostart", F_STRLIST, NULL }, END,
+	{ .key = "user", .type = F_STR, .off = SOFF(user), .flags = FL_REQUIRED, .at_off = SOFF(user_at),
+	  .hint = "e.g. 'user: live', one of system.users" },
+	{ .key = "x", .type = F_BOOL, .off = SOFF(x), .def = "true" },
+	{ .key = "window-manager", .type = F_STR, .off = SOFF(window_manager), .check = check_word,
+	  .at_off = SOFF(window_manager_at) },
+	{ .key = "autostart", .type = F_STRS, .off = SOFF(autostart), .flags = FL_NONEMPTY },
+	END,
 };
+static const struct schema s_session = { f_session, sizeof(struct lv_session), 1 };
+
+static const struct field f_autologin[] = {
+	{ .key = "user", .type = F_STR, .off = OFF(system.autologin), .check = check_word,
+	  .at_off = OFF(system.autologin_at) },
+	END,
+};
+static const struct field f_services[] = {
+	{ .key = "enable", .type = F_STRS, .off = OFF(system.enable), .check = check_word },
+	{ .key = "disable", .type = F_STRS, .off = OFF(system.disable), .check = check_word },
+	END,
+};
+static const struct schema s_autologin = { f_autologin, 0, 0 }, s_services = { f_services, 0, 0 };
+
 static const struct field f_system[] = {
-	{ "hostname", F_STR, NULL },   { "locale", F_STR, NULL },        { "timezone", F_STR, NULL },
-	{ "users", F_MAPLIST, f_user }, { "autologin", F_MAP, f_autologin }, { "services", F_MAP, f_services },
-	{ "debconf", F_STRLIST, NULL }, { "session", F_MAP, f_session },
-	{ "reconfigure-at-boot", F_STRLIST, NULL }, END,
+	{ .key = "hostname", .type = F_STR, .off = OFF(system.hostname), .def = "livec", .check = check_hostname },
+	{ .key = "locale", .type = F_STR, .off = OFF(system.locale), .def = "C.UTF-8", .check = check_locale },
+	{ .key = "timezone", .type = F_STR, .off = OFF(system.timezone), .def = "Etc/UTC",
+	  .check = check_timezone },
+	{ .key = "users", .type = F_LIST, .off = OFF(system.users), .sub = &s_user },
+	{ .key = "autologin", .type = F_MAP, .off = 0, .sub = &s_autologin },
+	{ .key = "services", .type = F_MAP, .off = 0, .sub = &s_services },
+	{ .key = "debconf", .type = F_STRS, .off = OFF(system.debconf), .check = check_debconf },
+	{ .key = "session", .type = F_MAP, .off = OFF(system.session), .sub = &s_session },
+	{ .key = "reconfigure-at-boot", .type = F_PKGS, .off = OFF(system.reconfigure) },
+	END,
 };
+
+#define FOFF(member) offsetof(struct lv_mfile, member)
 static const struct field f_file[] = {
-	{ "source", F_STR, NULL }, { "target", F_STR, NULL }, { "mode", F_STR, NULL },
-	{ "owner", F_STR, NULL },  { "license", F_STR, NULL }, END,
+	{ .key = "source", .type = F_STR, .off = FOFF(source), .flags = FL_REQUIRED | FL_NONEMPTY,
+	  .at_off = FOFF(source_at), .hint = "a file or directory, relative to this manifest" },
+	{ .key = "target", .type = F_STR, .off = FOFF(target), .def = "/", .at_off = FOFF(target_at) },
+	{ .key = "mode", .type = F_MODE, .off = FOFF(mode), .def = "-1" },
+	{ .key = "license", .type = F_STR, .off = FOFF(license), .flags = FL_NONEMPTY },
+	END,
 };
-static const struct field f_hook[] = { { "name", F_STR, NULL }, { "run", F_STR, NULL }, END };
+static const struct schema s_file = { f_file, sizeof(struct lv_mfile), 1 };
+
+#define HOFF(member) offsetof(struct lv_hook, member)
+static const struct field f_hook[] = {
+	{ .key = "name", .type = F_STR, .off = HOFF(name), .flags = FL_REQUIRED, .check = check_word,
+	  .hint = "a word that names it in messages, e.g. 'name: motd'" },
+	{ .key = "run", .type = F_STR, .off = HOFF(run), .flags = FL_REQUIRED | FL_NONEMPTY,
+	  .hint = "the shell commands, run in the image as root" },
+	END,
+};
+static const struct schema s_hook = { f_hook, sizeof(struct lv_hook), 1 };
+
+#define WOFF(member) offsetof(struct lv_waiver, member)
 static const struct field f_exception[] = {
-	{ "package", F_STR, NULL }, { "license", F_STR, NULL }, { "reason", F_STR, NULL }, END,
+	{ .key = "package", .type = F_STR, .off = WOFF(package), .flags = FL_REQUIRED },
+	{ .key = "license", .type = F_STR, .off = WOFF(license) },
+	{ .key = "reason", .type = F_STR, .off = WOFF(reason), .flags = FL_REQUIRED | FL_NONEMPTY,
+	  .hint = "say why the waiver is acceptable" },
+	END,
 };
+static const struct schema s_exception = { f_exception, sizeof(struct lv_waiver), 1 };
+
 static const struct field f_licenses[] = {
-	{ "allow", F_STRLIST, NULL }, { "deny", F_STRLIST, NULL }, { "review", F_STRLIST, NULL },
-	{ "exceptions", F_MAPLIST, f_exception }, { "noassertion", F_STR, NULL },
-	{ "unowned", F_STR, NULL }, END,
+	{ .key = "allow", .type = F_STRS, .off = OFF(licenses.allow) },
+	{ .key = "deny", .type = F_STRS, .off = OFF(licenses.deny) },
+	{ .key = "review", .type = F_STRS, .off = OFF(licenses.review) },
+	{ .key = "exceptions", .type = F_LIST, .off = OFF(licenses.exceptions), .sub = &s_exception },
+	{ .key = "noassertion", .type = F_WORD, .off = OFF(licenses.noassertion), .def = "review", .words = rules,
+	  .what = "rule" },
+	{ .key = "unowned", .type = F_WORD, .off = OFF(licenses.unowned), .def = "review", .words = rules,
+	  .what = "rule" },
+	END,
 };
+
 static const struct field f_cloop[] = {
-	{ "block-size", F_INT, NULL }, { "level", F_INT, NULL }, { "compression", F_STR, NULL }, END,
+	{ .key = "block-size", .type = F_INT, .off = OFF(image.cloop.block_size), .def = "131072", .lo = 0,
+	  .hi = 1L << 30, .check = check_block_size },
+	/* default: 9 for zlib, 6 for xz (image_defaults()) */
+	{ .key = "level", .type = F_INT, .off = OFF(image.cloop.level), .def = "-1", .lo = 0, .hi = 99,
+	  .at_off = OFF(image.cloop.level_at) },
+	{ .key = "compression", .type = F_ENUM, .off = OFF(image.cloop.compression), .def = "zlib",
+	  .words = compressions, .what = "cloop compression" },
+	END,
 };
-static const struct field f_boot[] = { { "cmdline", F_STR, NULL }, { "timeout", F_INT, NULL },
-					{ "firmware", F_STRLIST, NULL }, END };
+static const struct field f_boot[] = {
+	{ .key = "cmdline", .type = F_STR, .off = OFF(image.boot.cmdline), .def = "quiet", .check = check_cmdline },
+	{ .key = "timeout", .type = F_INT, .off = OFF(image.boot.timeout), .def = "50", .lo = 0, .hi = 6000,
+	  .hint = "tenths of a second, as ISOLINUX counts; 0 waits for a choice" },
+	{ .key = "firmware", .type = F_STRS, .off = OFF(image.boot.firmware), .def = "bios uefi",
+	  .words = firmwares, .what = "firmware", .at_off = OFF(image.boot.firmware_at) },
+	END,
+};
+static const struct schema s_cloop = { f_cloop, 0, 0 }, s_boot = { f_boot, 0, 0 };
+
 static const struct field f_image[] = {
-	{ "label", F_STR, NULL }, { "inner", F_STR, NULL },       { "cloop", F_MAP, f_cloop },
-	{ "root", F_STR, NULL },  { "read-only", F_STRLIST, NULL }, { "boot", F_MAP, f_boot },
-	{ "kernel", F_STR, NULL }, END,
+	{ .key = "label", .type = F_STR, .off = OFF(image.label), .def = "LIVEC", .check = check_label },
+	{ .key = "inner", .type = F_ENUM, .off = OFF(image.inner), .def = "iso9660", .words = inners,
+	  .what = "inner filesystem" },
+	{ .key = "cloop", .type = F_MAP, .off = 0, .sub = &s_cloop },
+	{ .key = "root", .type = F_ENUM, .off = OFF(image.root), .def = "tmpfs", .words = roots,
+	  .what = "root mode" },
+	{ .key = "read-only", .type = F_STRS, .off = OFF(image.read_only), .def = "usr opt",
+	  .check = check_readonly },
+	{ .key = "boot", .type = F_MAP, .off = 0, .sub = &s_boot },
+	{ .key = "kernel", .type = F_STR, .off = OFF(image.kernel), .flags = FL_NONEMPTY,
+	  .at_off = OFF(image.kernel_at) },
+	END,
 };
+
+static const struct schema s_distribution = { f_distribution, 0, 0 }, s_packages = { f_packages, 0, 0 };
+static const struct schema s_system = { f_system, 0, 0 }, s_licenses = { f_licenses, 0, 0 };
+static const struct schema s_image = { f_image, 0, 0 };
+
 static const struct field f_top[] = {
-	{ "name", F_STR, NULL },      { "distribution", F_MAP, f_distribution },
-	{ "packages", F_MAP, f_packages }, { "system", F_MAP, f_system },
-	{ "files", F_MAPLIST, f_file }, { "hooks", F_MAPLIST, f_hook },
-	{ "licenses", F_MAP, f_licenses }, { "image", F_MAP, f_image }, END,
+	{ .key = "name", .type = F_STR, .off = OFF(name), .flags = FL_REQUIRED, .check = check_name,
+	  .hint = "add e.g. 'name: console' at the top" },
+	{ .key = "distribution", .type = F_MAP, .off = 0, .sub = &s_distribution, .flags = FL_REQUIRED,
+	  .hint = "add e.g. 'distribution: {suite: trixie, architecture: amd64}'" },
+	{ .key = "packages", .type = F_MAP, .off = 0, .sub = &s_packages },
+	{ .key = "system", .type = F_MAP, .off = 0, .sub = &s_system },
+	{ .key = "files", .type = F_LIST, .off = OFF(files), .sub = &s_file },
+	{ .key = "hooks", .type = F_LIST, .off = OFF(hooks), .sub = &s_hook },
+	{ .key = "licenses", .type = F_MAP, .off = 0, .sub = &s_licenses },
+	{ .key = "image", .type = F_MAP, .off = 0, .sub = &s_image },
+	END,
 };
+static const struct schema s_top = { f_top, sizeof(struct lv_manifest), 0 };
 
-struct checker {
-	const char *file;
+/* ---- reading ---- */
+
+struct reader {
 	struct lv_diags *d;
+	struct lv_manifest *m;
 };
 
-static void err_at(struct checker *c, const struct lv_ynode *n, const char *hint, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void err_at(struct checker *c, const struct lv_ynode *n, const char *hint, const char *fmt, ...)
+void lv_diag_pos(struct lv_diags *d, enum lv_severity sev, const struct lv_pos *at, const char *hint,
+		 const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	lv_diag_vat(c->d, LV_ERROR, c->file, n->line, n->col, hint, fmt, ap);
+	lv_diag_vat(d, sev, at->line ? at->file : NULL, at->line, at->col, hint, fmt, ap);
 	va_end(ap);
+}
+
+static void err_at(struct reader *r, const struct lv_ynode *n, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void err_at(struct reader *r, const struct lv_ynode *n, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	lv_diag_vat(r->d, LV_ERROR, n->file, n->line, n->col, hint, fmt, ap);
+	va_end(ap);
+}
+
+static struct lv_pos pos_of(const struct lv_ynode *n)
+{
+	return (struct lv_pos){ n->file, n->line, n->col };
+}
+
+static void suggest(char *hint, size_t size, const char *word, const char *const *names, const char *what)
+{
+	size_t n = 0;
+	while (names[n])
+		n++;
+	const char *best = lv_closest(word, names, n);
+	if (best) {
+		snprintf(hint, size, "did you mean '%s'?", best);
+		return;
+	}
+	size_t used = (size_t)snprintf(hint, size, "the %s is one of", what);
+	for (size_t i = 0; i < n && used < size; i++)
+		used += (size_t)snprintf(hint + used, size - used, "%s %s", i ? "," : "", names[i]);
 }
 
 static const char *type_name(enum ftype t)
 {
 	switch (t) {
-	case F_STR: return "a string";
+	case F_STR: case F_WORD: case F_ENUM: return "a string";
 	case F_BOOL: return "true or false";
 	case F_INT: return "a number";
-	case F_STRLIST: return "a list of strings";
+	case F_MODE: return "an octal mode in quotes, e.g. \"0644\"";
+	case F_STRS: case F_PKGS: return "a list of strings";
 	case F_MAP: return "a mapping";
-	case F_MAPLIST: return "a list of mappings";
+	case F_LIST: return "a list of mappings";
 	}
 	return "?";
 }
 
-static int is_bool(const struct lv_ynode *n)
+static int yaml_bool(const struct lv_ynode *n, int *out)
 {
-	static const char *const words[] = { "true", "false", "yes", "no", "on", "off", "True", "False" };
-	if (n->kind != LV_YSCALAR || n->quoted)
-		return 0;
-	for (size_t i = 0; i < LV_ARRAY_SIZE(words); i++)
-		if (!strcmp(n->value, words[i]))
-			return 1;
+	static const char *const yes[] = { "true", "yes", "on", "True" }, *const no[] = { "false", "no", "off", "False" };
+	for (size_t i = 0; n->kind == LV_YSCALAR && !n->quoted && i < LV_ARRAY_SIZE(yes); i++) {
+		if (!strcmp(n->value, yes[i]))
+			return *out = 1, 1;
+		if (!strcmp(n->value, no[i]))
+			return *out = 0, 1;
+	}
 	return 0;
 }
 
-static int bool_value(const struct lv_ynode *n)
-{
-	return !strcmp(n->value, "true") || !strcmp(n->value, "yes") || !strcmp(n->value, "on") ||
-	       !strcmp(n->value, "True");
-}
-
-static int is_int(const struct lv_ynode *n)
+static int yaml_int(const struct lv_ynode *n, long *out)
 {
 	const char *s = n->value;
-	if (n->kind != LV_YSCALAR || n->quoted || !*s)
+	if (n->kind != LV_YSCALAR || n->quoted || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 12)
 		return 0;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return 0;
+	*out = strtol(s, NULL, 10);
 	return 1;
 }
 
-static void check_node(struct checker *c, const struct lv_ynode *n, const struct field *f, const char *where);
-
-static void check_map(struct checker *c, const struct lv_ynode *map, const struct field *schema,
-		      const char *where)
+static int word_index(const char *const *words, const char *w)
 {
-	for (size_t i = 0; i + 1 < map->n; i += 2) {
-		const struct lv_ynode *k = map->kids[i];
-		const struct field *f = NULL;
-		for (const struct field *s = schema; s->key; s++)
-			if (!strcmp(s->key, k->value)) {
-				f = s;
-				break;
-			}
-		if (f) {
-			char sub[256];
-			snprintf(sub, sizeof(sub), "%s%s%s", where, *where ? "." : "", k->value);
-			check_node(c, map->kids[i + 1], f, sub);
-			continue;
-		}
-		const char *names[32];
-		size_t nn = 0;
-		for (const struct field *s = schema; s->key && nn < LV_ARRAY_SIZE(names); s++)
-			names[nn++] = s->key;
-		const char *best = lv_closest(k->value, names, nn);
-		char hint[128];
-		if (best)
-			snprintf(hint, sizeof(hint), "did you mean '%s'?", best);
-		err_at(c, k, best ? hint : NULL, "unknown key '%s'%s%s", k->value, *where ? " in " : "",
-		       where);
-	}
+	for (int i = 0; words[i]; i++)
+		if (!strcmp(words[i], w))
+			return i;
+	return -1;
 }
 
-static void check_node(struct checker *c, const struct lv_ynode *n, const struct field *f, const char *where)
+static void push_str(struct lv_strs *s, const char *v, struct lv_pos at)
 {
-	int ok;
-	switch (f->type) {
-	case F_STR: ok = n->kind == LV_YSCALAR; break;
-	case F_BOOL: ok = is_bool(n); break;
-	case F_INT: ok = is_int(n); break;
-	case F_STRLIST:
-	case F_MAPLIST: ok = n->kind == LV_YSEQ; break;
-	case F_MAP: ok = n->kind == LV_YMAP; break;
-	default: ok = 0;
-	}
-	if (!ok) {
-		const char *found = n->kind == LV_YSCALAR ? (n->quoted ? "a quoted string" : NULL)
-							  : lv_ykind_name(n->kind);
-		if (found)
-			err_at(c, n, NULL, "'%s' must be %s, not %s", where, type_name(f->type), found);
-		else
-			err_at(c, n, NULL, "'%s' must be %s, not '%s'", where, type_name(f->type), n->value);
-		return;
-	}
-	if (f->type == F_MAP)
-		check_map(c, n, f->sub, where);
-	if (f->type == F_STRLIST || f->type == F_MAPLIST)
-		for (size_t i = 0; i < n->n; i++) {
-			const struct lv_ynode *it = n->kids[i];
-			if (f->type == F_STRLIST && it->kind != LV_YSCALAR)
-				err_at(c, it, NULL, "items of '%s' must be strings, not %s", where,
-				       lv_ykind_name(it->kind));
-			else if (f->type == F_MAPLIST && it->kind != LV_YMAP)
-				err_at(c, it, NULL, "items of '%s' must be mappings, not %s", where,
-				       lv_ykind_name(it->kind));
-			else if (f->type == F_MAPLIST)
-				check_map(c, it, f->sub, where);
-		}
+	s->v = realloc(s->v, (s->n + 2) * sizeof(*s->v));
+	s->at = realloc(s->at, (s->n + 2) * sizeof(*s->at));
+	if (!s->v || !s->at)
+		abort();
+	s->v[s->n] = strdup(v);
+	s->at[s->n++] = at;
+	s->v[s->n] = NULL;
 }
 
-/* ---- the meaning of the parts `lock` uses ---- */
+static int valid_version(const char *s)
+{
+	if (!*s || !isdigit((unsigned char)(strchr(s, ':') ? strchr(s, ':')[1] : s[0])))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(".+-~:", *s))
+			return 0;
+	return 1;
+}
 
 int lv_valid_pkgname(const char *s)
 {
@@ -228,490 +393,683 @@ int lv_valid_pkgname(const char *s)
 	return i >= 2;
 }
 
-static int valid_version(const char *s)
+/* One item of a package list: "name" or, with FL_PIN, "name=version". */
+static void read_pkg(struct reader *r, const struct lv_ynode *it, const struct field *f, const char *where,
+		     struct lv_mpkgs *out)
 {
-	if (!*s || !isdigit((unsigned char)(strchr(s, ':') ? strchr(s, ':')[1] : s[0])))
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr(".+-~:", *s))
+	const char *s = it->value, *eq = strchr(s, '=');
+	_cleanup_free_ char *name = eq ? strndup(s, (size_t)(eq - s)) : strdup(s);
+	if (!*s) {
+		err_at(r, it, NULL, "empty package name in '%s'", where);
+		return;
+	}
+	if (!lv_valid_pkgname(name)) {
+		err_at(r, it, "package names use lowercase letters, digits, '+', '-' and '.'",
+		       "invalid package name '%s' in '%s'", name, where);
+		return;
+	}
+	if (eq && !(f->flags & FL_PIN)) {
+		err_at(r, it, NULL, "'%s' takes package names without versions", where);
+		return;
+	}
+	if (eq && !valid_version(eq + 1)) {
+		err_at(r, it, "write a pin as name=version, e.g. bash=5.2.15-2+b2",
+		       "invalid version '%s' for package '%s'", eq + 1, name);
+		return;
+	}
+	for (size_t j = 0; j < out->n; j++)
+		if (!strcmp(out->v[j].name, name)) {
+			char hint[HINT_MAX];
+			snprintf(hint, sizeof(hint), "first listed at %s:%d", out->v[j].at.file, out->v[j].at.line);
+			lv_diag_at(r->d, LV_WARNING, it->file, it->line, it->col, hint,
+				   "package '%s' is listed twice in '%s'", name, where);
+		}
+	out->v = realloc(out->v, (out->n + 2) * sizeof(*out->v));
+	if (!out->v)
+		abort();
+	out->v[out->n++] = (struct lv_mpkg){ .name = TAKE_PTR(name), .version = eq ? strdup(eq + 1) : NULL,
+					     .at = pos_of(it) };
+}
+
+static void *at(void *base, size_t off)
+{
+	return (char *)base + off;
+}
+
+static void read_map(struct reader *r, const struct lv_ynode *map, const struct schema *s, void *base,
+		     const char *where);
+
+/* A list of strings or packages: each item a scalar, checked. */
+static void read_items(struct reader *r, const struct lv_ynode *seq, const struct field *f, void *value,
+		       const char *where)
+{
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct lv_ynode *it = seq->kids[i];
+		char hint[HINT_MAX];
+		if (it->kind != LV_YSCALAR) {
+			err_at(r, it, NULL, "items of '%s' must be strings, not %s", where, lv_ykind_name(it->kind));
+		} else if (f->type == F_PKGS) {
+			read_pkg(r, it, f, where, value);
+		} else if (f->words && word_index(f->words, it->value) < 0) {
+			suggest(hint, sizeof(hint), it->value, f->words, f->what);
+			err_at(r, it, hint, "unknown %s '%s'", f->what, it->value);
+		} else if ((f->flags & FL_NONEMPTY) && !*it->value) {
+			err_at(r, it, NULL, "empty item in '%s'", where);
+		} else {
+			struct lv_strs *s = value;
+			push_str(s, it->value, pos_of(it));
+			if (f->check)
+				f->check(r, it, &s->v[s->n - 1]);
+		}
+	}
+}
+
+/* A list of mappings, each read into a new item of f->sub->size bytes. */
+static void read_list(struct reader *r, const struct lv_ynode *seq, const struct field *f, void *value,
+		      const char *where)
+{
+	struct { void *v; size_t n; } *list = value;
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct lv_ynode *it = seq->kids[i];
+		if (it->kind != LV_YMAP) {
+			err_at(r, it, NULL, "items of '%s' must be mappings, not %s", where, lv_ykind_name(it->kind));
+			continue;
+		}
+		list->v = realloc(list->v, (list->n + 1) * f->sub->size);
+		if (!list->v)
+			abort();
+		void *item = at(list->v, list->n++ * f->sub->size);
+		memset(item, 0, f->sub->size);
+		read_map(r, it, f->sub, item, where);
+	}
+}
+
+static int scalar_ok(const struct field *f, const struct lv_ynode *n)
+{
+	int b;
+	long l;
+	switch (f->type) {
+	case F_STR: case F_WORD: case F_ENUM: return n->kind == LV_YSCALAR;
+	case F_BOOL: return yaml_bool(n, &b);
+	case F_INT: return yaml_int(n, &l);
+	case F_MODE: return n->kind == LV_YSCALAR && *n->value && strspn(n->value, "01234567") == strlen(n->value) &&
+			    strtol(n->value, NULL, 8) <= 07777;
+	case F_STRS: case F_PKGS: case F_LIST: return n->kind == LV_YSEQ;
+	case F_MAP: return n->kind == LV_YMAP;
+	}
+	return 0;
+}
+
+/* A scalar value (also a default, given as a node without position). */
+static void store_scalar(struct reader *r, const struct field *f, const struct lv_ynode *n, void *value,
+			 const char *where)
+{
+	char hint[HINT_MAX];
+	long l = 0;
+	switch (f->type) {
+	case F_STR:
+		if ((f->flags & FL_NONEMPTY) && !*n->value) {
+			err_at(r, n, f->hint, "'%s' is empty", where);
+			return;
+		}
+		*(char **)value = strdup(n->value);
+		break;
+	case F_WORD:
+	case F_ENUM:
+		if (word_index(f->words, n->value) < 0) {
+			suggest(hint, sizeof(hint), n->value, f->words, f->what);
+			err_at(r, n, hint, "unknown %s '%s'", f->what, n->value);
+			return;
+		}
+		if (f->type == F_WORD)
+			*(char **)value = strdup(n->value);
+		else
+			*(int *)value = word_index(f->words, n->value);
+		break;
+	case F_BOOL:
+		if (!yaml_bool(n, (int *)value))
+			*(int *)value = -1; /* "default" */
+		break;
+	case F_INT:
+		if (n->line && (!yaml_int(n, &l) || l < f->lo || l > f->hi)) {
+			err_at(r, n, f->hint, "'%s' is %s: it must be %ld to %ld", where, n->value, f->lo, f->hi);
+			return;
+		}
+		*(long *)value = n->line ? l : strtol(n->value, NULL, 10);
+		break;
+	case F_MODE:
+		*(long *)value = n->line ? strtol(n->value, NULL, 8) : -1;
+		break;
+	default:
+		abort();
+	}
+	if (f->check && n->line)
+		f->check(r, n, value);
+}
+
+static void read_field(struct reader *r, const struct lv_ynode *n, const struct field *f, void *base,
+		       const char *where)
+{
+	void *value = at(base, f->off);
+	if (!scalar_ok(f, n)) {
+		const char *found = n->kind != LV_YSCALAR ? lv_ykind_name(n->kind)
+				    : n->quoted && f->type != F_MODE ? "a quoted string" : NULL;
+		if (found)
+			err_at(r, n, NULL, "'%s' must be %s, not %s", where, type_name(f->type), found);
+		else
+			err_at(r, n, NULL, "'%s' must be %s, not '%s'", where, type_name(f->type), n->value);
+		return;
+	}
+	if (f->at_off)
+		*(struct lv_pos *)at(base, f->at_off) = pos_of(n);
+	switch (f->type) {
+	case F_STRS: case F_PKGS: read_items(r, n, f, value, where); break;
+	case F_LIST: read_list(r, n, f, value, where); break;
+	case F_MAP: read_map(r, n, f->sub, value, where); break;
+	default: store_scalar(r, f, n, value, where); break;
+	}
+}
+
+/* What a key that was not written means. */
+static void apply_default(struct reader *r, const struct field *f, void *base)
+{
+	void *value = at(base, f->off);
+	if (f->type == F_MAP) {
+		for (const struct field *s = f->sub->fields; s->key; s++)
+			apply_default(r, s, value);
+		return;
+	}
+	if (!f->def)
+		return;
+	if (f->type == F_STRS) {
+		_cleanup_free_ char *words = strdup(f->def);
+		char *save = NULL;
+		for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save))
+			push_str(value, w, (struct lv_pos){ 0 });
+		return;
+	}
+	struct lv_ynode def = { .kind = LV_YSCALAR, .value = (char *)f->def };
+	store_scalar(r, f, &def, value, f->key);
+}
+
+static void read_map(struct reader *r, const struct lv_ynode *map, const struct schema *s, void *base,
+		     const char *where)
+{
+	unsigned long seen = 0;
+	const char *names[32];
+	size_t nn = 0;
+	for (const struct field *f = s->fields; f->key; f++)
+		names[nn++] = f->key;
+	if (s->positioned)
+		*(struct lv_pos *)base = pos_of(map);
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		const struct lv_ynode *k = map->kids[i];
+		char sub[256], hint[HINT_MAX];
+		size_t fi;
+		for (fi = 0; fi < nn && strcmp(names[fi], k->value); fi++)
+			;
+		if (fi < nn) {
+			snprintf(sub, sizeof(sub), "%s%s%s", where, *where ? "." : "", k->value);
+			read_field(r, map->kids[i + 1], &s->fields[fi], base, sub);
+			seen |= 1ul << fi;
+			continue;
+		}
+		const char *best = lv_closest(k->value, names, nn);
+		snprintf(hint, sizeof(hint), "did you mean '%s'?", best ? best : "");
+		err_at(r, k, best ? hint : NULL, "unknown key '%s'%s%s", k->value, *where ? " in " : "", where);
+	}
+	for (size_t fi = 0; fi < nn; fi++) {
+		const struct field *f = &s->fields[fi];
+		if (seen & (1ul << fi))
+			continue;
+		if (f->flags & FL_REQUIRED)
+			err_at(r, map, f->hint, "missing required key '%s'%s%s%s", f->key, *where ? " in '" : "", where,
+			       *where ? "'" : "");
+		else
+			apply_default(r, f, base);
+	}
+}
+
+/* ---- checks of single values ---- */
+
+static int only(const char *s, const char *chars)
+{
+	return *s && strspn(s, chars) == strlen(s);
+}
+
+#define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+static void check_name(struct reader *r, const struct lv_ynode *n, const void *v)
+{
+	(void)v;
+	if (!isalnum((unsigned char)n->value[0]) || !only(n->value, ALNUM "._-"))
+		err_at(r, n, "use letters, digits, '.', '_' and '-'", "invalid name '%s'", n->value);
+}
+
+/* a component names a directory of the archive (dists/SUITE/COMPONENT) */
+static void check_component(struct reader *r, const struct lv_ynode *n, const void *v)
+{
+	static const char *const debian[] = { "main", "contrib", "non-free", "non-free-firmware", NULL };
+	char hint[HINT_MAX];
+	(void)v;
+	if (only(n->value, "abcdefghijklmnopqrstuvwxyz0123456789-+._") && n->value[0] != '.')
+		return;
+	suggest(hint, sizeof(hint), n->value, debian, "Debian component");
+	err_at(r, n, hint, "invalid component name '%s'", n->value);
+}
+
+static void check_fingerprint(struct reader *r, const struct lv_ynode *n, const void *v)
+{
+	(void)v;
+	if (strlen(n->value) != 40 || !only(n->value, "0123456789ABCDEFabcdef"))
+		err_at(r, n, "write the full 40-digit fingerprint of the primary key", "invalid key fingerprint '%s'",
+		       n->value);
+}
+
+/* RFC 1123: dot-separated labels of letters, digits and '-', not at either end */
+static void check_hostname(struct reader *r, const struct lv_ynode *n, const void *v)
+{
+	const char *s = n->value;
+	int ok = only(s, ALNUM ".-") && strlen(s) <= 253;
+	for (const char *l = s; ok && l; l = strchr(l, '.') ? strchr(l, '.') + 1 : NULL) {
+		size_t len = strcspn(l, ".");
+		ok = len > 0 && len <= 63 && l[0] != '-' && l[len - 1] != '-';
+	}
+	(void)v;
+	if (!ok)
+		err_at(r, n, "letters, digits and '-', in labels separated by '.'", "invalid hostname '%s'", s);
+}
+
+static void check_locale(struct reader *r, const struct lv_ynode *n, const void *v)
+{
+	(void)v;
+	if (!only(n->value, ALNUM "._@-"))
+		err_at(r, n, "e.g. C.UTF-8 or de_DE.UTF-8", "invalid locale '%s'", n->value);
+}
+
+/* a name under /usr/share/zoneinfo */
+static void check_timezone(struct reader *r, const struct lv_ynode *n, const void *v)
+{
+	(void)v;
+	if (!only(n->value, ALNUM "/_+-") || n->value[0] == '/' || strstr(n->value, "//"))
+		err_at(r, n, "e.g. Etc/UTC or Europe/Berlin", "invalid timezone '%s'", n->value);
+}
+
+/* user, group, unit, shell and hook names reach shell commands unquoted */
+static void check_word(struct reader *r, const struct lv_ynode *n, const void *v)
+{
+	(void)v;
+	if (!only(n->value, ALNUM "._-+@/:"))
+		err_at(r, n, "letters, digits and ._-+@/: only", "'%s' is not a plain word", n->value);
+}
+
+/* a debconf answer, as debconf-set-selections takes it */
+static void check_debconf(struct reader *r, const struct lv_ynode *n, const void *v)
+{
+	char owner[128], question[256], type[64];
+	(void)v;
+	if (sscanf(n->value, "%127s %255s %63s", owner, question, type) < 3)
+		err_at(r, n, "write it as debconf-set-selections does: 'tzdata tzdata/Areas select Etc'",
+		       "invalid debconf answer");
+}
+
+/* the label and the command line reach boot loader configurations
+ * (ISOLINUX, GRUB) and the kernel: only characters that mean nothing to
+ * either */
+static void check_label(struct reader *r, const struct lv_ynode *n, const void *v)
+{
+	(void)v;
+	if (strlen(n->value) > 32 || !only(n->value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"))
+		err_at(r, n, "an ISO 9660 volume label: up to 32 of A-Z, 0-9 and '_'", "invalid image.label '%s'",
+		       n->value);
+}
+
+static void check_cmdline(struct reader *r, const struct lv_ynode *n, const void *v)
+{
+	size_t ok = strspn(n->value, ALNUM " ._,:=/+@-");
+	(void)v;
+	if (ok != strlen(n->value))
+		lv_diag_at(r->d, LV_ERROR, n->file, n->line, n->col + (n->quoted ? 1 : 0) + (int)ok,
+			   "kernel options are words of letters, digits and ._,:=/+@-",
+			   "image.boot.cmdline: '%c' is not allowed there", n->value[ok]);
+}
+
+static void check_block_size(struct reader *r, const struct lv_ynode *n, const void *v)
+{
+	long bs = *(const long *)v;
+	if (bs == 0 || bs % 512 || bs > 1048576)
+		err_at(r, n, "the cloop driver caches 1 MiB: use e.g. 65536 or 131072",
+		       "cloop block size %ld must be a multiple of 512 and at most 1048576", bs);
+}
+
+/* 1 if the path, taken inside the image, stays there: no ".." component */
+static int stays_inside(const char *p)
+{
+	for (const char *c = p; c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL)
+		if (!strncmp(c, "..", 2) && (c[2] == '/' || !c[2]))
 			return 0;
 	return 1;
 }
 
-static char *dup_scalar(const struct lv_ynode *n)
+static void check_readonly(struct reader *r, const struct lv_ynode *n, const void *v)
 {
-	return n && n->kind == LV_YSCALAR ? strdup(n->value) : NULL;
+	(void)v;
+	if (!only(n->value, ALNUM "/._-") || !stays_inside(n->value) || !n->value[strspn(n->value, "/")])
+		err_at(r, n, "a directory of the image, e.g. usr", "invalid read-only directory '%s'", n->value);
 }
 
-static void take_strs(const struct lv_ynode *seq, struct lv_strs *out)
+/* ---- checks across keys ---- */
+
+static void perr(struct reader *r, const struct lv_pos *at, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void perr(struct reader *r, const struct lv_pos *at, const char *hint, const char *fmt, ...)
 {
-	if (!seq || seq->kind != LV_YSEQ)
-		return;
-	out->v = calloc(seq->n + 1, sizeof(char *));
-	for (size_t i = 0; i < seq->n; i++)
-		if (seq->kids[i]->kind == LV_YSCALAR)
-			out->v[out->n++] = strdup(seq->kids[i]->value);
+	va_list ap;
+	va_start(ap, fmt);
+	lv_diag_vat(r->d, LV_ERROR, at->line ? at->file : NULL, at->line, at->col, hint, fmt, ap);
+	va_end(ap);
 }
 
-static void take_pkgs(struct checker *c, const struct lv_ynode *seq, const char *where, int allow_pin,
-		      struct lv_mpkgs *out)
+/* The session names one of system.users and, for X, a window manager;
+ * users and hooks have names of their own. */
+static void check_names(struct reader *r)
 {
-	if (!seq || seq->kind != LV_YSEQ)
-		return;
-	out->v = calloc(seq->n + 1, sizeof(*out->v));
-	for (size_t i = 0; i < seq->n; i++) {
-		const struct lv_ynode *it = seq->kids[i];
-		if (it->kind != LV_YSCALAR)
-			continue; /* already reported by the shape check */
-		const char *s = it->value;
-		const char *eq = strchr(s, '=');
-		_cleanup_free_ char *name = eq ? strndup(s, (size_t)(eq - s)) : strdup(s);
-
-		if (!*s) {
-			err_at(c, it, NULL, "empty package name in '%s'", where);
-			continue;
-		}
-		if (!lv_valid_pkgname(name)) {
-			char hint[128] = "package names use lowercase letters, digits, '+', '-' and '.'";
-			err_at(c, it, hint, "invalid package name '%s' in '%s'", name, where);
-			continue;
-		}
-		if (eq && !allow_pin) {
-			err_at(c, it, NULL, "'%s' takes package names without versions", where);
-			continue;
-		}
-		if (eq && !valid_version(eq + 1)) {
-			err_at(c, it, "write a pin as name=version, e.g. bash=5.2.15-2+b2",
-			       "invalid version '%s' for package '%s'", eq + 1, name);
-			continue;
-		}
-		for (size_t j = 0; j < out->n; j++)
-			if (!strcmp(out->v[j].name, name)) {
-				char hint[96];
-				snprintf(hint, sizeof(hint), "first listed at line %d", out->v[j].line);
-				lv_diag_at(c->d, LV_WARNING, c->file, it->line, it->col, hint,
-					   "package '%s' is listed twice in '%s'", name, where);
+	struct lv_manifest *m = r->m;
+	const struct lv_session *s = &m->system.session;
+	char hint[HINT_MAX];
+	int found = 0;
+	for (size_t i = 0; i < m->system.users.n; i++) {
+		const struct lv_user *u = &m->system.users.v[i];
+		found |= s->user && u->name && !strcmp(u->name, s->user);
+		for (size_t k = 0; k < i; k++)
+			if (u->name && m->system.users.v[k].name && !strcmp(u->name, m->system.users.v[k].name)) {
+				snprintf(hint, sizeof(hint), "first given at %s:%d", m->system.users.v[k].at.file,
+					 m->system.users.v[k].at.line);
+				perr(r, &u->at, hint, "user '%s' is given twice in system.users", u->name);
 			}
-		out->v[out->n++] = (struct lv_mpkg){ .name = TAKE_PTR(name),
-						     .version = eq ? strdup(eq + 1) : NULL,
-						     .line = it->line, .col = it->col };
 	}
-}
-
-static const char *const variants[] = { "essential", "minbase", "important", "standard" };
-static const char *const arches[] = { "amd64", "arm64", "armel", "armhf", "i386",
-				      "mips64el", "ppc64el", "riscv64", "s390x" };
-
-const char *lv_variant_name(enum lv_variant v)
-{
-	return variants[v];
-}
-
-static void suggest(char *hint, size_t size, const char *word, const char *const *names, size_t n,
-		    const char *what)
-{
-	const char *best = lv_closest(word, names, n);
-	if (best) {
-		snprintf(hint, size, "did you mean '%s'?", best);
-		return;
-	}
-	size_t used = (size_t)snprintf(hint, size, "%s is one of", what);
-	for (size_t i = 0; i < n && used < size; i++)
-		used += (size_t)snprintf(hint + used, size - used, "%s %s", i ? "," : "", names[i]);
-}
-
-/* licenses.noassertion / licenses.unowned: allow | review | deny */
-static void take_rule(struct checker *c, const struct lv_ynode *lic, const char *key, char **out)
-{
-	static const char *const rules[] = { "allow", "review", "deny" };
-	const struct lv_ynode *n = lv_ymap_get(lic, key);
-	char hint[128];
-
-	if (!n || n->kind != LV_YSCALAR)
-		return;
-	for (size_t i = 0; i < LV_ARRAY_SIZE(rules); i++)
-		if (!strcmp(n->value, rules[i])) {
-			*out = strdup(n->value);
-			return;
-		}
-	suggest(hint, sizeof(hint), n->value, rules, LV_ARRAY_SIZE(rules), "the rule");
-	err_at(c, n, hint, "unknown rule '%s' for licenses.%s", n->value, key);
-}
-
-/* system.session names one of system.users and, for X, a window manager;
- * system.reconfigure-at-boot names packages. */
-static void check_session(struct checker *c, const struct lv_ynode *sys)
-{
-	const struct lv_ynode *ses = lv_ymap_get(sys, "session"), *n;
-	if (ses && ses->kind == LV_YMAP) {
-		n = lv_ymap_get(ses, "user");
-		if (!n)
-			err_at(c, ses, "e.g. 'user: live', one of system.users", "missing required key 'user' in "
-			       "'system.session'");
-		else if (n->kind == LV_YSCALAR) {
-			const struct lv_ynode *users = lv_ymap_get(sys, "users");
-			int found = 0;
-			for (size_t i = 0; users && users->kind == LV_YSEQ && i < users->n; i++) {
-				const char *name = lv_yscalar(lv_ymap_get(users->kids[i], "name"));
-				found |= name && !strcmp(name, n->value);
+	if (s->at.line && s->user && !found)
+		perr(r, &s->user_at, "name one of system.users", "the session's user '%s' is not in system.users", s->user);
+	if (s->at.line && s->x == 1 && !s->window_manager)
+		perr(r, &s->at, "e.g. 'window-manager: jwm' (a command in the image)",
+		     "an X session needs a 'window-manager'");
+	for (size_t i = 0; i < m->hooks.n; i++)
+		for (size_t k = 0; k < i; k++)
+			if (m->hooks.v[i].name && m->hooks.v[k].name && !strcmp(m->hooks.v[i].name, m->hooks.v[k].name)) {
+				snprintf(hint, sizeof(hint), "first given at %s:%d", m->hooks.v[k].at.file,
+					 m->hooks.v[k].at.line);
+				perr(r, &m->hooks.v[i].at, hint, "two hooks are named '%s'", m->hooks.v[i].name);
 			}
-			if (!found)
-				err_at(c, n, "name one of system.users", "the session's user '%s' is not in "
-				       "system.users", n->value);
-		}
-		n = lv_ymap_get(ses, "x");
-		if ((!n || (is_bool(n) && bool_value(n))) && !lv_ymap_get(ses, "window-manager"))
-			err_at(c, ses, "e.g. 'window-manager: jwm' (a command in the image)",
-			       "an X session needs a 'window-manager'");
-	}
-	const struct lv_ynode *rc = lv_ymap_get(sys, "reconfigure-at-boot");
-	for (size_t i = 0; rc && rc->kind == LV_YSEQ && i < rc->n; i++) {
-		n = rc->kids[i];
-		if (n->kind == LV_YSCALAR && !lv_valid_pkgname(n->value))
-			err_at(c, n, NULL, "invalid package name '%s' in 'system.reconfigure-at-boot'", n->value);
-	}
+	for (size_t i = 0; i < m->system.users.n; i++)
+		if (m->system.users.v[i].gid == 0)
+			m->system.users.v[i].gid = m->system.users.v[i].uid;
 }
 
-static void check_meaning(struct checker *c, struct lv_manifest *m)
+/* packages.exclude wins over install: a package a fragment installs can be
+ * excluded by the including file; in one file, both is a mistake. */
+static void exclude_wins(struct reader *r)
 {
-	const struct lv_ynode *root = m->root, *n;
-	char hint[256];
-
-	n = lv_ymap_get(root, "name");
-	if (!n)
-		err_at(c, root, "add e.g. 'name: console' at the top", "missing required key 'name'");
-	else if (n->kind == LV_YSCALAR) {
-		const char *s = n->value;
-		int ok = *s && isalnum((unsigned char)*s);
-		for (; ok && *s; s++)
-			ok = isalnum((unsigned char)*s) || strchr("._-", *s);
-		if (!ok)
-			err_at(c, n, "use letters, digits, '.', '_' and '-'", "invalid name '%s'", n->value);
-		m->name = dup_scalar(n);
-	}
-
-	const struct lv_ynode *dist = lv_ymap_get(root, "distribution");
-	if (!dist)
-		err_at(c, root, "add e.g. 'distribution: {suite: bookworm, architecture: amd64}'",
-		       "missing required key 'distribution'");
-	else if (dist->kind == LV_YMAP) {
-		n = lv_ymap_get(dist, "suite");
-		if (!n)
-			err_at(c, dist, NULL, "missing required key 'suite' in 'distribution'");
-		else if (n->kind == LV_YSCALAR && !*n->value)
-			err_at(c, n, NULL, "'distribution.suite' is empty");
-		else if (n->kind == LV_YSCALAR) {
-			m->dist.suite = dup_scalar(n);
-			m->dist.suite_line = n->line;
-			m->dist.suite_col = n->col;
-		}
-		n = lv_ymap_get(dist, "architecture");
-		if (n && n->kind == LV_YSCALAR) {
-			int known = 0;
-			for (size_t i = 0; i < LV_ARRAY_SIZE(arches); i++)
-				known |= !strcmp(n->value, arches[i]);
-			if (!known) {
-				suggest(hint, sizeof(hint), n->value, arches, LV_ARRAY_SIZE(arches),
-					"the architecture");
-				err_at(c, n, hint, "unknown architecture '%s'", n->value);
-			}
-		}
-		m->dist.architecture = n ? dup_scalar(n) : NULL;
-		take_strs(lv_ymap_get(dist, "components"), &m->dist.components);
-		/* a component names a directory of the archive (dists/SUITE/COMPONENT) */
-		for (size_t i = 0; i < m->dist.components.n; i++) {
-			const char *comp = m->dist.components.v[i];
-			static const char *const debian[] = { "main", "contrib", "non-free", "non-free-firmware" };
-			if (comp[0] && strspn(comp, "abcdefghijklmnopqrstuvwxyz0123456789-+._") == strlen(comp) &&
-			    comp[0] != '.')
+	struct lv_mpkgs *in = &r->m->pkgs.install;
+	for (size_t i = 0; i < r->m->pkgs.exclude.n; i++) {
+		const struct lv_mpkg *x = &r->m->pkgs.exclude.v[i];
+		for (size_t j = 0; j < in->n; j++) {
+			if (strcmp(x->name, in->v[j].name))
 				continue;
-			suggest(hint, sizeof(hint), comp, debian, LV_ARRAY_SIZE(debian), "a Debian component");
-			err_at(c, lv_ymap_get(dist, "components")->kids[i], hint, "invalid component name '%s'", comp);
-		}
-		m->dist.mirror = dup_scalar(lv_ymap_get(dist, "mirror"));
-		m->dist.security_mirror = dup_scalar(lv_ymap_get(dist, "security-mirror"));
-		m->dist.keyring = dup_scalar(lv_ymap_get(dist, "keyring"));
-		take_strs(lv_ymap_get(dist, "keys"), &m->dist.keys);
-		for (size_t i = 0; i < m->dist.keys.n; i++) {
-			const char *k = m->dist.keys.v[i];
-			size_t len = strspn(k, "0123456789ABCDEFabcdef");
-			if (len != 40 || k[len])
-				err_at(c, lv_ymap_get(dist, "keys")->kids[i],
-				       "write the full 40-digit fingerprint of the primary key",
-				       "invalid key fingerprint '%s'", k);
-		}
-		n = lv_ymap_get(dist, "updates");
-		m->dist.updates = n && is_bool(n) ? bool_value(n) : -1;
-		n = lv_ymap_get(dist, "security");
-		m->dist.security = n && is_bool(n) ? bool_value(n) : -1;
-	}
-	if (!m->dist.architecture)
-		m->dist.architecture = strdup("amd64");
-	if (!m->dist.components.n) {
-		free(m->dist.components.v);
-		m->dist.components.v = calloc(2, sizeof(char *));
-		m->dist.components.v[0] = strdup("main");
-		m->dist.components.n = 1;
-	}
-
-	const struct lv_ynode *pk = lv_ymap_get(root, "packages");
-	m->pkgs.variant = LV_VARIANT_MINBASE;
-	if (pk && pk->kind == LV_YMAP) {
-		n = lv_ymap_get(pk, "variant");
-		if (n && n->kind == LV_YSCALAR) {
-			size_t i;
-			for (i = 0; i < LV_ARRAY_SIZE(variants); i++)
-				if (!strcmp(n->value, variants[i]))
-					break;
-			if (i < LV_ARRAY_SIZE(variants))
-				m->pkgs.variant = (enum lv_variant)i;
-			else {
-				suggest(hint, sizeof(hint), n->value, variants, LV_ARRAY_SIZE(variants),
-					"the variant");
-				err_at(c, n, hint, "unknown variant '%s'", n->value);
+			if (x->at.file == in->v[j].at.file) {
+				perr(r, &x->at, NULL, "package '%s' is both installed and excluded", x->name);
+				continue;
 			}
+			free(in->v[j].name);
+			free(in->v[j].version);
+			memmove(&in->v[j], &in->v[j + 1], (in->n - j - 1) * sizeof(*in->v));
+			in->n--, j--;
 		}
-		take_pkgs(c, lv_ymap_get(pk, "install"), "packages.install", 1, &m->pkgs.install);
-		take_pkgs(c, lv_ymap_get(pk, "exclude"), "packages.exclude", 0, &m->pkgs.exclude);
-		take_pkgs(c, lv_ymap_get(pk, "boot"), "packages.boot", 1, &m->pkgs.boot);
-		m->pkgs.boot_given = lv_ymap_get(pk, "boot") != NULL;
-		n = lv_ymap_get(pk, "recommends");
-		m->pkgs.recommends = n && is_bool(n) && bool_value(n);
-		for (size_t i = 0; i < m->pkgs.exclude.n; i++)
-			for (size_t j = 0; j < m->pkgs.install.n; j++)
-				if (!strcmp(m->pkgs.exclude.v[i].name, m->pkgs.install.v[j].name))
-					lv_diag_at(c->d, LV_ERROR, c->file, m->pkgs.exclude.v[i].line,
-						   m->pkgs.exclude.v[i].col, NULL,
-						   "package '%s' is both installed and excluded",
-						   m->pkgs.exclude.v[i].name);
-	}
-	/* image.boot.firmware: what the ISO boots on (default both) */
-	const struct lv_ynode *fw = lv_ymap_get(lv_ymap_get(lv_ymap_get(root, "image"), "boot"), "firmware");
-	m->image.bios = m->image.uefi = !fw;
-	for (size_t i = 0; fw && fw->kind == LV_YSEQ && i < fw->n; i++) {
-		static const char *const kinds[] = { "bios", "uefi" };
-		const char *v = lv_yscalar(fw->kids[i]);
-		if (v && !strcmp(v, "bios"))
-			m->image.bios = 1;
-		else if (v && !strcmp(v, "uefi"))
-			m->image.uefi = 1;
-		else if (v) {
-			suggest(hint, sizeof(hint), v, kinds, LV_ARRAY_SIZE(kinds), "a firmware");
-			err_at(c, fw->kids[i], hint, "unknown firmware '%s'", v);
-		}
-	}
-	if (fw && fw->kind == LV_YSEQ && !fw->n)
-		err_at(c, fw, "list bios, uefi or both", "image.boot.firmware is empty: the ISO would boot nowhere");
-
-	/* the boot set: busybox for the initramfs, and each firmware's loaders */
-	if (!m->pkgs.boot_given) {
-		static const char *const bios[] = { "isolinux", "syslinux-common" };
-		static const char *const uefi[] = { "shim-signed", "grub-efi-amd64-signed" };
-		m->pkgs.boot.v = calloc(6, sizeof(*m->pkgs.boot.v));
-		m->pkgs.boot.v[m->pkgs.boot.n++] = (struct lv_mpkg){ .name = strdup("busybox-static") };
-		for (size_t i = 0; m->image.bios && i < LV_ARRAY_SIZE(bios); i++)
-			m->pkgs.boot.v[m->pkgs.boot.n++] = (struct lv_mpkg){ .name = strdup(bios[i]) };
-		for (size_t i = 0; m->image.uefi && i < LV_ARRAY_SIZE(uefi); i++)
-			m->pkgs.boot.v[m->pkgs.boot.n++] = (struct lv_mpkg){ .name = strdup(uefi[i]) };
-	}
-
-	const struct lv_ynode *lic = lv_ymap_get(root, "licenses");
-	if (lic && lic->kind == LV_YMAP) {
-		take_strs(lv_ymap_get(lic, "allow"), &m->licenses.allow);
-		take_strs(lv_ymap_get(lic, "deny"), &m->licenses.deny);
-		take_strs(lv_ymap_get(lic, "review"), &m->licenses.review);
-		m->licenses.allow_given = lv_ymap_get(lic, "allow") != NULL;
-		take_rule(c, lic, "noassertion", &m->licenses.noassertion);
-		take_rule(c, lic, "unowned", &m->licenses.unowned);
-		const struct lv_ynode *ex = lv_ymap_get(lic, "exceptions");
-		if (ex && ex->kind == LV_YSEQ) {
-			m->licenses.exceptions = calloc(ex->n + 1, sizeof(*m->licenses.exceptions));
-			for (size_t i = 0; i < ex->n; i++) {
-				const struct lv_ynode *e = ex->kids[i];
-				if (e->kind != LV_YMAP)
-					continue;
-				struct lv_waiver *w = &m->licenses.exceptions[m->licenses.nexceptions++];
-				w->package = dup_scalar(lv_ymap_get(e, "package"));
-				w->license = dup_scalar(lv_ymap_get(e, "license"));
-				w->reason = dup_scalar(lv_ymap_get(e, "reason"));
-				if (!w->package)
-					err_at(c, e, NULL, "a license exception needs 'package'");
-				if (!w->reason || !*w->reason)
-					err_at(c, e, "say why the waiver is acceptable",
-					       "a license exception needs a 'reason'");
-			}
-		}
-	}
-	check_session(c, lv_ymap_get(root, "system"));
-	if (!m->licenses.noassertion)
-		m->licenses.noassertion = strdup("review");
-	if (!m->licenses.unowned)
-		m->licenses.unowned = strdup("review");
-
-	const struct lv_ynode *img = lv_ymap_get(root, "image");
-	if (img && img->kind == LV_YMAP) {
-		static const char *const inners[] = { "iso9660", "ext2" };
-		static const char *const roots[] = { "tmpfs", "overlay" };
-		n = lv_ymap_get(img, "inner");
-		if (n && n->kind == LV_YSCALAR && strcmp(n->value, "iso9660") && strcmp(n->value, "ext2")) {
-			suggest(hint, sizeof(hint), n->value, inners, 2, "the inner filesystem");
-			err_at(c, n, hint, "unknown inner filesystem '%s'", n->value);
-		}
-		/* the label and the command line reach boot loader configurations
-		 * (ISOLINUX, GRUB) and the kernel: only characters that mean
-		 * nothing to either */
-		n = lv_ymap_get(img, "label");
-		if (n && n->kind == LV_YSCALAR && (!*n->value || strlen(n->value) > 32 ||
-						   strspn(n->value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
-							   strlen(n->value)))
-			err_at(c, n, "an ISO 9660 volume label: up to 32 of A-Z, 0-9 and '_'",
-			       "invalid image.label '%s'", n->value);
-		n = lv_ymap_get(lv_ymap_get(img, "boot"), "timeout");
-		if (n && is_int(n) && (strlen(n->value) > 5 || strtoul(n->value, NULL, 10) > 6000))
-			err_at(c, n, "tenths of a second, as ISOLINUX counts; 0 waits for a choice",
-			       "image.boot.timeout %s is more than 6000", n->value);
-		n = lv_ymap_get(lv_ymap_get(img, "boot"), "cmdline");
-		if (n && n->kind == LV_YSCALAR) {
-			size_t ok = strspn(n->value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-						     "0123456789 ._,:=/+@-");
-			if (ok != strlen(n->value))
-				lv_diag_at(c->d, LV_ERROR, c->file, n->line, n->col + (n->quoted ? 1 : 0) + (int)ok,
-					   "kernel options are words of letters, digits and ._,:=/+@-",
-					   "image.boot.cmdline: '%c' is not allowed there", n->value[ok]);
-		}
-		n = lv_ymap_get(img, "root");
-		if (n && n->kind == LV_YSCALAR && strcmp(n->value, "tmpfs") && strcmp(n->value, "overlay")) {
-			suggest(hint, sizeof(hint), n->value, roots, 2, "the root mode");
-			err_at(c, n, hint, "unknown root mode '%s'", n->value);
-		}
-		n = lv_ymap_get(lv_ymap_get(img, "cloop"), "block-size");
-		if (n && is_int(n)) {
-			unsigned long bs = strtoul(n->value, NULL, 10);
-			if (bs == 0 || bs % 512 || bs > 1048576)
-				err_at(c, n, "the cloop driver caches 1 MiB: use e.g. 65536 or 131072",
-				       "cloop block size %lu must be a multiple of 512 and at most 1048576",
-				       bs);
-		}
-		static const char *const compressions[] = { "zlib", "xz" };
-		const struct lv_ynode *comp = lv_ymap_get(lv_ymap_get(img, "cloop"), "compression");
-		int xz = comp && comp->kind == LV_YSCALAR && !strcmp(comp->value, "xz");
-		if (comp && comp->kind == LV_YSCALAR && !xz && strcmp(comp->value, "zlib")) {
-			suggest(hint, sizeof(hint), comp->value, compressions, 2, "the cloop compression");
-			err_at(c, comp, hint, "unknown cloop compression '%s'", comp->value);
-		}
-		n = lv_ymap_get(lv_ymap_get(img, "cloop"), "level");
-		if (n && is_int(n) && strtoul(n->value, NULL, 10) > (xz ? 9 : 12))
-			err_at(c, n, NULL, "%s compression level must be 0..%d", xz ? "xz" : "zlib", xz ? 9 : 12);
 	}
 }
 
-int lv_manifest_load(const char *path, struct lv_manifest *m, struct lv_diags *d)
+/* image.boot.firmware, and what follows from it: the boot set (busybox for
+ * the initramfs, each firmware's loaders) unless packages.boot is given */
+static void boot_set(struct reader *r)
 {
-	struct checker c = { .file = path, .d = d };
-	size_t errors = d->errors;
-
-	memset(m, 0, sizeof(*m));
-	m->path = strdup(path);
-	m->root = lv_yaml_load(path, d);
-	if (!m->root)
-		return -LVE_MANIFEST;
-	if (m->root->kind != LV_YMAP) {
-		err_at(&c, m->root, NULL, "a manifest is a mapping of keys (name, distribution, ...)");
-		return -LVE_MANIFEST;
+	struct lv_manifest *m = r->m;
+	static const char *const bios[] = { "isolinux", "syslinux-common" };
+	static const char *const uefi[] = { "shim-signed", "grub-efi-amd64-signed" };
+	for (size_t i = 0; i < m->image.boot.firmware.n; i++) {
+		m->image.bios |= !strcmp(m->image.boot.firmware.v[i], "bios");
+		m->image.uefi |= !strcmp(m->image.boot.firmware.v[i], "uefi");
 	}
-	check_map(&c, m->root, f_top, "");
-	check_meaning(&c, m);
-	return d->errors > errors ? -LVE_MANIFEST : 0;
+	if (m->image.boot.firmware_at.line && !m->image.boot.firmware.n)
+		perr(r, &m->image.boot.firmware_at, "list bios, uefi or both",
+		     "image.boot.firmware is empty: the ISO would boot nowhere");
+	m->pkgs.boot_given = m->pkgs.boot_at.line != 0;
+	if (m->pkgs.boot_given)
+		return;
+	m->pkgs.boot.v = calloc(6, sizeof(*m->pkgs.boot.v));
+	m->pkgs.boot.v[m->pkgs.boot.n++] = (struct lv_mpkg){ .name = strdup("busybox-static") };
+	for (size_t i = 0; m->image.bios && i < LV_ARRAY_SIZE(bios); i++)
+		m->pkgs.boot.v[m->pkgs.boot.n++] = (struct lv_mpkg){ .name = strdup(bios[i]) };
+	for (size_t i = 0; m->image.uefi && i < LV_ARRAY_SIZE(uefi); i++)
+		m->pkgs.boot.v[m->pkgs.boot.n++] = (struct lv_mpkg){ .name = strdup(uefi[i]) };
 }
 
-static void strs_release(struct lv_strs *s)
+/* the cloop level's default and range follow the compression */
+static void cloop_level(struct reader *r)
 {
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
+	int xz = r->m->image.cloop.compression == LV_CLOOPCOMP_XZ;
+	long *level = &r->m->image.cloop.level;
+	if (*level < 0)
+		*level = xz ? 6 : 9;
+	else if (*level > (xz ? 9 : 12))
+		perr(r, &r->m->image.cloop.level_at, NULL, "%s compression level must be 0..%d", xz ? "xz" : "zlib", xz ? 9 : 12);
 }
 
-static void mpkgs_release(struct lv_mpkgs *p)
+/* image.read-only without the slashes around its directories */
+static void trim_readonly(struct lv_strs *ro)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		free(p->v[i].name);
-		free(p->v[i].version);
+	for (size_t i = 0; i < ro->n; i++) {
+		char *v = ro->v[i];
+		memmove(v, v + strspn(v, "/"), strlen(v + strspn(v, "/")) + 1);
+		for (size_t len = strlen(v); len && v[len - 1] == '/'; len--)
+			v[len - 1] = '\0';
 	}
-	free(p->v);
 }
 
-size_t lv_manifest_file_srcs(const struct lv_manifest *m, struct lv_file_src **out)
+/* ---- files: on the host and in the image ---- */
+
+/* Where a files: entry comes from and goes: the source relative to the
+ * file that names it, and there; the target inside the image. */
+static void resolve_file(struct reader *r, struct lv_mfile *f)
 {
-	const struct lv_ynode *files = lv_ymap_get(m->root, "files");
-	_cleanup_free_ char *mdir = lv_dirname(m->path);
-	size_t n = 0;
-	*out = NULL;
-	for (size_t i = 0; files && files->kind == LV_YSEQ && i < files->n; i++) {
-		const struct lv_ynode *e = files->kids[i];
-		const char *src = lv_yscalar(lv_ymap_get(e, "source"));
-		const char *dst = lv_yscalar(lv_ymap_get(e, "target"));
-		if (!src)
-			continue;
-		dst = dst ? dst : "/";
-		while (*dst == '/')
-			dst++;
-		struct lv_file_src f = { .mode = lv_yscalar(lv_ymap_get(e, "mode")),
-					 .license = lv_yscalar(lv_ymap_get(e, "license")) };
-		f.from = src[0] == '/' ? strdup(src) : lv_path_join(mdir, src);
-		struct stat st;
-		f.exists = stat(f.from, &st) == 0;
-		f.is_dir = f.exists && S_ISDIR(st.st_mode);
-		size_t tl = strlen(dst);
-		if (!f.is_dir && (!tl || dst[tl - 1] == '/')) { /* a file into a directory */
-			const char *base = strrchr(f.from, '/') ? strrchr(f.from, '/') + 1 : f.from;
-			if (asprintf(&f.target, "%s%s", dst, base) < 0)
-				f.target = NULL;
-		} else
-			f.target = strdup(dst);
-		if (!f.target)
+	if (!f->source || !f->target)
+		return; /* reported */
+	_cleanup_free_ char *dir = lv_dirname(f->source_at.file);
+	f->from = f->source[0] == '/' ? strdup(f->source) : lv_path_join(dir, f->source);
+	struct stat st;
+	if (stat(f->from, &st) < 0) {
+		char hint[HINT_MAX];
+		snprintf(hint, sizeof(hint), "a path on this host, relative to %s", f->source_at.file);
+		perr(r, &f->source_at, hint, "files: cannot read '%s': %s", f->source, strerror(errno));
+		return;
+	}
+	f->is_dir = S_ISDIR(st.st_mode);
+	const char *t = f->target + strspn(f->target, "/");
+	if (!stays_inside(t)) {
+		perr(r, f->target_at.line ? &f->target_at : &f->at, "a path inside the image, e.g. /etc/motd",
+		     "files: target '%s' leaves the image's root", f->target);
+		return;
+	}
+	if (f->is_dir && f->mode >= 0)
+		perr(r, &f->at, "set modes of a tree's files on the host, or in a hook",
+		     "files: 'mode' applies to a single file, and '%s' is a directory", f->source);
+	size_t tl = strlen(t);
+	_cleanup_free_ char *base = lv_basename(f->from);
+	if (!f->is_dir && (!tl || t[tl - 1] == '/')) { /* a file into a directory */
+		if (asprintf(&f->dest, "%s%s", t, base) < 0)
 			abort();
-		while ((tl = strlen(f.target)) && f.target[tl - 1] == '/')
-			f.target[tl - 1] = '\0';
-		*out = realloc(*out, (n + 1) * sizeof(**out));
-		(*out)[n++] = f;
-	}
-	return n;
+	} else
+		f->dest = strdup(t);
+	while ((tl = strlen(f->dest)) && f->dest[tl - 1] == '/')
+		f->dest[tl - 1] = '\0';
 }
 
-void lv_file_srcs_free(struct lv_file_src *v, size_t n)
+/* ---- the canonical form ---- */
+
+static void put_quoted(struct lv_buf *b, const char *s)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].from);
-		free(v[i].target);
+	lv_buf_puts(b, "\"");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			lv_buf_printf(b, "\\%c", *p);
+		else if (*p < 0x20)
+			lv_buf_printf(b, "\\x%02x", *p);
+		else
+			lv_buf_append(b, p, 1);
 	}
-	free(v);
+	lv_buf_puts(b, "\"\n");
+}
+
+static void emit_map(struct lv_buf *b, const struct field *fields, const void *base, int indent);
+
+static void emit_field(struct lv_buf *b, const struct field *f, const void *base, int indent)
+{
+	const void *v = (const char *)base + f->off;
+	const struct lv_strs *s = v;
+	const struct lv_mpkgs *p = v;
+	const struct { const char *v; size_t n; } *list = v;
+	switch (f->type) {
+	case F_STR: case F_WORD:
+		if (*(char *const *)v)
+			lv_buf_printf(b, "%*s%s: ", indent, "", f->key), put_quoted(b, *(char *const *)v);
+		break;
+	case F_ENUM: lv_buf_printf(b, "%*s%s: %s\n", indent, "", f->key, f->words[*(const int *)v]); break;
+	case F_BOOL:
+		if (*(const int *)v >= 0)
+			lv_buf_printf(b, "%*s%s: %s\n", indent, "", f->key, *(const int *)v ? "true" : "false");
+		break;
+	case F_INT: lv_buf_printf(b, "%*s%s: %ld\n", indent, "", f->key, *(const long *)v); break;
+	case F_MODE:
+		if (*(const long *)v >= 0)
+			lv_buf_printf(b, "%*s%s: \"%04lo\"\n", indent, "", f->key, *(const long *)v);
+		break;
+	case F_STRS:
+		lv_buf_printf(b, "%*s%s:%s\n", indent, "", f->key, s->n ? "" : " []");
+		for (size_t i = 0; i < s->n; i++)
+			lv_buf_printf(b, "%*s- ", indent + 2, ""), put_quoted(b, s->v[i]);
+		break;
+	case F_PKGS:
+		lv_buf_printf(b, "%*s%s:%s\n", indent, "", f->key, p->n ? "" : " []");
+		for (size_t i = 0; i < p->n; i++)
+			lv_buf_printf(b, "%*s- %s%s%s\n", indent + 2, "", p->v[i].name, p->v[i].version ? "=" : "",
+				      p->v[i].version ? p->v[i].version : "");
+		break;
+	case F_MAP:
+		lv_buf_printf(b, "%*s%s:\n", indent, "", f->key);
+		emit_map(b, f->sub->fields, v, indent + 2);
+		break;
+	case F_LIST:
+		lv_buf_printf(b, "%*s%s:%s\n", indent, "", f->key, list->n ? "" : " []");
+		for (size_t i = 0; i < list->n; i++) {
+			lv_buf_printf(b, "%*s-\n", indent + 2, "");
+			emit_map(b, f->sub->fields, list->v + i * f->sub->size, indent + 4);
+		}
+		break;
+	}
+}
+
+static void emit_map(struct lv_buf *b, const struct field *fields, const void *base, int indent)
+{
+	for (const struct field *f = fields; f->key; f++)
+		emit_field(b, f, base, indent);
+}
+
+void lv_manifest_canonical(const struct lv_manifest *m, const char *const *sections, struct lv_buf *out)
+{
+	lv_buf_puts(out, "# livec manifest, canonical form: every key, defaults included\n");
+	for (const struct field *f = s_top.fields; f->key; f++) {
+		int wanted = !sections;
+		for (size_t i = 0; sections && sections[i]; i++)
+			wanted |= !strcmp(sections[i], f->key);
+		if (wanted)
+			emit_field(out, f, m, 0);
+	}
+}
+
+/* ---- loading and freeing ---- */
+
+static void free_map(const struct field *fields, void *base);
+
+static void free_field(const struct field *f, void *base)
+{
+	void *v = at(base, f->off);
+	struct lv_strs *s = v;
+	struct lv_mpkgs *p = v;
+	struct { char *v; size_t n; } *list = v;
+	switch (f->type) {
+	case F_STR: case F_WORD: free(*(char **)v); *(char **)v = NULL; break;
+	case F_STRS:
+		for (size_t i = 0; i < s->n; i++)
+			free(s->v[i]);
+		free(s->v);
+		free(s->at);
+		break;
+	case F_PKGS:
+		for (size_t i = 0; i < p->n; i++)
+			free(p->v[i].name), free(p->v[i].version);
+		free(p->v);
+		break;
+	case F_MAP: free_map(f->sub->fields, v); break;
+	case F_LIST:
+		for (size_t i = 0; i < list->n; i++)
+			free_map(f->sub->fields, list->v + i * f->sub->size);
+		if (f->sub == &s_file)
+			for (size_t i = 0; i < list->n; i++)
+				free(((struct lv_mfile *)list->v)[i].from), free(((struct lv_mfile *)list->v)[i].dest);
+		free(list->v);
+		break;
+	default: break;
+	}
+}
+
+static void free_map(const struct field *fields, void *base)
+{
+	for (const struct field *f = fields; f->key; f++)
+		free_field(f, base);
 }
 
 void lv_manifest_release(struct lv_manifest *m)
 {
+	free_map(s_top.fields, m);
 	free(m->path);
-	free(m->name);
-	free(m->dist.suite);
-	free(m->dist.architecture);
-	strs_release(&m->dist.components);
-	free(m->dist.mirror);
-	free(m->dist.security_mirror);
-	free(m->dist.keyring);
-	strs_release(&m->dist.keys);
-	mpkgs_release(&m->pkgs.install);
-	mpkgs_release(&m->pkgs.exclude);
-	mpkgs_release(&m->pkgs.boot);
-	strs_release(&m->licenses.allow);
-	strs_release(&m->licenses.deny);
-	strs_release(&m->licenses.review);
-	for (size_t i = 0; i < m->licenses.nexceptions; i++) {
-		free(m->licenses.exceptions[i].package);
-		free(m->licenses.exceptions[i].license);
-		free(m->licenses.exceptions[i].reason);
-	}
-	free(m->licenses.exceptions);
-	free(m->licenses.noassertion);
-	free(m->licenses.unowned);
-	lv_ynode_free(m->root);
+	for (size_t i = 0; i < m->sources.n; i++)
+		free(m->sources.v[i]);
+	free(m->sources.v);
+	free(m->sources.at);
 	memset(m, 0, sizeof(*m));
+}
+
+int lv_manifest_load(const char *path, struct lv_manifest *m, struct lv_diags *d)
+{
+	struct reader r = { .d = d, .m = m };
+	size_t errors = d->errors;
+
+	memset(m, 0, sizeof(*m));
+	m->path = strdup(path);
+	struct lv_ynode *root = lv_manifest_compose(path, &m->sources, d);
+	if (!root)
+		return -LVE_MANIFEST;
+	read_map(&r, root, &s_top, m, "");
+	lv_ynode_free(root);
+	check_names(&r);
+	exclude_wins(&r);
+	boot_set(&r);
+	cloop_level(&r);
+	trim_readonly(&m->image.read_only);
+	for (size_t i = 0; i < m->files.n; i++)
+		resolve_file(&r, &m->files.v[i]);
+	return d->errors > errors ? -LVE_MANIFEST : 0;
+}
+
+const char *lv_variant_name(enum lv_variant v)
+{
+	return variants[v];
 }

@@ -1,24 +1,47 @@
 /* The manifest: a YAML description of a live system (docs/manifest.md).
  *
- * lv_manifest_load() parses and checks the whole file against the schema in
- * manifest.c, collecting every error (up to the diagnostics limit) with its
- * file:line:col, and fills struct lv_manifest with the parts the pipeline
- * uses.  The full tree stays available in `root` for later stages. */
+ * lv_manifest_load() reads the file and the fragments it includes
+ * (include.c), merges them, and reads the result into the typed struct
+ * lv_manifest below, against one schema table in manifest.c that also holds
+ * every default.  It checks everything that can be checked before any
+ * network or install work (keys, types, ranges, names, files: on the host,
+ * session and users) and records every error it finds, each with the
+ * file:line:col of the fragment that said it.  After loading, no stage
+ * looks at YAML: the struct is the manifest.
+ *
+ * Checks that need the lock (lv_manifest_check_lock) or the installed tree
+ * (image.kernel, in kernel.c) come later, with the same positions. */
 #ifndef LV_MANIFEST_H
 #define LV_MANIFEST_H
 
 #include <stddef.h>
 
+#include "base/buf.h"
 #include "base/diag.h"
-#include "manifest/yamltree.h"
 
 enum lv_variant { LV_VARIANT_ESSENTIAL, LV_VARIANT_MINBASE, LV_VARIANT_IMPORTANT, LV_VARIANT_STANDARD };
+enum lv_inner { LV_INNER_ISO9660, LV_INNER_EXT2 };
+enum lv_rootmode { LV_ROOT_TMPFS, LV_ROOT_OVERLAY };
+enum lv_cloopcomp { LV_CLOOPCOMP_ZLIB, LV_CLOOPCOMP_XZ };
 
-/* A package named in the manifest, with where it was named. */
+/* Where a value was written: file (borrowed from lv_manifest.sources),
+ * 1-based line and column; line 0 when the value is a default. */
+struct lv_pos {
+	const char *file;
+	int line, col;
+};
+
+struct lv_strs {
+	char **v;
+	struct lv_pos *at;   /* where each item was written */
+	size_t n;
+};
+
+/* A package named in the manifest: "name" or "name=version". */
 struct lv_mpkg {
 	char *name;
-	char *version;   /* from "name=version", or NULL */
-	int line, col;
+	char *version;       /* or NULL */
+	struct lv_pos at;
 };
 
 struct lv_mpkgs {
@@ -26,65 +49,128 @@ struct lv_mpkgs {
 	size_t n;
 };
 
-struct lv_strs {
-	char **v;
-	size_t n;
+/* Every struct below that a list or a mapping fills starts with `at`:
+ * where it was written (line 0: absent). */
+struct lv_user {
+	struct lv_pos at;
+	char *name;
+	long uid, gid;             /* gid defaults to uid */
+	struct lv_strs groups;
+	char *password;            /* NULL: locked; "": no password */
+	char *shell;
+	int sudo;
+};
+
+struct lv_mfile {
+	struct lv_pos at;
+	char *source, *target;     /* as written */
+	struct lv_pos source_at, target_at;
+	long mode;                 /* -1: from the source */
+	char *license;             /* SPDX expression, or NULL */
+	/* resolved when loaded: */
+	char *from;                /* host path: absolute, or relative to the file that named it */
+	char *dest;                /* image path without leading or trailing '/', "" for the root;
+				      a file copied into a directory gets its name */
+	int is_dir;                /* `from` is a directory: an overlay tree */
+};
+
+struct lv_hook {
+	struct lv_pos at;
+	char *name, *run;
+};
+
+struct lv_waiver {
+	struct lv_pos at;
+	char *package, *license, *reason;
+};
+
+struct lv_session {
+	struct lv_pos at;
+	char *user;
+	struct lv_pos user_at;
+	int x;                     /* default true */
+	char *window_manager;
+	struct lv_pos window_manager_at;
+	struct lv_strs autostart;
 };
 
 struct lv_manifest {
-	char *path;
+	char *path;                /* the file named on the command line */
+	struct lv_strs sources;    /* it and every fragment it includes, in merge order */
 	char *name;
 	struct {
 		char *suite;
-		char *architecture;          /* default amd64 */
-		struct lv_strs components;   /* default [main] */
+		struct lv_pos suite_at;
+		char *architecture;
+		struct lv_strs components;
 		char *mirror;                /* NULL: $LIVEC_MIRROR or host APT sources */
 		char *security_mirror;       /* NULL: derived */
 		int updates, security;       /* -1 = default for the suite */
 		char *keyring;               /* NULL: the Debian archive keyring */
 		struct lv_strs keys;         /* allowed signing key fingerprints; empty = Debian's */
-		int suite_line, suite_col;
 	} dist;
 	struct {
 		enum lv_variant variant;
 		struct lv_mpkgs install, exclude, boot;
 		int recommends;
 		int boot_given;              /* packages.boot was written (else the default set) */
+		struct lv_pos boot_at;
 	} pkgs;
 	struct {
+		char *hostname, *locale, *timezone;
+		struct { struct lv_user *v; size_t n; } users;
+		char *autologin;             /* system.autologin.user, or NULL */
+		struct lv_pos autologin_at;
+		struct lv_strs enable, disable;      /* system.services */
+		struct lv_strs debconf;              /* debconf-set-selections lines */
+		struct lv_session session;           /* session.at.line 0: none */
+		struct lv_mpkgs reconfigure;         /* system.reconfigure-at-boot */
+	} system;
+	struct { struct lv_mfile *v; size_t n; } files;
+	struct { struct lv_hook *v; size_t n; } hooks;
+	struct {
 		struct lv_strs allow, deny, review; /* SPDX ids or fnmatch patterns */
-		struct lv_waiver {
-			char *package, *license, *reason;
-		} *exceptions;
-		size_t nexceptions;
+		struct { struct lv_waiver *v; size_t n; } exceptions;
 		int allow_given;                     /* licenses.allow was written */
-		char *noassertion;                   /* allow | review | deny (default review) */
+		char *noassertion;                   /* allow | review | deny */
 		char *unowned;                       /* files from no package: allow | review | deny */
 	} licenses;
 	struct {
-		int bios, uefi;              /* image.boot.firmware (default both) */
+		char *label;
+		enum lv_inner inner;
+		enum lv_rootmode root;
+		struct lv_strs read_only;
+		char *kernel;                /* NULL: the metapackage's */
+		struct lv_pos kernel_at;
+		struct {
+			long block_size, level;
+			enum lv_cloopcomp compression;
+			struct lv_pos level_at;
+		} cloop;
+		struct {
+			char *cmdline;
+			long timeout;        /* tenths of a second */
+			struct lv_strs firmware;
+			struct lv_pos firmware_at;
+		} boot;
+		int bios, uefi;              /* from image.boot.firmware */
 	} image;
-	struct lv_ynode *root;               /* the whole document (owned) */
 };
 
 /* 0, or -LVE_MANIFEST with diagnostics recorded. */
 int lv_manifest_load(const char *path, struct lv_manifest *m, struct lv_diags *d);
-
-/* One files: entry, resolved: where it comes from on the host and where
- * it goes in the image. */
-struct lv_file_src {
-	char *from;             /* host path (owned): absolute, or relative to the manifest */
-	char *target;           /* image path (owned): no leading or trailing '/', "" for the
-				   root; a file copied into a directory gets its name */
-	const char *mode;       /* borrowed from the manifest, or NULL */
-	const char *license;    /* borrowed from the manifest, or NULL */
-	int is_dir;             /* `from` is a directory: an overlay tree */
-	int exists;
-};
-/* The manifest's files: entries in order (free with lv_file_srcs_free). */
-size_t lv_manifest_file_srcs(const struct lv_manifest *m, struct lv_file_src **out);
-void lv_file_srcs_free(struct lv_file_src *v, size_t n);
 void lv_manifest_release(struct lv_manifest *m);
+
+/* The manifest in a canonical text form: every key, defaults included, in
+ * schema order; the same for manifests that mean the same (comments,
+ * layout, fragments aside).  What the build ID and the tree cache hash,
+ * and what the medium carries as /LIVEC/manifest.yaml.  `sections`: the
+ * top-level keys to write (NULL-terminated), or NULL for all. */
+void lv_manifest_canonical(const struct lv_manifest *m, const char *const *sections, struct lv_buf *out);
+
+/* Records a diagnostic at a position. */
+void lv_diag_pos(struct lv_diags *d, enum lv_severity sev, const struct lv_pos *at, const char *hint,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 const char *lv_variant_name(enum lv_variant v);
 

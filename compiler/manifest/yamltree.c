@@ -26,11 +26,12 @@ struct ybuilder {
 	int failed;
 };
 
-static struct lv_ynode *node_new(enum lv_ykind kind, const yaml_mark_t *m)
+static struct lv_ynode *node_new(const char *file, enum lv_ykind kind, const yaml_mark_t *m)
 {
 	struct lv_ynode *n = calloc(1, sizeof(*n));
 	if (!n)
 		abort();
+	n->file = file;
 	n->kind = kind;
 	n->line = (int)m->line + 1;
 	n->col = (int)m->column + 1;
@@ -87,7 +88,7 @@ static struct lv_ynode *parse_node(struct ybuilder *b, yaml_event_t *ev, int dep
 	}
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
-		n = node_new(LV_YSCALAR, &ev->start_mark);
+		n = node_new(b->name, LV_YSCALAR, &ev->start_mark);
 		n->value = strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
 		n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
 		return n;
@@ -101,7 +102,7 @@ static struct lv_ynode *parse_node(struct ybuilder *b, yaml_event_t *ev, int dep
 	case YAML_MAPPING_START_EVENT: {
 		int is_map = ev->type == YAML_MAPPING_START_EVENT;
 		yaml_event_type_t end = is_map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
-		n = node_new(is_map ? LV_YMAP : LV_YSEQ, &ev->start_mark);
+		n = node_new(b->name, is_map ? LV_YMAP : LV_YSEQ, &ev->start_mark);
 		for (;;) {
 			yaml_event_t kid;
 			if (!yaml_parser_parse(&b->parser, &kid)) {
@@ -196,7 +197,7 @@ struct lv_ynode *lv_yaml_load_mem(const char *name, const char *data, size_t len
 	}
 	if (!root) {
 		yaml_mark_t m = { 0, 0, 0 };
-		root = node_new(LV_YMAP, &m);
+		root = node_new(name, LV_YMAP, &m);
 	}
 	return root;
 }
@@ -224,6 +225,29 @@ const struct lv_ynode *lv_ymap_get(const struct lv_ynode *map, const char *key)
 		if (!strcmp(map->kids[i]->value, key))
 			return map->kids[i + 1];
 	return NULL;
+}
+
+struct lv_ynode *lv_ynode_copy(const struct lv_ynode *n)
+{
+	struct lv_ynode *c = malloc(sizeof(*c));
+	if (!c)
+		abort();
+	*c = *n;
+	c->value = n->value ? strdup(n->value) : NULL;
+	c->kids = n->n ? calloc(n->n, sizeof(*c->kids)) : NULL;
+	for (size_t i = 0; i < n->n; i++)
+		c->kids[i] = lv_ynode_copy(n->kids[i]);
+	return c;
+}
+
+int lv_ynode_equal(const struct lv_ynode *a, const struct lv_ynode *b)
+{
+	if (a->kind != b->kind || a->n != b->n || (a->value && strcmp(a->value, b->value)))
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (!lv_ynode_equal(a->kids[i], b->kids[i]))
+			return 0;
+	return 1;
 }
 
 const char *lv_yscalar(const struct lv_ynode *n)

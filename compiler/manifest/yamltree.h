@@ -14,6 +14,7 @@
 enum lv_ykind { LV_YSCALAR, LV_YSEQ, LV_YMAP };
 
 struct lv_ynode {
+	const char *file;     /* the name it was loaded under (borrowed: the caller's) */
 	enum lv_ykind kind;
 	int line, col;        /* 1-based */
 	char *value;          /* scalar text (owned), NULL otherwise */
@@ -22,7 +23,8 @@ struct lv_ynode {
 	struct lv_ynode **kids; /* map: kids[2i] key, kids[2i+1] value */
 };
 
-/* Parses path; on error records diagnostics against `path` and returns NULL.
+/* Parses path; nodes borrow `path` as their file name, so it must outlive
+ * the tree.  On error records diagnostics against `path` and returns NULL.
  * An empty document gives an empty mapping. */
 struct lv_ynode *lv_yaml_load(const char *path, struct lv_diags *d);
 /* Same, from memory; `name` is used in diagnostics. */
@@ -31,6 +33,10 @@ void lv_ynode_free(struct lv_ynode *n);
 
 /* Mapping lookup: the value node for key, or NULL (borrowed). */
 const struct lv_ynode *lv_ymap_get(const struct lv_ynode *map, const char *key);
+/* A deep copy (positions and file names kept). */
+struct lv_ynode *lv_ynode_copy(const struct lv_ynode *n);
+/* 1 if a and b are the same value (positions and quoting aside). */
+int lv_ynode_equal(const struct lv_ynode *a, const struct lv_ynode *b);
 const char *lv_yscalar(const struct lv_ynode *n); /* value of a scalar, else NULL */
 const char *lv_ykind_name(enum lv_ykind k);
 

@@ -120,7 +120,8 @@ static void a_good_manifest_loads_with_defaults(void **state)
 	assert_int_equal(m.pkgs.install.n, 2);
 	assert_string_equal(m.pkgs.install.v[1].name, "bash");
 	assert_string_equal(m.pkgs.install.v[1].version, "5.2.15-2+b2");
-	assert_int_equal(m.pkgs.install.v[1].line, 9);
+	assert_int_equal(m.pkgs.install.v[1].at.line, 9);
+	assert_string_equal(m.pkgs.install.v[1].at.file, "manifests/good.yaml");
 	assert_null(m.pkgs.install.v[0].version);
 	assert_int_equal(m.pkgs.recommends, 1);
 	/* both firmwares, and the default boot set for them */

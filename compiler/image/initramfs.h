@@ -1,0 +1,24 @@
+/* The initramfs: busybox, livec's init and cloop server, the modules that
+ * find the medium, and the files under /etc/livec, through which `livec build`
+ * tells runtime/init what this image is.  That contract is documented in
+ * docs/runtime-contract.md; runtime/init points there too.
+ *
+ *   /etc/livec/id        the build ID to find on a medium's /LIVEC/ID
+ *   /etc/livec/inner     iso9660 | ext2 (image.inner; the mount type)
+ *   /etc/livec/root      tmpfs | overlay (image.root)
+ *   /etc/livec/readonly  the read-only directories, one a line
+ *   /etc/livec/modules   the modules to load, in order
+ *   /etc/livec/modules.why, /etc/livec/media/  (see the contract) */
+#ifndef LV_INITRAMFS_H
+#define LV_INITRAMFS_H
+
+#include "base/diag.h"
+#include "image/image.h"
+
+/* Writes the initramfs of kernel `kver` (installed in the tree at rootfd)
+ * to `out` as a gzip'd newc cpio.  `readonly`: the read-only directories,
+ * one a line. */
+int lv_initramfs_write(const struct lv_image *im, int rootfd, const char *kver, const char *id,
+		       const char *readonly, const char *out, struct lv_diags *d);
+
+#endif
