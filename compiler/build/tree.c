@@ -69,7 +69,8 @@ static int sorted_names(int dfd, char ***names, size_t *nn)
 		(*names)[(*nn)++] = strdup(e->d_name);
 	}
 	closedir(dir);
-	qsort(*names, *nn, sizeof(char *), cmp_name);
+	if (*nn) /* an empty directory has no array: qsort must not get NULL */
+		qsort(*names, *nn, sizeof(char *), cmp_name);
 	return 0;
 }
 
