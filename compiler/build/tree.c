@@ -47,102 +47,142 @@ static struct lv_node *add(struct reader *r)
 	return n;
 }
 
-static int walk(struct reader *r, int dfd, const char *prefix)
+/* The names in a directory, without "." and "..", sorted: host readdir
+ * order never reaches the output.  *names is caller-freed (each and all). */
+static int sorted_names(int dfd, char ***names, size_t *nn)
 {
 	DIR *dir = fdopendir(dup(dfd));
 	struct dirent *e;
-	char **names = NULL;
-	size_t nn = 0, cap = 0;
-	int rc = 0;
+	size_t cap = 0;
 
+	*names = NULL;
+	*nn = 0;
 	if (!dir)
 		return -errno;
 	while ((e = readdir(dir))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (nn == cap) {
+		if (*nn == cap) {
 			cap = cap ? 2 * cap : 64;
-			names = realloc(names, cap * sizeof(char *));
+			*names = realloc(*names, cap * sizeof(char *));
 		}
-		names[nn++] = strdup(e->d_name);
+		(*names)[(*nn)++] = strdup(e->d_name);
 	}
 	closedir(dir);
-	/* host readdir order never reaches the output */
-	qsort(names, nn, sizeof(char *), cmp_name);
-	for (size_t i = 0; i < nn && rc == 0; i++) {
-		struct stat st;
-		char *path;
-		if (asprintf(&path, "%s%s%s", prefix, *prefix ? "/" : "", names[i]) < 0)
-			abort();
-		if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			lv_error(r->d, "cannot stat '/%s' in the tree: %s", path, strerror(errno));
-			free(path);
-			rc = -errno;
-			break;
+	if (*nn) /* an empty directory has no array: qsort must not get NULL */
+		qsort(*names, *nn, sizeof(char *), cmp_name);
+	return 0;
+}
+
+/* A regular file with more than one link: the node becomes a member of its
+ * inode's group (hardlink = the index of the first member), or starts it. */
+static void link_group(struct reader *r, struct lv_node *n, long self, const struct stat *st)
+{
+	for (size_t k = 0; k < r->ninodes; k++)
+		if (r->inodes[k].dev == st->st_dev && r->inodes[k].ino == st->st_ino) {
+			n->hardlink = r->inodes[k].index;
+			return;
 		}
-		struct lv_node *n = add(r);
-		long self = (long)(n - r->t->v);
-		n->path = path;
-		n->mode = st.st_mode & 07777;
-		n->uid = st.st_uid;
-		n->gid = st.st_gid;
-		n->mtime = st.st_mtime < r->epoch ? (long long)st.st_mtime : r->epoch;
-		if (S_ISREG(st.st_mode)) {
-			n->type = 'f';
-			n->size = (uint64_t)st.st_size;
-			if (st.st_nlink > 1) {
-				for (size_t k = 0; k < r->ninodes; k++)
-					if (r->inodes[k].dev == st.st_dev && r->inodes[k].ino == st.st_ino) {
-						n->hardlink = r->inodes[k].index;
-						break;
-					}
-				if (n->hardlink < 0) {
-					if (r->ninodes == r->capinodes) {
-						r->capinodes = r->capinodes ? 2 * r->capinodes : 64;
-						r->inodes = realloc(r->inodes, r->capinodes * sizeof(*r->inodes));
-					}
-					r->inodes[r->ninodes++] = (struct inode_key){ st.st_dev, st.st_ino, self };
-				}
-			}
-			char capv[256];
-			_cleanup_close_ int fd = openat(dfd, names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			ssize_t cl = fd >= 0 ? fgetxattr(fd, "security.capability", capv, sizeof(capv)) : -1;
-			if (cl > 0) {
-				n->cap = malloc((size_t)cl);
-				memcpy(n->cap, capv, (size_t)cl);
-				n->cap_len = (size_t)cl;
-			}
-		} else if (S_ISDIR(st.st_mode)) {
-			n->type = 'd';
-			int sub = openat(dfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub < 0) {
-				rc = -errno;
-				break;
-			}
-			char *sub_prefix = strdup(path);
-			rc = walk(r, sub, sub_prefix);
-			free(sub_prefix);
-			close(sub);
-		} else if (S_ISLNK(st.st_mode)) {
-			char target[4096];
-			ssize_t l = readlinkat(dfd, names[i], target, sizeof(target) - 1);
-			if (l < 0) {
-				rc = -errno;
-				break;
-			}
-			target[l] = '\0';
-			n->type = 'l';
-			n->link = strdup(target);
-			n->mode = 0777;
-		} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-			n->type = S_ISCHR(st.st_mode) ? 'c' : 'b';
-			n->rdev_major = major(st.st_rdev);
-			n->rdev_minor = minor(st.st_rdev);
-		} else if (S_ISFIFO(st.st_mode))
-			n->type = 'p';
-		else
-			n->type = 's';
+	if (r->ninodes == r->capinodes) {
+		r->capinodes = r->capinodes ? 2 * r->capinodes : 64;
+		r->inodes = realloc(r->inodes, r->capinodes * sizeof(*r->inodes));
 	}
+	r->inodes[r->ninodes++] = (struct inode_key){ st->st_dev, st->st_ino, self };
+}
+
+/* A regular file: its size, its hard-link group, its file capabilities. */
+static void file_node(struct reader *r, struct lv_node *n, int dfd, const char *name, const struct stat *st)
+{
+	long self = (long)(n - r->t->v);
+	char capv[256];
+
+	n->type = 'f';
+	n->size = (uint64_t)st->st_size;
+	if (st->st_nlink > 1)
+		link_group(r, n, self, st);
+	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t cl = fd >= 0 ? fgetxattr(fd, "security.capability", capv, sizeof(capv)) : -1;
+	if (cl > 0) {
+		n->cap = malloc((size_t)cl);
+		memcpy(n->cap, capv, (size_t)cl);
+		n->cap_len = (size_t)cl;
+	}
+}
+
+static int walk(struct reader *r, int dfd, const char *prefix);
+
+/* A directory: its entries follow it, read through their own fd. */
+static int dir_node(struct reader *r, struct lv_node *n, int dfd, const char *name, const char *path)
+{
+	n->type = 'd';
+	int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub < 0)
+		return -errno;
+	char *sub_prefix = strdup(path);
+	int rc = walk(r, sub, sub_prefix); /* n may move: add() reallocates */
+	free(sub_prefix);
+	close(sub);
+	return rc;
+}
+
+static int link_node(struct lv_node *n, int dfd, const char *name)
+{
+	char target[4096];
+	ssize_t l = readlinkat(dfd, name, target, sizeof(target) - 1);
+	if (l < 0)
+		return -errno;
+	target[l] = '\0';
+	n->type = 'l';
+	n->link = strdup(target);
+	n->mode = 0777;
+	return 0;
+}
+
+/* One entry of a directory as the next node: what stat says, clamped to
+ * the epoch, then what its type adds (and a directory's entries). */
+static int read_entry(struct reader *r, int dfd, const char *prefix, const char *name)
+{
+	struct stat st;
+	char *path;
+
+	if (asprintf(&path, "%s%s%s", prefix, *prefix ? "/" : "", name) < 0)
+		abort();
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		lv_error(r->d, "cannot stat '/%s' in the tree: %s", path, strerror(errno));
+		free(path);
+		return -errno;
+	}
+	struct lv_node *n = add(r);
+	n->path = path;
+	n->mode = st.st_mode & 07777;
+	n->uid = st.st_uid;
+	n->gid = st.st_gid;
+	n->mtime = st.st_mtime < r->epoch ? (long long)st.st_mtime : r->epoch;
+	if (S_ISREG(st.st_mode))
+		file_node(r, n, dfd, name, &st);
+	else if (S_ISDIR(st.st_mode))
+		return dir_node(r, n, dfd, name, path);
+	else if (S_ISLNK(st.st_mode))
+		return link_node(n, dfd, name);
+	else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		n->type = S_ISCHR(st.st_mode) ? 'c' : 'b';
+		n->rdev_major = major(st.st_rdev);
+		n->rdev_minor = minor(st.st_rdev);
+	} else if (S_ISFIFO(st.st_mode))
+		n->type = 'p';
+	else
+		n->type = 's';
+	return 0;
+}
+
+static int walk(struct reader *r, int dfd, const char *prefix)
+{
+	char **names;
+	size_t nn;
+	int rc = sorted_names(dfd, &names, &nn);
+
+	for (size_t i = 0; i < nn && rc == 0; i++)
+		rc = read_entry(r, dfd, prefix, names[i]);
 	for (size_t i = 0; i < nn; i++)
 		free(names[i]);
 	free(names);

@@ -131,12 +131,10 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *o, struct lv_diags *d)
+static int check_opts(const struct lv_cloop_opts *o, struct lv_diags *d)
 {
-	struct stat st;
-	_cleanup_free_ char *tmp = NULL;
 	uint32_t bs = o->block_size;
-	int xz = o->compressor == LV_CLOOP_XZ, r = 0;
+	int xz = o->compressor == LV_CLOOP_XZ;
 
 	if (!bs || bs % 512 || bs > LV_CLOOP_MAX_BLOCK) {
 		lv_error(d, "cloop block size %u must be a multiple of 512 and at most %u", bs, LV_CLOOP_MAX_BLOCK);
@@ -147,6 +145,81 @@ int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *
 			 xz ? 9 : 12);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* The header (cloop.h): the preamble of the format's version, the block
+ * size and the number of blocks, big-endian. */
+static void header(unsigned char head[LV_CLOOP_HEADER], int xz, uint32_t bs, uint64_t nblocks)
+{
+	memset(head, 0, LV_CLOOP_HEADER);
+	if (xz)
+		memcpy(head, preamble_v4, sizeof(preamble_v4) - 1);
+	else
+		memcpy(head, preamble_v2, sizeof(preamble_v2) - 1);
+	put32(head + LV_CLOOP_PREAMBLE, bs);
+	put32(head + LV_CLOOP_PREAMBLE + 4, (uint32_t)nblocks);
+}
+
+/* One batch: the threads compress its blocks, then they are written in
+ * index order at *pos, each one's offset entered in the index. */
+static int write_batch(struct batch *b, pthread_t *tids, unsigned threads, int ofd, unsigned char *index,
+		       uint64_t *pos)
+{
+	int xz = b->o->compressor == LV_CLOOP_XZ, r;
+
+	for (unsigned t = 0; t < threads; t++)
+		pthread_create(&tids[t], NULL, compress_worker, b);
+	for (unsigned t = 0; t < threads; t++)
+		pthread_join(tids[t], NULL);
+	r = b->err;
+	for (uint64_t i = 0; i < b->count; i++) {
+		if (r == 0) {
+			/* block i's compressor sits on its start offset (V4) */
+			put64(index + 8 * (b->first + i), *pos | (xz ? (uint64_t)b->kind[i] << 60 : 0));
+			r = write_all(ofd, b->out[i], b->len[i]);
+			*pos += b->len[i];
+		}
+		free(b->out[i]);
+	}
+	return r;
+}
+
+/* Every block of the input, in batches of at most 256 blocks in memory. */
+static int write_blocks(int ifd, int ofd, const struct lv_cloop_opts *o, uint64_t nblocks, unsigned char *index,
+			uint64_t *pos)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = o->threads ? o->threads : (cpus > 0 ? (unsigned)cpus : 1);
+	uint64_t per_batch = 256; /* blocks in memory at once */
+	pthread_t *tids = calloc(threads, sizeof(*tids));
+	int r = 0;
+
+	for (uint64_t first = 0; r == 0 && first < nblocks; first += per_batch) {
+		struct batch b = { .fd = ifd, .o = o, .first = first,
+				   .count = nblocks - first < per_batch ? nblocks - first : per_batch,
+				   .lock = PTHREAD_MUTEX_INITIALIZER };
+		b.out = calloc(b.count, sizeof(*b.out));
+		b.len = calloc(b.count, sizeof(*b.len));
+		b.kind = calloc(b.count, 1);
+		r = write_batch(&b, tids, threads, ofd, index, pos);
+		free(b.out);
+		free(b.len);
+		free(b.kind);
+	}
+	free(tids);
+	return r;
+}
+
+int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *o, struct lv_diags *d)
+{
+	struct stat st;
+	_cleanup_free_ char *tmp = NULL;
+	uint32_t bs = o->block_size;
+	int r;
+
+	if ((r = check_opts(o, d)) < 0)
+		return r;
 	_cleanup_close_ int ifd = open(in, O_RDONLY | O_CLOEXEC);
 	if (ifd < 0 || fstat(ifd, &st) < 0) {
 		lv_error(d, "cannot read '%s': %s", in, strerror(errno));
@@ -164,50 +237,18 @@ int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *
 		lv_error(d, "cannot write '%s': %s", tmp, strerror(errno));
 		return -errno;
 	}
-	unsigned char head[LV_CLOOP_HEADER] = { 0 };
-	if (xz)
-		memcpy(head, preamble_v4, sizeof(preamble_v4) - 1);
-	else
-		memcpy(head, preamble_v2, sizeof(preamble_v2) - 1);
-	put32(head + LV_CLOOP_PREAMBLE, bs);
-	put32(head + LV_CLOOP_PREAMBLE + 4, (uint32_t)nblocks);
+	/* the header, then the blocks after the room for the index, then the
+	 * index, which is known only once every block is out */
+	unsigned char head[LV_CLOOP_HEADER];
+	header(head, o->compressor == LV_CLOOP_XZ, bs, nblocks);
 	size_t index_len = (size_t)(nblocks + 1) * 8;
 	unsigned char *index = calloc(1, index_len);
 	uint64_t pos = sizeof(head) + index_len;
 	if ((r = write_all(ofd, head, sizeof(head))) == 0 && lseek(ofd, (off_t)pos, SEEK_SET) < 0)
 		r = -errno;
-
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned threads = o->threads ? o->threads : (cpus > 0 ? (unsigned)cpus : 1);
-	uint64_t per_batch = 256; /* blocks in memory at once */
-	pthread_t *tids = calloc(threads, sizeof(*tids));
-	for (uint64_t first = 0; r == 0 && first < nblocks; first += per_batch) {
-		struct batch b = { .fd = ifd, .o = o, .first = first,
-				   .count = nblocks - first < per_batch ? nblocks - first : per_batch,
-				   .lock = PTHREAD_MUTEX_INITIALIZER };
-		b.out = calloc(b.count, sizeof(*b.out));
-		b.len = calloc(b.count, sizeof(*b.len));
-		b.kind = calloc(b.count, 1);
-		for (unsigned t = 0; t < threads; t++)
-			pthread_create(&tids[t], NULL, compress_worker, &b);
-		for (unsigned t = 0; t < threads; t++)
-			pthread_join(tids[t], NULL);
-		r = b.err;
-		for (uint64_t i = 0; i < b.count; i++) {
-			if (r == 0) {
-				/* block i's compressor sits on its start offset (V4) */
-				put64(index + 8 * (first + i), pos | (xz ? (uint64_t)b.kind[i] << 60 : 0));
-				r = write_all(ofd, b.out[i], b.len[i]);
-				pos += b.len[i];
-			}
-			free(b.out[i]);
-		}
-		free(b.out);
-		free(b.len);
-		free(b.kind);
-	}
+	if (r == 0)
+		r = write_blocks(ifd, ofd, o, nblocks, index, &pos);
 	put64(index + 8 * nblocks, pos);
-	free(tids);
 	if (r == 0 && pwrite(ofd, index, index_len, sizeof(head)) != (ssize_t)index_len)
 		r = -EIO;
 	free(index);

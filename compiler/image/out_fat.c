@@ -240,6 +240,100 @@ static int geometry_for(const struct node *root, struct geometry *g)
 	return -LVE_TOOBIG;
 }
 
+/* Puts one file of the list in the tree, making its directories: an error
+ * names a component that is not 8.3, a name given twice (FAT names ignore
+ * case) or a file that cannot be read. */
+static int add_file(struct node *root, const struct lv_fat_file *f, struct lv_diags *d)
+{
+	struct node *dir = root;
+	const char *p = f->path;
+	int r;
+
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+		char name[12];
+		unsigned char ntres;
+		if (short_name(p, len, name, &ntres) < 0) {
+			lv_error(d, "EFI system partition: '%s' is not an 8.3 name (in '%s')", p, f->path);
+			return -EINVAL;
+		}
+		struct node *k = child(dir, name, ntres, slash != NULL);
+		if (!k || (!slash && k->read)) {
+			lv_error(d, "EFI system partition: '%s' names a file or directory twice "
+				    "(FAT names ignore case)", f->path);
+			return -EINVAL;
+		}
+		if (!slash) {
+			k->read = 1;
+			if ((r = lv_read_file(f->from, &k->data)) < 0)
+				lv_error(d, "cannot read '%s' for the EFI system partition: %s", f->from,
+					 lv_strerror(r));
+			return r;
+		}
+		dir = k;
+		p = slash + 1;
+	}
+}
+
+/* The boot sector: BPB and extended BPB (spec §3.1, §3.2). */
+static void boot_sector(unsigned char *bs, const struct geometry *g, uint32_t serial, const char label[12])
+{
+	memcpy(bs, "\xeb\x3c\x90" "LIVEC   ", 11);
+	put16(bs + 11, SECTOR);
+	bs[13] = (unsigned char)g->spc;
+	put16(bs + 14, g->fat_at);         /* reserved sectors */
+	bs[16] = 2;                        /* FATs */
+	put16(bs + 17, ROOT_ENTRIES);
+	put16(bs + 19, g->total < 65536 ? g->total : 0);
+	bs[21] = 0xf8;                     /* media: fixed disk */
+	put16(bs + 22, g->fat_sectors);
+	put16(bs + 24, 32);                /* sectors per track and heads: a */
+	put16(bs + 26, 64);                /* plausible geometry, unused by EFI */
+	put32(bs + 32, g->total < 65536 ? 0 : g->total);
+	bs[36] = 0x80;
+	bs[38] = 0x29;
+	put32(bs + 39, serial);
+	memcpy(bs + 43, label, 11);
+	memcpy(bs + 54, g->fat16 ? "FAT16   " : "FAT12   ", 8);
+	bs[510] = 0x55;
+	bs[511] = 0xaa;
+}
+
+/* One clock: the epoch, as DOS date and time (UTC, 1980 at the earliest). */
+static struct stamp dos_stamp(long long epoch)
+{
+	time_t t = (time_t)epoch;
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || tm.tm_year > 207) /* DOS years end in 2107 */
+		tm = (struct tm){ .tm_year = 207, .tm_mon = 11, .tm_mday = 31, .tm_hour = 23, .tm_min = 59,
+				  .tm_sec = 58 };
+	if (tm.tm_year < 80)
+		tm = (struct tm){ .tm_year = 80, .tm_mday = 1 };
+	return (struct stamp){ .date = (uint16_t)(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday),
+			       .time = (uint16_t)((tm.tm_hour << 11) | (tm.tm_min << 5) | (tm.tm_sec / 2)) };
+}
+
+/* The whole volume, g->total sectors, of the sorted and allocated tree:
+ * boot sector, both FATs, the root directory and the data. */
+static unsigned char *render(const struct node *root, const struct geometry *g, const struct lv_fat_opts *o)
+{
+	unsigned char *img = calloc(1, (size_t)g->total * SECTOR);
+	unsigned char *fat = img + (size_t)g->fat_at * SECTOR;
+	unsigned char *rootdir = img + (size_t)g->root_at * SECTOR;
+	struct stamp st = dos_stamp(o->epoch);
+	char label[12];
+
+	snprintf(label, sizeof(label), "%-11.11s", o->label ? o->label : "NO NAME");
+	boot_sector(img, g, o->serial, label);
+	fat_set(fat, g, 0, g->fat16 ? 0xfff8 : 0xff8);
+	fat_set(fat, g, 1, g->fat16 ? 0xffff : 0xfff);
+	entry(rootdir, label, 0x08, 0, 0, 0, st);  /* the volume label entry */
+	emit(root, 0, 1, img, fat, g, st, rootdir + 32);
+	memcpy(fat + (size_t)g->fat_sectors * SECTOR, fat, (size_t)g->fat_sectors * SECTOR);
+	return img;
+}
+
 int lv_fat_write(const struct lv_fat_file *files, size_t n, const char *out, const struct lv_fat_opts *o,
 		 struct lv_diags *d)
 {
@@ -247,35 +341,8 @@ int lv_fat_write(const struct lv_fat_file *files, size_t n, const char *out, con
 	struct geometry g;
 	int r = 0;
 
-	for (size_t i = 0; i < n && r == 0; i++) {
-		struct node *dir = &root;
-		const char *p = files[i].path;
-		while (r == 0) {
-			const char *slash = strchr(p, '/');
-			size_t len = slash ? (size_t)(slash - p) : strlen(p);
-			char name[12];
-			unsigned char ntres;
-			if (short_name(p, len, name, &ntres) < 0) {
-				lv_error(d, "EFI system partition: '%s' is not an 8.3 name (in '%s')", p, files[i].path);
-				r = -EINVAL;
-				break;
-			}
-			struct node *k = child(dir, name, ntres, slash != NULL);
-			if (!k || (!slash && k->read)) {
-				lv_error(d, "EFI system partition: '%s' names a file or directory twice "
-					    "(FAT names ignore case)", files[i].path);
-				r = -EINVAL;
-			} else if (!slash) {
-				k->read = 1;
-				if ((r = lv_read_file(files[i].from, &k->data)) < 0)
-					lv_error(d, "cannot read '%s' for the EFI system partition: %s", files[i].from,
-						 lv_strerror(r));
-				break;
-			}
-			dir = k;
-			p = slash + 1;
-		}
-	}
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = add_file(&root, &files[i], d);
 	if (r == 0 && (r = geometry_for(&root, &g)) < 0)
 		lv_error(d, "EFI system partition: too much for a FAT16 image");
 	if (r < 0) {
@@ -291,52 +358,8 @@ int lv_fat_write(const struct lv_fat_file *files, size_t n, const char *out, con
 	uint32_t next = 2;
 	allocate(&root, g.spc * SECTOR, &next, 1);
 
-	size_t size = (size_t)g.total * SECTOR;
-	unsigned char *img = calloc(1, size), *bs = img;
-	unsigned char *fat = img + (size_t)g.fat_at * SECTOR;
-
-	/* the boot sector: BPB and extended BPB (spec §3.1, §3.2) */
-	memcpy(bs, "\xeb\x3c\x90" "LIVEC   ", 11);
-	put16(bs + 11, SECTOR);
-	bs[13] = (unsigned char)g.spc;
-	put16(bs + 14, g.fat_at);          /* reserved sectors */
-	bs[16] = 2;                        /* FATs */
-	put16(bs + 17, ROOT_ENTRIES);
-	put16(bs + 19, g.total < 65536 ? g.total : 0);
-	bs[21] = 0xf8;                     /* media: fixed disk */
-	put16(bs + 22, g.fat_sectors);
-	put16(bs + 24, 32);                /* sectors per track and heads: a */
-	put16(bs + 26, 64);                /* plausible geometry, unused by EFI */
-	put32(bs + 32, g.total < 65536 ? 0 : g.total);
-	bs[36] = 0x80;
-	bs[38] = 0x29;
-	put32(bs + 39, o->serial);
-	char label[12];
-	snprintf(label, sizeof(label), "%-11.11s", o->label ? o->label : "NO NAME");
-	memcpy(bs + 43, label, 11);
-	memcpy(bs + 54, g.fat16 ? "FAT16   " : "FAT12   ", 8);
-	bs[510] = 0x55;
-	bs[511] = 0xaa;
-
-	/* one clock: the epoch, as DOS date and time (UTC, 1980 at the earliest) */
-	time_t t = (time_t)o->epoch;
-	struct tm tm;
-	if (!gmtime_r(&t, &tm) || tm.tm_year > 207) /* DOS years end in 2107 */
-		tm = (struct tm){ .tm_year = 207, .tm_mon = 11, .tm_mday = 31, .tm_hour = 23, .tm_min = 59,
-				  .tm_sec = 58 };
-	if (tm.tm_year < 80)
-		tm = (struct tm){ .tm_year = 80, .tm_mday = 1 };
-	struct stamp st = { .date = (uint16_t)(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday),
-			    .time = (uint16_t)((tm.tm_hour << 11) | (tm.tm_min << 5) | (tm.tm_sec / 2)) };
-
-	fat_set(fat, &g, 0, g.fat16 ? 0xfff8 : 0xff8);
-	fat_set(fat, &g, 1, g.fat16 ? 0xffff : 0xfff);
-	unsigned char *rootdir = img + (size_t)g.root_at * SECTOR;
-	entry(rootdir, label, 0x08, 0, 0, 0, st);  /* the volume label entry */
-	emit(&root, 0, 1, img, fat, &g, st, rootdir + 32);
-	memcpy(fat + (size_t)g.fat_sectors * SECTOR, fat, (size_t)g.fat_sectors * SECTOR);
-
-	r = lv_write_atomic(out, img, size);
+	unsigned char *img = render(&root, &g, o);
+	r = lv_write_atomic(out, img, (size_t)g.total * SECTOR);
 	if (r < 0)
 		lv_error(d, "cannot write '%s': %s", out, lv_strerror(r));
 	free(img);

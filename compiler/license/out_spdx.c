@@ -105,125 +105,154 @@ static void files_entry(struct lv_json *j, const struct lv_mfile *f, size_t i, s
 	lv_spdx_free(e);
 }
 
+static const char *const set_names[] = { "rootfs", "boot" };
+
+/* The document's own fields and its creationInfo (SPDX 2.3 chapter 6). */
+static void document_info(struct lv_json *j, const struct lv_lock *l, const char *lock_sha256, long long epoch)
+{
+	char created[21], ns[512];
+
+	lv_clock_iso8601(epoch, created);
+	snprintf(ns, sizeof(ns), "https://spdx.livec.invalid/%s/%s", l->manifest, lock_sha256);
+	lv_json_str(j, "spdxVersion", "SPDX-2.3");
+	lv_json_str(j, "dataLicense", "CC0-1.0");
+	lv_json_str(j, "SPDXID", "SPDXRef-DOCUMENT");
+	lv_json_str(j, "name", l->manifest);
+	lv_json_str(j, "documentNamespace", ns);
+	lv_json_obj(j, "creationInfo");
+	lv_json_str(j, "created", created);
+	lv_json_arr(j, "creators");
+	lv_json_str(j, NULL, "Tool: livec-" LIVEC_VERSION);
+	lv_json_end(j, ']');
+	lv_json_str(j, "comment", "Generated from the livec lockfile and the manifest's files: entries; "
+				  "licenses as declared in each package's "
+				  "/usr/share/doc/<package>/copyright, and by the manifest for files:.");
+	lv_json_end(j, '}');
+}
+
+/* One locked package of the set named set (SPDX 2.3 chapter 7), with its
+ * checksum, its purl and where its license was found; the LicenseRefs of
+ * its license join refs.  t is scratch space. */
+static void package_entry(struct lv_json *j, const struct lv_lockpkg *p, const char *set, struct lv_buf *t,
+			  char ***refs, size_t *nrefs)
+{
+	char ref[512];
+	struct lv_spdx *e = lv_spdx_parse(p->license);
+
+	collect_refs(e, refs, nrefs);
+	spdx_ref(ref, sizeof(ref), set, p->name);
+	lv_json_obj(j, NULL);
+	lv_json_str(j, "SPDXID", ref);
+	lv_json_str(j, "name", p->name);
+	lv_json_str(j, "versionInfo", p->version);
+	t->len = 0;
+	supplier(t, p->maintainer);
+	lv_json_str(j, "supplier", t->p);
+	lv_json_str(j, "downloadLocation", p->filename);
+	lv_json_bool(j, "filesAnalyzed", 0);
+	lv_json_arr(j, "checksums");
+	lv_json_obj(j, NULL);
+	lv_json_str(j, "algorithm", "SHA256");
+	lv_json_str(j, "checksumValue", p->sha256);
+	lv_json_end(j, '}');
+	lv_json_end(j, ']');
+	t->len = 0;
+	lv_buf_printf(t, "built from source package %s version %s", p->source, p->source_version);
+	lv_json_str(j, "sourceInfo", t->p);
+	lv_json_str(j, "licenseConcluded", "NOASSERTION");
+	lv_json_str(j, "licenseDeclared", e ? p->license : "NOASSERTION");
+	lv_json_str(j, "copyrightText", "NOASSERTION");
+	t->len = 0;
+	lv_buf_printf(t, "license found by %s in usr/share/doc/%s/copyright%s%s%s", p->license_method,
+		      p->copyright_from, *p->copyright_sha256 ? " (SHA256 " : "", p->copyright_sha256,
+		      *p->copyright_sha256 ? ")" : "");
+	lv_json_str(j, "licenseComments", t->p);
+	lv_json_arr(j, "externalRefs");
+	lv_json_obj(j, NULL);
+	lv_json_str(j, "referenceCategory", "PACKAGE-MANAGER");
+	lv_json_str(j, "referenceType", "purl");
+	t->len = 0;
+	purl(t, p);
+	lv_json_str(j, "referenceLocator", t->p);
+	lv_json_end(j, '}');
+	lv_json_end(j, ']');
+	lv_json_end(j, '}');
+	lv_spdx_free(e);
+}
+
+/* hasExtractedLicensingInfos (§10): each LicenseRef used, sorted; frees refs. */
+static void extracted_licenses(struct lv_json *j, char **refs, size_t nrefs, struct lv_buf *t)
+{
+	if (!nrefs)
+		return;
+	qsort(refs, nrefs, sizeof(char *), cmp_str);
+	lv_json_arr(j, "hasExtractedLicensingInfos");
+	for (size_t i = 0; i < nrefs; i++) {
+		lv_json_obj(j, NULL);
+		lv_json_str(j, "licenseId", refs[i]);
+		lv_json_str(j, "name", refs[i] + 11);
+		t->len = 0;
+		lv_buf_printf(t, "A license named '%s' in a Debian copyright file (not on the SPDX "
+				 "License List); its text is in the copyright files of the "
+				 "packages that declare it.", refs[i] + 11);
+		lv_json_str(j, "extractedText", t->p);
+		lv_json_end(j, '}');
+		free(refs[i]);
+	}
+	free(refs);
+	lv_json_end(j, ']');
+}
+
+static void describes(struct lv_json *j, const char *ref)
+{
+	lv_json_obj(j, NULL);
+	lv_json_str(j, "spdxElementId", "SPDXRef-DOCUMENT");
+	lv_json_str(j, "relationshipType", "DESCRIBES");
+	lv_json_str(j, "relatedSpdxElement", ref);
+	lv_json_end(j, '}');
+}
+
+/* relationships: the document DESCRIBES every package and files: entry. */
+static void relationships(struct lv_json *j, const struct lv_lockset *const sets[2], size_t nfs)
+{
+	char ref[512];
+
+	lv_json_arr(j, "relationships");
+	for (size_t s = 0; s < 2; s++)
+		for (size_t i = 0; i < sets[s]->n; i++) {
+			spdx_ref(ref, sizeof(ref), set_names[s], sets[s]->v[i].name);
+			describes(j, ref);
+		}
+	for (size_t i = 0; i < nfs; i++) {
+		snprintf(ref, sizeof(ref), "SPDXRef-files-%zu", i + 1);
+		describes(j, ref);
+	}
+	lv_json_end(j, ']');
+}
+
 void lv_spdx_write(const struct lv_lock *l, const struct lv_manifest *m, const char *lock_sha256, long long epoch,
 		   struct lv_buf *out)
 {
 	const struct lv_mfile *fs = m ? m->files.v : NULL;
 	size_t nfs = m ? m->files.n : 0;
-	const struct lv_lockset *sets[] = { &l->rootfs, &l->boot };
-	const char *names[] = { "rootfs", "boot" };
+	const struct lv_lockset *const sets[2] = { &l->rootfs, &l->boot };
 	struct lv_json j;
-	char created[21], ref[512], ns[512];
 	struct lv_buf t = { 0 };
 	char **refs = NULL;
 	size_t nrefs = 0;
 
-	lv_clock_iso8601(epoch, created);
-	snprintf(ns, sizeof(ns), "https://spdx.livec.invalid/%s/%s", l->manifest, lock_sha256);
 	lv_json_init(&j, out);
 	lv_json_obj(&j, NULL);
-	lv_json_str(&j, "spdxVersion", "SPDX-2.3");
-	lv_json_str(&j, "dataLicense", "CC0-1.0");
-	lv_json_str(&j, "SPDXID", "SPDXRef-DOCUMENT");
-	lv_json_str(&j, "name", l->manifest);
-	lv_json_str(&j, "documentNamespace", ns);
-	lv_json_obj(&j, "creationInfo");
-	lv_json_str(&j, "created", created);
-	lv_json_arr(&j, "creators");
-	lv_json_str(&j, NULL, "Tool: livec-" LIVEC_VERSION);
-	lv_json_end(&j, ']');
-	lv_json_str(&j, "comment", "Generated from the livec lockfile and the manifest's files: entries; "
-				   "licenses as declared in each package's "
-				   "/usr/share/doc/<package>/copyright, and by the manifest for files:.");
-	lv_json_end(&j, '}');
-
+	document_info(&j, l, lock_sha256, epoch);
 	lv_json_arr(&j, "packages");
 	for (size_t s = 0; s < 2; s++)
-		for (size_t i = 0; i < sets[s]->n; i++) {
-			const struct lv_lockpkg *p = &sets[s]->v[i];
-			struct lv_spdx *e = lv_spdx_parse(p->license);
-			collect_refs(e, &refs, &nrefs);
-			spdx_ref(ref, sizeof(ref), names[s], p->name);
-			lv_json_obj(&j, NULL);
-			lv_json_str(&j, "SPDXID", ref);
-			lv_json_str(&j, "name", p->name);
-			lv_json_str(&j, "versionInfo", p->version);
-			t.len = 0;
-			supplier(&t, p->maintainer);
-			lv_json_str(&j, "supplier", t.p);
-			lv_json_str(&j, "downloadLocation", p->filename);
-			lv_json_bool(&j, "filesAnalyzed", 0);
-			lv_json_arr(&j, "checksums");
-			lv_json_obj(&j, NULL);
-			lv_json_str(&j, "algorithm", "SHA256");
-			lv_json_str(&j, "checksumValue", p->sha256);
-			lv_json_end(&j, '}');
-			lv_json_end(&j, ']');
-			t.len = 0;
-			lv_buf_printf(&t, "built from source package %s version %s", p->source, p->source_version);
-			lv_json_str(&j, "sourceInfo", t.p);
-			lv_json_str(&j, "licenseConcluded", "NOASSERTION");
-			lv_json_str(&j, "licenseDeclared", e ? p->license : "NOASSERTION");
-			lv_json_str(&j, "copyrightText", "NOASSERTION");
-			t.len = 0;
-			lv_buf_printf(&t, "license found by %s in usr/share/doc/%s/copyright%s%s%s",
-				      p->license_method, p->copyright_from, *p->copyright_sha256 ? " (SHA256 " : "",
-				      p->copyright_sha256, *p->copyright_sha256 ? ")" : "");
-			lv_json_str(&j, "licenseComments", t.p);
-			lv_json_arr(&j, "externalRefs");
-			lv_json_obj(&j, NULL);
-			lv_json_str(&j, "referenceCategory", "PACKAGE-MANAGER");
-			lv_json_str(&j, "referenceType", "purl");
-			t.len = 0;
-			purl(&t, p);
-			lv_json_str(&j, "referenceLocator", t.p);
-			lv_json_end(&j, '}');
-			lv_json_end(&j, ']');
-			lv_json_end(&j, '}');
-			lv_spdx_free(e);
-		}
+		for (size_t i = 0; i < sets[s]->n; i++)
+			package_entry(&j, &sets[s]->v[i], set_names[s], &t, &refs, &nrefs);
 	for (size_t i = 0; i < nfs; i++)
 		files_entry(&j, &fs[i], i, &t, &refs, &nrefs);
 	lv_json_end(&j, ']');
-
-	if (nrefs) {
-		qsort(refs, nrefs, sizeof(char *), cmp_str);
-		lv_json_arr(&j, "hasExtractedLicensingInfos");
-		for (size_t i = 0; i < nrefs; i++) {
-			lv_json_obj(&j, NULL);
-			lv_json_str(&j, "licenseId", refs[i]);
-			lv_json_str(&j, "name", refs[i] + 11);
-			t.len = 0;
-			lv_buf_printf(&t, "A license named '%s' in a Debian copyright file (not on the SPDX "
-					  "License List); its text is in the copyright files of the "
-					  "packages that declare it.", refs[i] + 11);
-			lv_json_str(&j, "extractedText", t.p);
-			lv_json_end(&j, '}');
-			free(refs[i]);
-		}
-		free(refs);
-		lv_json_end(&j, ']');
-	}
-
-	lv_json_arr(&j, "relationships");
-	for (size_t s = 0; s < 2; s++)
-		for (size_t i = 0; i < sets[s]->n; i++) {
-			spdx_ref(ref, sizeof(ref), names[s], sets[s]->v[i].name);
-			lv_json_obj(&j, NULL);
-			lv_json_str(&j, "spdxElementId", "SPDXRef-DOCUMENT");
-			lv_json_str(&j, "relationshipType", "DESCRIBES");
-			lv_json_str(&j, "relatedSpdxElement", ref);
-			lv_json_end(&j, '}');
-		}
-	for (size_t i = 0; i < nfs; i++) {
-		snprintf(ref, sizeof(ref), "SPDXRef-files-%zu", i + 1);
-		lv_json_obj(&j, NULL);
-		lv_json_str(&j, "spdxElementId", "SPDXRef-DOCUMENT");
-		lv_json_str(&j, "relationshipType", "DESCRIBES");
-		lv_json_str(&j, "relatedSpdxElement", ref);
-		lv_json_end(&j, '}');
-	}
-	lv_json_end(&j, ']');
+	extracted_licenses(&j, refs, nrefs, &t);
+	relationships(&j, sets, nfs);
 	lv_json_end(&j, '}');
 	lv_buf_release(&t);
 }

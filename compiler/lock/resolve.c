@@ -548,28 +548,14 @@ static void collect(struct lv_resolver *rs, Solver *solv, const Queue *result, c
 	lv_lockset_sort(out);
 }
 
-int lv_resolve(struct lv_resolver *rs, const struct lv_manifest *m, struct lv_lockset *rootfs,
-	       struct lv_lockset *boot, struct lv_diags *d)
+/* Essential and the variant's priorities: install by name, so libsolv
+ * takes the newest version across suites, as apt's candidate would. */
+static void base_jobs(struct lv_resolver *rs, const struct lv_manifest *m, Queue *job)
 {
 	Pool *pool = rs->pool;
-	Queue job, result;
-	Map ess, prio, req, none;
-	Solver *solv = NULL;
-	int r = 0;
+	Map named;
 	Id p;
 
-	pool_addfileprovides(pool);
-	pool_createwhatprovides(pool);
-	queue_init(&job);
-	queue_init(&result);
-	map_init(&ess, pool->nsolvables);
-	map_init(&prio, pool->nsolvables);
-	map_init(&req, pool->nsolvables);
-	map_init(&none, pool->nsolvables);
-
-	/* Essential and the variant's priorities: install by name, so libsolv
-	 * takes the newest version across suites, as apt's candidate would. */
-	Map named;
 	map_init(&named, pool->ss.nstrings);
 	FOR_POOL_SOLVABLES(p)
 	{
@@ -582,49 +568,95 @@ int lv_resolve(struct lv_resolver *rs, const struct lv_manifest *m, struct lv_lo
 			continue;
 		if (!MAPTST(&named, s->name)) {
 			MAPSET(&named, s->name);
-			queue_push2(&job, SOLVER_INSTALL | SOLVER_SOLVABLE_NAME, s->name);
+			queue_push2(job, SOLVER_INSTALL | SOLVER_SOLVABLE_NAME, s->name);
 		}
 	}
 	map_free(&named);
+}
+
+/* The rootfs request: the base set, packages.install (marked in req) and
+ * packages.exclude as locks.  Every unknown package is reported. */
+static int rootfs_jobs(struct lv_resolver *rs, const struct lv_manifest *m, Queue *job, Map *req,
+		       struct lv_diags *d)
+{
+	int r = 0;
+
+	base_jobs(rs, m, job);
 	for (size_t i = 0; i < m->pkgs.install.n; i++)
-		if (job_for(rs, m, &m->pkgs.install.v[i], "packages.install", &job, &req, d) < 0)
+		if (job_for(rs, m, &m->pkgs.install.v[i], "packages.install", job, req, d) < 0)
 			r = -LVE_UNKNOWN_PKG;
 	for (size_t i = 0; i < m->pkgs.exclude.n; i++) {
-		Id name = pool_str2id(pool, m->pkgs.exclude.v[i].name, 0);
+		Id name = pool_str2id(rs->pool, m->pkgs.exclude.v[i].name, 0);
 		if (name)
-			queue_push2(&job, SOLVER_LOCK | SOLVER_SOLVABLE_NAME, name);
+			queue_push2(job, SOLVER_LOCK | SOLVER_SOLVABLE_NAME, name);
 	}
+	return r;
+}
+
+/* reasons: mark each chosen solvable that is essential or in the priority
+ * set (by name, as requested) */
+static void mark_base(struct lv_resolver *rs, const struct lv_manifest *m, const Queue *result, Map *ess,
+		      Map *prio)
+{
+	for (int i = 0; i < result->count; i++) {
+		Id q = result->elements[i];
+		if (is_essential(rs, q))
+			MAPSET(ess, q);
+		else if (in_variant(m->pkgs.variant, priority_of(rs, q)))
+			MAPSET(prio, q);
+	}
+}
+
+/* The boot set: tools for making boot media, never installed.  *solv is
+ * the rootfs solver on entry, the boot one (or the failed one) after. */
+static int resolve_boot(struct lv_resolver *rs, const struct lv_manifest *m, Queue *job, Queue *result, Map *req,
+			const Map *none, Solver **solv, struct lv_lockset *boot, struct lv_diags *d)
+{
+	int r = 0;
+
+	queue_empty(job);
+	map_empty(req);
+	for (size_t i = 0; i < m->pkgs.boot.n; i++)
+		if (job_for(rs, m, &m->pkgs.boot.v[i], "packages.boot", job, req, d) < 0)
+			r = -LVE_UNKNOWN_PKG;
+	if (r == 0) {
+		if (*solv)
+			solver_free(*solv);
+		*solv = NULL;
+		r = solve(rs, job, 0, "boot", result, solv, d);
+	}
+	if (r == 0)
+		collect(rs, *solv, result, none, none, req, "boot media", boot);
+	return r;
+}
+
+int lv_resolve(struct lv_resolver *rs, const struct lv_manifest *m, struct lv_lockset *rootfs,
+	       struct lv_lockset *boot, struct lv_diags *d)
+{
+	Pool *pool = rs->pool;
+	Queue job, result;
+	Map ess, prio, req, none;
+	Solver *solv = NULL;
+	int r;
+
+	pool_addfileprovides(pool);
+	pool_createwhatprovides(pool);
+	queue_init(&job);
+	queue_init(&result);
+	map_init(&ess, pool->nsolvables);
+	map_init(&prio, pool->nsolvables);
+	map_init(&req, pool->nsolvables);
+	map_init(&none, pool->nsolvables);
+
+	r = rootfs_jobs(rs, m, &job, &req, d);
 	if (r == 0)
 		r = solve(rs, &job, m->pkgs.recommends, "rootfs", &result, &solv, d);
 	if (r == 0) {
-		/* reasons: mark each chosen solvable that is essential or in the
-		 * priority set (by name, as requested) */
-		for (int i = 0; i < result.count; i++) {
-			Id q = result.elements[i];
-			if (is_essential(rs, q))
-				MAPSET(&ess, q);
-			else if (in_variant(m->pkgs.variant, priority_of(rs, q)))
-				MAPSET(&prio, q);
-		}
+		mark_base(rs, m, &result, &ess, &prio);
 		collect(rs, solv, &result, &ess, &prio, &req, "manifest", rootfs);
 	}
-
-	/* The boot set: tools for making boot media, never installed. */
-	if (r == 0) {
-		queue_empty(&job);
-		map_empty(&req);
-		for (size_t i = 0; i < m->pkgs.boot.n; i++)
-			if (job_for(rs, m, &m->pkgs.boot.v[i], "packages.boot", &job, &req, d) < 0)
-				r = -LVE_UNKNOWN_PKG;
-		if (r == 0) {
-			if (solv)
-				solver_free(solv);
-			solv = NULL;
-			r = solve(rs, &job, 0, "boot", &result, &solv, d);
-		}
-		if (r == 0)
-			collect(rs, solv, &result, &none, &none, &req, "boot media", boot);
-	}
+	if (r == 0)
+		r = resolve_boot(rs, m, &job, &result, &req, &none, &solv, boot, d);
 	if (rs->last)
 		solver_free(rs->last);
 	rs->last = solv;

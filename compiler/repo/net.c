@@ -142,88 +142,106 @@ static int due(const struct timespec *t)
 	return now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
 }
 
+/* The state of one lv_net_fetch: which transfers run, wait or are done. */
+struct fetch {
+	CURLM *m;
+	struct xfer *xs;
+	size_t n, next, done, active;
+	unsigned parallel;
+	size_t *waiting, nwait;  /* retry queue: indices whose backoff has not expired yet */
+	uint64_t got;            /* bytes of the finished downloads */
+	int first_err;
+};
+
+/* Starts new or retried transfers up to the parallel limit. */
+static void start_more(struct fetch *f)
+{
+	for (size_t w = 0; w < f->nwait && f->active < f->parallel;) {
+		struct xfer *x = &f->xs[f->waiting[w]];
+		if (!due(&x->not_before)) {
+			w++;
+			continue;
+		}
+		f->waiting[w] = f->waiting[--f->nwait];
+		if (start(f->m, x) < 0) {
+			x->dl->status = x->dl->status ? x->dl->status : -LVE_NET;
+			f->done++;
+			continue;
+		}
+		f->active++;
+	}
+	while (f->next < f->n && f->active < f->parallel) {
+		struct xfer *x = &f->xs[f->next++];
+		if (start(f->m, x) < 0) {
+			x->dl->status = -EIO;
+			f->done++;
+			continue;
+		}
+		f->active++;
+	}
+}
+
+/* Takes in the transfers curl has finished: done, or queued for a retry
+ * after a backoff of 1, 2, 4 s. */
+static void reap(struct fetch *f)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(f->m, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		struct xfer *x;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		f->active--;
+		if (finish(f->m, x, msg->data.result)) {
+			clock_gettime(CLOCK_MONOTONIC, &x->not_before);
+			x->not_before.tv_sec += 1 << (x->tries - 1); /* 1, 2, 4 s */
+			f->waiting[f->nwait++] = (size_t)(x - f->xs);
+			continue;
+		}
+		f->done++;
+		f->got += x->dl->got_size;
+		if (x->dl->status && !f->first_err)
+			f->first_err = x->dl->status;
+	}
+}
+
 int lv_net_fetch(struct lv_dl *v, size_t n, unsigned parallel, const char *label)
 {
 	static int inited;
-	struct xfer *xs = calloc(n ? n : 1, sizeof(*xs));
-	size_t next = 0, done = 0, active = 0;
-	uint64_t total = 0, got = 0;
-	int first_err = 0;
-	CURLM *m;
+	struct fetch f = { .xs = calloc(n ? n : 1, sizeof(*f.xs)), .n = n, .parallel = parallel ? parallel : 1 };
+	uint64_t total = 0;
 
-	if (!xs)
+	if (!f.xs)
 		return -ENOMEM;
 	if (!inited++)
 		curl_global_init(CURL_GLOBAL_DEFAULT);
-	m = curl_multi_init();
-	if (!parallel)
-		parallel = 1;
+	f.m = curl_multi_init();
 	for (size_t i = 0; i < n; i++) {
-		xs[i].dl = &v[i];
+		f.xs[i].dl = &v[i];
 		total += v[i].size;
 	}
-	/* retry queue: indices whose backoff has not expired yet */
-	size_t *waiting = calloc(n ? n : 1, sizeof(size_t)), nwait = 0;
+	f.waiting = calloc(n ? n : 1, sizeof(size_t));
 
-	while (done < n) {
-		/* start new or retried transfers up to the parallel limit */
-		for (size_t w = 0; w < nwait && active < parallel;) {
-			struct xfer *x = &xs[waiting[w]];
-			if (!due(&x->not_before)) {
-				w++;
-				continue;
-			}
-			waiting[w] = waiting[--nwait];
-			if (start(m, x) < 0) {
-				x->dl->status = x->dl->status ? x->dl->status : -LVE_NET;
-				done++;
-				continue;
-			}
-			active++;
-		}
-		while (next < n && active < parallel) {
-			struct xfer *x = &xs[next++];
-			if (start(m, x) < 0) {
-				x->dl->status = -EIO;
-				done++;
-				continue;
-			}
-			active++;
-		}
+	while (f.done < n) {
+		start_more(&f);
 		int running = 0;
-		curl_multi_perform(m, &running);
-		CURLMsg *msg;
-		int left;
-		while ((msg = curl_multi_info_read(m, &left))) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			struct xfer *x;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-			active--;
-			if (finish(m, x, msg->data.result)) {
-				clock_gettime(CLOCK_MONOTONIC, &x->not_before);
-				x->not_before.tv_sec += 1 << (x->tries - 1); /* 1, 2, 4 s */
-				waiting[nwait++] = (size_t)(x - xs);
-				continue;
-			}
-			done++;
-			got += x->dl->got_size;
-			if (x->dl->status && !first_err)
-				first_err = x->dl->status;
-		}
+		curl_multi_perform(f.m, &running);
+		reap(&f);
 		uint64_t inflight = 0;
 		for (size_t i = 0; i < n; i++)
-			if (xs[i].h)
-				inflight += xs[i].bytes;
-		lv_progress_bytes(label, got + inflight, total, (unsigned)done, (unsigned)n);
-		if (done < n)
-			curl_multi_poll(m, NULL, 0, 100, NULL);
+			if (f.xs[i].h)
+				inflight += f.xs[i].bytes;
+		lv_progress_bytes(label, f.got + inflight, total, (unsigned)f.done, (unsigned)n);
+		if (f.done < n)
+			curl_multi_poll(f.m, NULL, 0, 100, NULL);
 	}
 	lv_progress_done();
-	curl_multi_cleanup(m);
+	curl_multi_cleanup(f.m);
 	for (size_t i = 0; i < n; i++)
-		free(xs[i].tmp);
-	free(xs);
-	free(waiting);
-	return first_err;
+		free(f.xs[i].tmp);
+	free(f.xs);
+	free(f.waiting);
+	return f.first_err;
 }

@@ -72,22 +72,107 @@ char *lv_repo_url(const struct lv_repo *r, const char *filename)
 	return u;
 }
 
-int lv_repos_acquire(const struct lv_manifest *m, const struct lv_cache *c, struct lv_repos *repos,
-		     struct lv_diags *d)
+/* Who may sign: the manifest's keyring and keys, else Debian's. */
+static struct lv_sigcheck sigcheck_for(const struct lv_manifest *m)
 {
-	struct lv_dl *dl = calloc(repos->n, sizeof(*dl));
-	char **urls = calloc(repos->n, sizeof(char *)), **dests = calloc(repos->n, sizeof(char *));
 	const char *const *allowed = (const char *const *)m->dist.keys.v;
 	size_t nallowed = m->dist.keys.n;
-	int r = 0;
 
 	if (!nallowed) {
 		allowed = lv_debian_keys;
 		nallowed = lv_debian_nkeys;
 	}
-	struct lv_sigcheck sc = { .keyring = m->dist.keyring ? m->dist.keyring : LV_DEBIAN_KEYRING,
-				  .allowed = allowed,
-				  .nallowed = nallowed };
+	return (struct lv_sigcheck){ .keyring = m->dist.keyring ? m->dist.keyring : LV_DEBIAN_KEYRING,
+				     .allowed = allowed,
+				     .nallowed = nallowed };
+}
+
+/* The InRelease downloaded to dest (from url): its signature checked by
+ * gpgv, the signed text parsed into rp->rel and the signer recorded. */
+static int read_inrelease(const struct lv_sigcheck *sc, struct lv_repo *rp, const char *dest, const char *url,
+			  struct lv_diags *d)
+{
+	_cleanup_free_ char *signed_text = NULL;
+	struct lv_buf text = { .max = LV_INRELEASE_MAX };
+	char why[256];
+	int r;
+
+	if (asprintf(&signed_text, "%s.signed", dest) < 0)
+		abort();
+	r = lv_gpgv_inrelease(sc, dest, signed_text, rp->signer, url, d);
+	if (r < 0) {
+		unlink(signed_text);
+		return r;
+	}
+	r = lv_read_file(signed_text, &text);
+	unlink(signed_text);
+	if (r >= 0)
+		r = lv_release_parse(text.p, text.len, &rp->rel, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "%s", lv_strerror(r));
+	lv_buf_release(&text);
+	if (r < 0)
+		lv_error(d, "InRelease of suite '%s' (%s): %s", rp->name, url, why);
+	return r;
+}
+
+/* A signed Release is not yet the one asked for: it must name the suite
+ * and still be valid. */
+static int check_release(const struct lv_repo *rp, const char *url, struct lv_diags *d)
+{
+	/* The signature says who made the file, not which suite it is: a
+	 * correctly signed InRelease of another suite (last year's
+	 * oldstable-security as bookworm-security) must not pass for the
+	 * one asked for.  apt checks the same (Suite or Codename). */
+	if (!((rp->rel.suite && !strcmp(rp->rel.suite, rp->name)) ||
+	      (rp->rel.codename && !strcmp(rp->rel.codename, rp->name)))) {
+		lv_error(d, "InRelease at %s is for suite '%s' (codename '%s'), not '%s': refused (a "
+			    "mirror serving other metadata under this name)", url,
+			 rp->rel.suite ? rp->rel.suite : "?", rp->rel.codename ? rp->rel.codename : "?",
+			 rp->name);
+		return -LVE_SIGNATURE;
+	}
+	/* Valid-Until guards against a mirror replaying old, signed metadata.
+	 * The wall clock is read here only to check, never to write. */
+	if (rp->rel.valid_until_epoch > 0 && rp->rel.valid_until_epoch < (long long)time(NULL)) {
+		lv_error(d, "InRelease of suite '%s' expired on %s (Valid-Until): the mirror "
+			    "serves stale metadata", rp->name, rp->rel.valid_until);
+		return -LVE_SIGNATURE;
+	}
+	return 0;
+}
+
+/* rp->idx: the Packages index of each component of the manifest, with the
+ * hash and size the Release gives it. */
+static int find_indexes(const struct lv_manifest *m, struct lv_repo *rp, struct lv_diags *d)
+{
+	rp->idx = calloc(m->dist.components.n, sizeof(*rp->idx));
+	for (size_t k = 0; k < m->dist.components.n; k++) {
+		const char *comp = m->dist.components.v[k];
+		char path[256];
+		snprintf(path, sizeof(path), "%s/binary-%s/Packages", comp, m->dist.architecture);
+		const struct lv_relfile *f = lv_release_find(&rp->rel, path);
+		if (!f) {
+			lv_error(d, "suite '%s' has no index '%s' (is '%s' a component, and '%s' an "
+				    "architecture of it?)", rp->name, path, comp, m->dist.architecture);
+			return -LVE_MISSING;
+		}
+		struct lv_index *ix = &rp->idx[rp->nidx++];
+		ix->component = strdup(comp);
+		ix->path = strdup(path);
+		memcpy(ix->sha256, f->sha256, 65);
+		ix->size = f->size;
+	}
+	return 0;
+}
+
+int lv_repos_acquire(const struct lv_manifest *m, const struct lv_cache *c, struct lv_repos *repos,
+		     struct lv_diags *d)
+{
+	struct lv_dl *dl = calloc(repos->n, sizeof(*dl));
+	char **urls = calloc(repos->n, sizeof(char *)), **dests = calloc(repos->n, sizeof(char *));
+	struct lv_sigcheck sc = sigcheck_for(m);
+	int r = 0;
 
 	for (size_t i = 0; i < repos->n; i++) {
 		if (asprintf(&urls[i], "%s/dists/%s/InRelease", repos->v[i].base, repos->v[i].name) < 0 ||
@@ -104,67 +189,10 @@ int lv_repos_acquire(const struct lv_manifest *m, const struct lv_cache *c, stru
 			break;
 		}
 		memcpy(rp->inrelease_sha256, dl[i].got_sha256, 65);
-		_cleanup_free_ char *signed_text = NULL;
-		if (asprintf(&signed_text, "%s.signed", dests[i]) < 0)
-			abort();
-		r = lv_gpgv_inrelease(&sc, dests[i], signed_text, rp->signer, urls[i], d);
-		if (r < 0) {
-			unlink(signed_text);
+		if ((r = read_inrelease(&sc, rp, dests[i], urls[i], d)) < 0 ||
+		    (r = check_release(rp, urls[i], d)) < 0)
 			break;
-		}
-		struct lv_buf text = { .max = LV_INRELEASE_MAX };
-		char why[256];
-		r = lv_read_file(signed_text, &text);
-		unlink(signed_text);
-		if (r >= 0)
-			r = lv_release_parse(text.p, text.len, &rp->rel, why, sizeof(why));
-		else
-			snprintf(why, sizeof(why), "%s", lv_strerror(r));
-		lv_buf_release(&text);
-		if (r < 0) {
-			lv_error(d, "InRelease of suite '%s' (%s): %s", rp->name, urls[i], why);
-			break;
-		}
-		/* The signature says who made the file, not which suite it is: a
-		 * correctly signed InRelease of another suite (last year's
-		 * oldstable-security as bookworm-security) must not pass for the
-		 * one asked for.  apt checks the same (Suite or Codename). */
-		if (!((rp->rel.suite && !strcmp(rp->rel.suite, rp->name)) ||
-		      (rp->rel.codename && !strcmp(rp->rel.codename, rp->name)))) {
-			lv_error(d, "InRelease at %s is for suite '%s' (codename '%s'), not '%s': refused (a "
-				    "mirror serving other metadata under this name)", urls[i],
-				 rp->rel.suite ? rp->rel.suite : "?", rp->rel.codename ? rp->rel.codename : "?",
-				 rp->name);
-			r = -LVE_SIGNATURE;
-			break;
-		}
-		/* Valid-Until guards against a mirror replaying old, signed metadata.
-		 * The wall clock is read here only to check, never to write. */
-		if (rp->rel.valid_until_epoch > 0 && rp->rel.valid_until_epoch < (long long)time(NULL)) {
-			lv_error(d, "InRelease of suite '%s' expired on %s (Valid-Until): the mirror "
-				    "serves stale metadata", rp->name, rp->rel.valid_until);
-			r = -LVE_SIGNATURE;
-			break;
-		}
-		rp->idx = calloc(m->dist.components.n, sizeof(*rp->idx));
-		for (size_t k = 0; k < m->dist.components.n; k++) {
-			const char *comp = m->dist.components.v[k];
-			char path[256];
-			snprintf(path, sizeof(path), "%s/binary-%s/Packages", comp, m->dist.architecture);
-			const struct lv_relfile *f = lv_release_find(&rp->rel, path);
-			if (!f) {
-				lv_error(d, "suite '%s' has no index '%s' (is '%s' a component, and '%s' an "
-					    "architecture of it?)", rp->name, path, comp,
-					 m->dist.architecture);
-				r = -LVE_MISSING;
-				break;
-			}
-			struct lv_index *ix = &rp->idx[rp->nidx++];
-			ix->component = strdup(comp);
-			ix->path = strdup(path);
-			memcpy(ix->sha256, f->sha256, 65);
-			ix->size = f->size;
-		}
+		r = find_indexes(m, rp, d);
 	}
 	for (size_t i = 0; i < repos->n; i++) {
 		unlink(dests[i]);
