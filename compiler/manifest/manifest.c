@@ -205,7 +205,7 @@ static const struct field f_exception[] = {
 static const struct schema s_exception = { f_exception, sizeof(struct lv_waiver), 1 };
 
 static const struct field f_licenses[] = {
-	{ .key = "allow", .type = F_STRS, .off = OFF(licenses.allow) },
+	{ .key = "allow", .type = F_STRS, .off = OFF(licenses.allow), .at_off = OFF(licenses.allow_at) },
 	{ .key = "deny", .type = F_STRS, .off = OFF(licenses.deny) },
 	{ .key = "review", .type = F_STRS, .off = OFF(licenses.review) },
 	{ .key = "exceptions", .type = F_LIST, .off = OFF(licenses.exceptions), .sub = &s_exception },
@@ -933,6 +933,9 @@ static void emit_map(struct lv_buf *b, const struct field *fields, const void *b
 static void emit_field(struct lv_buf *b, const struct field *f, const void *base, int indent)
 {
 	const void *v = (const char *)base + f->off;
+	/* what was not written and has no default is derived: leave it out */
+	if (f->at_off && !f->def && !((const struct lv_pos *)((const char *)base + f->at_off))->line)
+		return;
 	const struct lv_strs *s = v;
 	const struct lv_mpkgs *p = v;
 	const struct { const char *v; size_t n; } *list = v;
@@ -962,10 +965,17 @@ static void emit_field(struct lv_buf *b, const struct field *f, const void *base
 			lv_buf_printf(b, "%*s- %s%s%s\n", indent + 2, "", p->v[i].name, p->v[i].version ? "=" : "",
 				      p->v[i].version ? p->v[i].version : "");
 		break;
-	case F_MAP:
-		lv_buf_printf(b, "%*s%s:\n", indent, "", f->key);
-		emit_map(b, f->sub->fields, v, indent + 2);
+	case F_MAP: {
+		struct lv_buf sub = { 0 };
+		if (f->sub->positioned && !((const struct lv_pos *)v)->line)
+			break; /* not written */
+		emit_map(&sub, f->sub->fields, v, indent + 2);
+		lv_buf_printf(b, "%*s%s:%s\n", indent, "", f->key, sub.len ? "" : " {}");
+		if (sub.len)
+			lv_buf_append(b, sub.p, sub.len);
+		lv_buf_release(&sub);
 		break;
+	}
 	case F_LIST:
 		lv_buf_printf(b, "%*s%s:%s\n", indent, "", f->key, list->n ? "" : " []");
 		for (size_t i = 0; i < list->n; i++) {
@@ -1059,6 +1069,7 @@ int lv_manifest_load(const char *path, struct lv_manifest *m, struct lv_diags *d
 		return -LVE_MANIFEST;
 	read_map(&r, root, &s_top, m, "");
 	lv_ynode_free(root);
+	m->licenses.allow_given = m->licenses.allow_at.line != 0;
 	check_names(&r);
 	exclude_wins(&r);
 	boot_set(&r);

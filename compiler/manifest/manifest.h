@@ -132,6 +132,7 @@ struct lv_manifest {
 		struct lv_strs allow, deny, review; /* SPDX ids or fnmatch patterns */
 		struct { struct lv_waiver *v; size_t n; } exceptions;
 		int allow_given;                     /* licenses.allow was written */
+		struct lv_pos allow_at;
 		char *noassertion;                   /* allow | review | deny */
 		char *unowned;                       /* files from no package: allow | review | deny */
 	} licenses;

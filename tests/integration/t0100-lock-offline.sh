@@ -200,6 +200,32 @@ test_expect_success 'without --update a fresh lockfile is kept as it is' '
 	grep_or_show "up to date" err && cmp alt.first alt.lock
 '
 
+test_expect_success 'include: a fragment is part of the request; editing it makes the lock stale' '
+	mkdir -p frag && printf "packages:\n  install: [app]\n" >frag/apps.yaml &&
+	manifest inc "variant: minbase" &&
+	printf "include: [frag/apps.yaml]\n" >>inc.yaml &&
+	"$LIVEC" lock --lockfile inc.lock inc.yaml &&
+	in_set inc.lock rootfs app &&
+	"$LIVEC" lock --check --lockfile inc.lock inc.yaml &&
+	printf "packages:\n  install: [app, pinned]\n" >frag/apps.yaml &&
+	expect_code 3 "$LIVEC" lock --check --lockfile inc.lock inc.yaml 2>err &&
+	grep_or_show "stale" err
+'
+
+test_expect_success 'include: a mistake in a fragment is reported at its line, before any download' '
+	printf "packages:\n  instal: [app]\n" >frag/apps.yaml &&
+	rm -rf "$XDG_CACHE_HOME.bad" &&
+	expect_code 2 env XDG_CACHE_HOME="$XDG_CACHE_HOME.bad" "$LIVEC" lock --lockfile inc2.lock inc.yaml 2>err &&
+	grep_or_show "frag/apps.yaml:2:3: error: unknown key .instal. in packages" err &&
+	test ! -e inc2.lock && test ! -e "$XDG_CACHE_HOME.bad/indexes"
+'
+
+test_expect_success 'the examples on fragments still have the locks they had (same request)' '
+	for e in demo-x hardware; do
+		"$LIVEC" lock --check "$TEST_ROOT/examples/$e/livec.yaml" || return 1
+	done
+'
+
 test_expect_success 'a warm lock downloads no index again' '
 	rm -f repo/dists/testing-lv/main/binary-amd64/Packages* &&
 	"$LIVEC" lock --update --lockfile alt.lock alt.yaml &&

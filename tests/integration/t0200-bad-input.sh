@@ -167,4 +167,13 @@ test_expect_success 'fetch refuses a stale lockfile with exit 3' '
 	grep_or_show "stale" err
 '
 
+test_expect_success 'files: a missing source and a target out of the root: both reported, before any download or install' '
+	manifest files hello &&
+	printf "files:\n  - {source: does/not/exist, target: /x}\n  - {source: ., target: ../../etc}\n" >>files.yaml &&
+	expect_code 2 env XDG_CACHE_HOME="$TRASH/nocache" "$LIVEC" build --lockfile good.lock files.yaml 2>err &&
+	grep_or_show "files.yaml:[0-9]*:[0-9]*: error: files: cannot read .does/not/exist." err &&
+	grep_or_show "files.yaml:[0-9]*:[0-9]*: error: files: target .../../etc. leaves the image.s root" err &&
+	test ! -e "$TRASH/nocache" && test ! -e out
+'
+
 test_done

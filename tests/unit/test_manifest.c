@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "base/buf.h"
@@ -136,6 +137,127 @@ static void a_good_manifest_loads_with_defaults(void **state)
 	lv_manifest_release(&m);
 }
 
+static void files_are_checked_before_any_work(void **state)
+{
+	(void)state;
+	check_golden("files"); /* missing source, target out of the root, modes */
+}
+
+static void values_that_reach_a_shell_or_a_path_are_checked(void **state)
+{
+	(void)state;
+	check_golden("values");
+}
+
+static void an_include_cycle_is_an_error_at_the_include_line(void **state)
+{
+	(void)state;
+	check_golden("cycle");
+}
+
+static void a_missing_fragment_is_an_error_at_its_line(void **state)
+{
+	(void)state;
+	check_golden("include-missing");
+}
+
+static void errors_in_a_fragment_point_into_the_fragment(void **state)
+{
+	(void)state;
+	check_golden("include-bad");
+}
+
+static void fragments_must_agree_on_the_shape_of_a_key(void **state)
+{
+	(void)state;
+	check_golden("include-shape");
+}
+
+static int has_pkg(const struct lv_mpkgs *p, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].name, name))
+			return 1;
+	return 0;
+}
+
+static void fragments_merge_by_the_written_rules(void **state)
+{
+	(void)state;
+	struct lv_manifest m;
+	struct lv_diags d = { 0 };
+	assert_int_equal(lv_manifest_load("manifests/include/merge.yaml", &m, &d), 0);
+	/* every file read, in merge order */
+	assert_int_equal(m.sources.n, 3);
+	assert_string_equal(m.sources.v[1], "manifests/include/base.yaml");
+	/* maps merge key by key; a later fragment's scalar wins over an
+	 * earlier one's; the including file adds its own */
+	assert_string_equal(m.name, "merged");
+	assert_string_equal(m.dist.suite, "trixie");
+	assert_string_equal(m.system.hostname, "extra");
+	assert_string_equal(m.system.locale, "de_DE.UTF-8");
+	assert_string_equal(m.system.timezone, "Europe/Berlin");
+	/* lists append in order, repeats dropped */
+	assert_int_equal(m.dist.components.n, 2);
+	assert_string_equal(m.dist.components.v[1], "contrib");
+	/* exclude (in the including file) wins over install (in a fragment) */
+	assert_false(has_pkg(&m.pkgs.install, "vim"));
+	const char *want[] = { "bash", "coreutils", "less", "emacs" };
+	assert_int_equal(m.pkgs.install.n, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_string_equal(m.pkgs.install.v[i].name, want[i]);
+	/* positions are in the fragment that said it */
+	assert_string_equal(m.pkgs.install.v[2].at.file, "manifests/include/extra.yaml");
+	assert_int_equal(m.pkgs.install.v[2].at.line, 3);
+	assert_string_equal(m.system.users.v[0].at.file, "manifests/include/base.yaml");
+	lv_diags_release(&d);
+	lv_manifest_release(&m);
+}
+
+static void demo_x_on_fragments_reads_as_it_did_before(void **state)
+{
+	(void)state;
+	struct lv_manifest a, b;
+	struct lv_diags d = { 0 };
+	struct lv_buf ca = { 0 }, cb = { 0 };
+	static const char *const all_but_files[] = { "name", "distribution", "packages", "system", "hooks", "licenses",
+						     "image", NULL };
+	assert_int_equal(lv_manifest_load("manifests/include/demo-x-before.yaml", &a, &d), 0);
+	assert_int_equal(lv_manifest_load("../../examples/demo-x/livec.yaml", &b, &d), 0);
+	assert_int_equal(b.sources.n, 3);
+	lv_manifest_canonical(&a, all_but_files, &ca);
+	lv_manifest_canonical(&b, all_but_files, &cb);
+	assert_string_equal(ca.p, cb.p);
+	assert_int_equal(a.files.n, 1);
+	assert_int_equal(b.files.n, 1);
+	assert_string_equal(a.files.v[0].dest, b.files.v[0].dest);
+	lv_buf_release(&ca);
+	lv_buf_release(&cb);
+	lv_diags_release(&d);
+	lv_manifest_release(&a);
+	lv_manifest_release(&b);
+}
+
+static void the_canonical_form_reads_back_the_same(void **state)
+{
+	(void)state;
+	struct lv_manifest a, b;
+	struct lv_diags d = { 0 };
+	struct lv_buf ca = { 0 }, cb = { 0 };
+	assert_int_equal(lv_manifest_load("manifests/include/merge.yaml", &a, &d), 0);
+	lv_manifest_canonical(&a, NULL, &ca);
+	assert_int_equal(lv_write_atomic("canonical.yaml", ca.p, ca.len), 0);
+	assert_int_equal(lv_manifest_load("canonical.yaml", &b, &d), 0);
+	lv_manifest_canonical(&b, NULL, &cb);
+	assert_string_equal(ca.p, cb.p);
+	unlink("canonical.yaml");
+	lv_buf_release(&ca);
+	lv_buf_release(&cb);
+	lv_diags_release(&d);
+	lv_manifest_release(&a);
+	lv_manifest_release(&b);
+}
+
 static void package_names_follow_policy(void **state)
 {
 	(void)state;
@@ -171,6 +293,15 @@ int main(void)
 		cmocka_unit_test(missing_name_and_unknown_architecture),
 		cmocka_unit_test(error_limit_stops_collecting),
 		cmocka_unit_test(a_good_manifest_loads_with_defaults),
+		cmocka_unit_test(files_are_checked_before_any_work),
+		cmocka_unit_test(values_that_reach_a_shell_or_a_path_are_checked),
+		cmocka_unit_test(an_include_cycle_is_an_error_at_the_include_line),
+		cmocka_unit_test(a_missing_fragment_is_an_error_at_its_line),
+		cmocka_unit_test(errors_in_a_fragment_point_into_the_fragment),
+		cmocka_unit_test(fragments_must_agree_on_the_shape_of_a_key),
+		cmocka_unit_test(fragments_merge_by_the_written_rules),
+		cmocka_unit_test(demo_x_on_fragments_reads_as_it_did_before),
+		cmocka_unit_test(the_canonical_form_reads_back_the_same),
 		cmocka_unit_test(package_names_follow_policy),
 		cmocka_unit_test(closest_word_is_suggested_only_when_close),
 	};
