@@ -1080,6 +1080,29 @@ int lv_manifest_load(const char *path, struct lv_manifest *m, struct lv_diags *d
 	return d->errors > errors ? -LVE_MANIFEST : 0;
 }
 
+static void walk_schema(const struct field *fields, const char *prefix, lv_schema_fn fn, void *ud)
+{
+	static const char *const kinds[] = { [F_STR] = "string", [F_WORD] = "word", [F_ENUM] = "word",
+					     [F_BOOL] = "true/false", [F_INT] = "number", [F_MODE] = "octal mode",
+					     [F_STRS] = "list of strings", [F_PKGS] = "list of packages",
+					     [F_MAP] = "mapping", [F_LIST] = "list of mappings" };
+	for (const struct field *f = fields; f->key; f++) {
+		char path[256], words[256] = "";
+		size_t used = 0;
+		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", f->key);
+		for (size_t i = 0; f->words && f->words[i] && used < sizeof(words); i++)
+			used += (size_t)snprintf(words + used, sizeof(words) - used, "%s%s", i ? " | " : "", f->words[i]);
+		fn(path, kinds[f->type], f->def, *words ? words : NULL, (f->flags & FL_REQUIRED) != 0, ud);
+		if (f->type == F_MAP || f->type == F_LIST)
+			walk_schema(f->sub->fields, path, fn, ud);
+	}
+}
+
+void lv_manifest_schema(lv_schema_fn fn, void *ud)
+{
+	walk_schema(s_top.fields, "", fn, ud);
+}
+
 const char *lv_variant_name(enum lv_variant v)
 {
 	return variants[v];

@@ -169,6 +169,13 @@ void lv_manifest_release(struct lv_manifest *m);
  * top-level keys to write (NULL-terminated), or NULL for all. */
 void lv_manifest_canonical(const struct lv_manifest *m, const char *const *sections, struct lv_buf *out);
 
+/* Every key of the schema, depth first in schema order: its dotted path
+ * ("image.cloop.level"), kind, default as written (or NULL), allowed words
+ * (or NULL) and whether it is required.  For documentation and tests. */
+typedef void (*lv_schema_fn)(const char *path, const char *kind, const char *def, const char *words, int required,
+			     void *ud);
+void lv_manifest_schema(lv_schema_fn fn, void *ud);
+
 /* Records a diagnostic at a position. */
 void lv_diag_pos(struct lv_diags *d, enum lv_severity sev, const struct lv_pos *at, const char *hint,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));

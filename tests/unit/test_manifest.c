@@ -258,6 +258,25 @@ static void the_canonical_form_reads_back_the_same(void **state)
 	lv_manifest_release(&b);
 }
 
+static void in_doc(const char *path, const char *kind, const char *def, const char *words, int required, void *ud)
+{
+	char want[300];
+	(void)kind, (void)def, (void)words, (void)required;
+	snprintf(want, sizeof(want), "| `%s` |", path);
+	if (!strstr(ud, want))
+		fail_msg("docs/manifest.md does not document '%s'", path);
+}
+
+static void every_key_is_documented(void **state)
+{
+	(void)state;
+	struct lv_buf doc = { 0 };
+	assert_int_equal(lv_read_file("../../docs/manifest.md", &doc), 0);
+	assert_int_equal(lv_buf_append(&doc, "", 1), 0);
+	lv_manifest_schema(in_doc, doc.p);
+	lv_buf_release(&doc);
+}
+
 static void package_names_follow_policy(void **state)
 {
 	(void)state;
@@ -302,6 +321,7 @@ int main(void)
 		cmocka_unit_test(fragments_merge_by_the_written_rules),
 		cmocka_unit_test(demo_x_on_fragments_reads_as_it_did_before),
 		cmocka_unit_test(the_canonical_form_reads_back_the_same),
+		cmocka_unit_test(every_key_is_documented),
 		cmocka_unit_test(package_names_follow_policy),
 		cmocka_unit_test(closest_word_is_suggested_only_when_close),
 	};
