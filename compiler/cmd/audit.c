@@ -12,6 +12,7 @@
 #include "license/audit.h"
 #include "base/cleanup.h"
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/fsutil.h"
@@ -20,50 +21,61 @@
 #include "base/sha256.h"
 #include "license/unowned.h"
 
-static void help(void)
+static const char *audit_format(size_t i, const char **help)
 {
-	printf("usage: livec audit-licenses [--format text|json|spdx] [--output FILE] [--tree DIR] MANIFEST\n"
-	       "\n"
-	       "Checks the license of every locked package (rootfs and boot sets) against\n"
-	       "the manifest's policy and prints the inventory.  Exit 0 when the policy\n"
-	       "holds, 1 when it is violated (each violating package and rule is named).\n"
-	       "\n"
-	       "  --format text   a table: package, version, method, license, verdict (default)\n"
-	       "  --format json   the same as JSON, with a summary\n"
-	       "  --format spdx   an SPDX 2.3 JSON document (SBOM); its creation time is\n"
-	       "                  SOURCE_DATE_EPOCH, else the lock's, so it is reproducible\n"
-	       "  --output FILE   write there (atomically) instead of standard output\n"
-	       "  --tree DIR      also list the files in the image tree DIR that no locked\n"
-	       "                  package ships and the manifest's files: did not add with a\n"
-	       "                  license (policy: licenses.unowned: allow | review | deny)\n"
-	       "\n"
-	       "Policy, in the manifest:\n"
-	       "  licenses:\n"
-	       "    allow: [MIT, BSD-*, GPL-2.0-*]   # if given, anything else is a violation\n"
-	       "    deny: [LicenseRef-Debian-non-free]\n"
-	       "    review: [AGPL-*]                 # reported, not fatal\n"
-	       "    noassertion: review              # allow | review | deny\n"
-	       "    exceptions: [{package: foo, reason: \"vendor agreement #12\"}]\n"
-	       "Patterns are globs; AND needs every part allowed, OR needs one.\n");
+	static const char *const formats[][2] = {
+		{ "text", "a table: package, version, method, license, verdict (default)" },
+		{ "json", "the same as JSON, with a summary" },
+		{ "spdx", "an SPDX 2.3 JSON document (SBOM); its creation time is SOURCE_DATE_EPOCH, else the "
+			  "lock's, so it is reproducible" },
+	};
+	*help = i < LV_ARRAY_SIZE(formats) ? formats[i][1] : NULL;
+	return i < LV_ARRAY_SIZE(formats) ? formats[i][0] : NULL;
 }
+
+static const struct lv_opt audit_opts[] = {
+	{ 'f', "format", LV_OPT_SHORT, "FORMAT", NULL, audit_format },
+	{ 'o', "output", LV_OPT_SHORT, "FILE", "write there (atomically) instead of standard output", NULL },
+	{ 't', "tree", 0, "DIR", "also list the files in the image tree DIR that no locked package ships "
+	  "and the manifest's files: did not add with a license (policy: licenses.unowned: allow | review "
+	  "| deny)", NULL },
+	{ 0, NULL, 0, NULL, NULL, NULL },
+};
+
+const struct lv_verb lv_verb_audit = {
+	.name = "audit-licenses",
+	.run = lv_cmd_audit,
+	.needs = LV_NEEDS_MANIFEST | LV_NEEDS_CACHE | LV_NEEDS_ANY_LOCK,
+	.synopsis = "audit-licenses [--format text|json|spdx] [--output FILE] [--tree DIR] MANIFEST",
+	.summary = "check the locked packages' licenses against the policy; SPDX SBOM",
+	.description =
+		"Checks the license of every locked package (rootfs and boot sets) against\n"
+		"the manifest's policy and prints the inventory.  Exit 0 when the policy\n"
+		"holds, 1 when it is violated (each violating package and rule is named).",
+	.opts = audit_opts,
+	.epilogue =
+		"Policy, in the manifest:\n"
+		"  licenses:\n"
+		"    allow: [MIT, BSD-*, GPL-2.0-*]   # if given, anything else is a violation\n"
+		"    deny: [LicenseRef-Debian-non-free]\n"
+		"    review: [AGPL-*]                 # reported, not fatal\n"
+		"    noassertion: review              # allow | review | deny\n"
+		"    exceptions: [{package: foo, reason: \"vendor agreement #12\"}]\n"
+		"Patterns are globs; AND needs every part allowed, OR needs one.",
+};
 
 int lv_cmd_audit(struct lv_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' }, { "output", required_argument, NULL, 'o' },
-		{ "tree", required_argument, NULL, 't' },   { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *format = "text", *output = NULL, *tree = NULL;
 	char lock_sha[LV_SHA256_HEX];
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "hf:o:", opts, NULL)) != -1) {
+	while ((c = lv_opt_next(&lv_verb_audit, argc, argv)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'o': output = optarg; break;
 		case 't': tree = optarg; break;
-		case 'h': help(); return 0;
+		case LV_OPT_HELP: return 0;
 		default: return -LVE_USAGE;
 		}
 	}

@@ -21,6 +21,8 @@
 #include "image/buildinfo.h"
 #include "base/cleanup.h"
 #include "cmd/cli.h"
+#include "cmd/formats.h"
+#include "cmd/options.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "repo/fetch.h"
@@ -37,42 +39,45 @@
 #include "license/unowned.h"
 #include "verify/variation.h"
 
-static void help(void)
-{
-	printf("usage: livec build [--format FORMAT] [--output PATH] [--workdir DIR] [--keep] MANIFEST\n"
-	       "\n"
-	       "Builds the image from the lockfile (run 'livec lock' first): fetches and\n"
-	       "verifies every locked .deb, installs them with the image's own dpkg in a\n"
-	       "sandbox (no network, own namespaces), applies the manifest's system\n"
-	       "settings, files and hooks, removes what differs between builds, and writes\n"
-	       "the result.  Needs root.  Exit 3 if the lockfile is stale.\n"
-	       "\n"
-	       "  --format iso     the bootable live ISO (default): cloop image of the\n"
-	       "                   read-only directories, root_fs.tgz, initramfs, ISOLINUX\n"
-	       "  --format tar|tar.gz|tar.zst|dir   the root tree only\n"
-	       "  --output PATH    default out/NAME/NAME.iso (rootfs.tar, rootfs/ ...)\n"
-	       "  -j N             compression threads (default: all cores)\n"
-	       "  --workdir DIR    where the staging root lives (default out/NAME/.work)\n"
-	       "  --keep           keep the staging root after the build\n"
-	       "  --no-cache       assemble the tree even if an identical one is cached\n"
-	       "  --check-against SHA256SUMS\n"
-	       "                   compare this build with published checksums: every\n"
-	       "                   artifact and layer must match (exit 1 naming each one\n"
-	       "                   that does not); rebuild someone's ISO from its manifest\n"
-	       "                   and lock and confirm it bit for bit\n"
-	       "  --layers DIR     keep the ISO's layers in DIR (iso/ and inner.img)\n"
-	       "  --record FILE    write what the build saw of its host (clock, TZ, locale,\n"
-	       "                   umask, host name, HOME, CPUs, ...) to FILE\n"
-	       "\n"
-	       "Next to the output, SHA256SUMS lists its checksum and, for an ISO, each\n"
-	       "layer's (NAME.iso:LIVEC/root_fs.tgz, ...); 'sha256sum -c --ignore-missing\n"
-	       "SHA256SUMS' checks the outputs.  NAME.buildinfo (also /LIVEC/buildinfo on\n"
-	       "the medium) names livec's version and those of the libraries, tools and\n"
-	       "boot packages that wrote the bytes; when --check-against finds a\n"
-	       "difference, it says which of them differ from the other build's.\n"
-	       "Every timestamp comes from SOURCE_DATE_EPOCH, else the lock's epoch.\n"
-	       "With -v it also lists the initramfs's modules and firmware, and why.\n");
-}
+static const struct lv_opt build_opts[] = {
+	{ 'f', "format", LV_OPT_SHORT, "FORMAT", NULL, lv_format_value },
+	{ 'o', "output", LV_OPT_SHORT, "PATH", "default out/NAME/NAME.iso (rootfs.tar, rootfs/ ...)", NULL },
+	{ 'j', "jobs", LV_OPT_SHORT, "N", "compression threads (default: all cores)", NULL },
+	{ 'w', "workdir", 0, "DIR", "where the staging root lives (default out/NAME/.work)", NULL },
+	{ 'k', "keep", 0, NULL, "keep the staging root after the build", NULL },
+	{ 'n', "no-cache", 0, NULL, "assemble the tree even if an identical one is cached", NULL },
+	{ 'C', "check-against", 0, "SHA256SUMS", "compare this build with published checksums: every "
+	  "artifact and layer must match (exit 1 naming each one that does not); rebuild someone's ISO "
+	  "from its manifest and lock and confirm it bit for bit", NULL },
+	{ 'L', "layers", 0, "DIR", "keep the ISO's layers in DIR (iso/ and inner.img)", NULL },
+	{ 'R', "record", 0, "FILE", "write what the build saw of its host (clock, TZ, locale, umask, host "
+	  "name, HOME, CPUs, ...) to FILE", NULL },
+	{ 0, NULL, 0, NULL, NULL, NULL },
+};
+
+const struct lv_verb lv_verb_build = {
+	.name = "build",
+	.run = lv_cmd_build,
+	.needs = LV_NEEDS_MANIFEST | LV_NEEDS_CACHE | LV_NEEDS_LOCK,
+	.synopsis = "build [--format FORMAT] [--output PATH] [--workdir DIR] [--keep] MANIFEST",
+	.summary = "build the live ISO (or the root tree) from the lockfile",
+	.description =
+		"Builds the image from the lockfile (run 'livec lock' first): fetches and\n"
+		"verifies every locked .deb, installs them with the image's own dpkg in a\n"
+		"sandbox (no network, own namespaces), applies the manifest's system\n"
+		"settings, files and hooks, removes what differs between builds, and writes\n"
+		"the result.  Needs root.  Exit 3 if the lockfile is stale.",
+	.opts = build_opts,
+	.epilogue =
+		"Next to the output, SHA256SUMS lists its checksum and, for an ISO, each\n"
+		"layer's (NAME.iso:LIVEC/root_fs.tgz, ...); 'sha256sum -c --ignore-missing\n"
+		"SHA256SUMS' checks the outputs.  NAME.buildinfo (also /LIVEC/buildinfo on\n"
+		"the medium) names livec's version and those of the libraries, tools and\n"
+		"boot packages that wrote the bytes; when --check-against finds a\n"
+		"difference, it says which of them differ from the other build's.\n"
+		"Every timestamp comes from SOURCE_DATE_EPOCH, else the lock's epoch.\n"
+		"With -v it also lists the initramfs's modules and firmware, and why.",
+};
 
 /* Seconds since the build started, for -v (display only, never output). */
 static double elapsed(const struct timespec *t0)
@@ -112,20 +117,12 @@ static void explain_difference(const char *sums, const char *outname, const char
 
 int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' }, { "output", required_argument, NULL, 'o' },
-		{ "workdir", required_argument, NULL, 'w' }, { "keep", no_argument, NULL, 'k' },
-		{ "no-cache", no_argument, NULL, 'n' },      { "jobs", required_argument, NULL, 'j' },
-		{ "check-against", required_argument, NULL, 'C' },
-		{ "layers", required_argument, NULL, 'L' }, { "record", required_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
-	};
 	const char *format = "iso", *output = NULL, *workdir = NULL, *check = NULL, *layers = NULL;
 	const char *record = NULL;
 	int keep = 0, use_cache = 1, c, r;
 	unsigned jobs = 0;
 
-	while ((c = getopt_long(argc, argv, "hf:o:j:", opts, NULL)) != -1) {
+	while ((c = lv_opt_next(&lv_verb_build, argc, argv)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'o': output = optarg; break;
@@ -136,20 +133,19 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 		case 'C': check = optarg; break;
 		case 'L': layers = optarg; break;
 		case 'R': record = optarg; break;
-		case 'h': help(); return 0;
+		case LV_OPT_HELP: return 0;
 		default: return -LVE_USAGE;
 		}
 	}
-	enum lv_compress comp = LV_COMPRESS_NONE;
-	int as_dir = !strcmp(format, "dir"), as_iso = !strcmp(format, "iso");
-	if (!strcmp(format, "tar.gz"))
-		comp = LV_COMPRESS_GZIP;
-	else if (!strcmp(format, "tar.zst"))
-		comp = LV_COMPRESS_ZSTD;
-	else if (strcmp(format, "tar") && !as_dir && !as_iso) {
-		lv_error(&ctx->d, "unknown format '%s': use iso, tar, tar.gz, tar.zst or dir", format);
+	const struct lv_format *fmt = lv_format_find(format);
+	if (!fmt) {
+		char names[128];
+		lv_format_names(names, sizeof(names), 0);
+		lv_error(&ctx->d, "unknown format '%s': use %s", format, names);
 		return -LVE_USAGE;
 	}
+	enum lv_compress comp = fmt->comp;
+	int as_dir = fmt->kind == LV_FORMAT_DIR, as_iso = fmt->kind == LV_FORMAT_ISO;
 	if (as_dir && check) {
 		lv_error(&ctx->d, "--check-against needs a file output (--format iso or tar...)");
 		return -LVE_USAGE;
@@ -173,11 +169,7 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 
 	char outbuf[PATH_MAX], workbuf[PATH_MAX], root[PATH_MAX], logp[PATH_MAX];
 	if (!output) {
-		char iso_name[300];
-		snprintf(iso_name, sizeof(iso_name), "%s.iso", m->name);
-		snprintf(outbuf, sizeof(outbuf), "out/%s/%s", m->name,
-			 as_iso ? iso_name : as_dir ? "rootfs" : comp == LV_COMPRESS_GZIP ? "rootfs.tar.gz"
-					   : comp == LV_COMPRESS_ZSTD ? "rootfs.tar.zst" : "rootfs.tar");
+		snprintf(outbuf, sizeof(outbuf), "out/%s/%s%s", m->name, fmt->stem ? fmt->stem : m->name, fmt->ext);
 		output = outbuf;
 	}
 	if (!workdir) {

@@ -1,5 +1,5 @@
 /* What main.c gives each verb: the parsed common options and the resources
- * the verb declared it needs (verbs table in main.c). */
+ * the verb declared it needs (its struct lv_verb, options.h). */
 #ifndef LV_CLI_H
 #define LV_CLI_H
 
@@ -7,6 +7,7 @@
 #include "base/diag.h"
 #include "lock/lockfile.h"
 #include "manifest/manifest.h"
+#include "cmd/options.h"
 
 struct lv_ctx {
 	int verbose, quiet;
@@ -35,5 +36,9 @@ int lv_cmd_cloop(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_verify(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_persist(struct lv_ctx *ctx, int argc, char **argv);
+
+/* Each verb's table (options.h), next to its code: main.c's verb list. */
+extern const struct lv_verb lv_verb_lock, lv_verb_fetch, lv_verb_audit, lv_verb_build, lv_verb_cloop,
+	lv_verb_run, lv_verb_verify, lv_verb_persist;
 
 #endif

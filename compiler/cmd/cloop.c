@@ -6,46 +6,49 @@
 #include <string.h>
 
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "image/cloop.h"
 #include "base/err.h"
 
-static void help(void)
-{
-	printf("usage: livec cloop create [--block-size N] [--level L] [--xz] [-j N] IMAGE OUT.cloop\n"
-	       "       livec cloop info IN.cloop\n"
-	       "       livec cloop extract IN.cloop OUT\n"
-	       "\n"
-	       "cloop compresses an image block by block, so a reader can seek: the\n"
-	       "Knoppix format.  By default V2.0 with zlib blocks, read by\n"
-	       "extract_compressed_fs and QEMU's cloop driver.\n"
-	       "  --block-size N   a multiple of 512, at most 1048576 (default 131072)\n"
-	       "  --level L        zlib level 0..12 (default 9; above 9 is slower and\n"
-	       "                   smaller), with --xz 0..9 (default 6)\n"
-	       "  --xz             V4.0 with xz blocks: smaller, slower to make and read;\n"
-	       "                   livec and livec-cloopd read it, cloop-utils does not\n"
-	       "  -j N             compression threads (default: all cores; the output\n"
-	       "                   does not depend on it)\n"
-	       "The last block is padded with zeros: extract gives whole blocks.\n");
-}
+static const struct lv_opt cloop_opts[] = {
+	{ 'b', "block-size", 0, "N", "a multiple of 512, at most 1048576 (default 131072)", NULL },
+	{ 'l', "level", 0, "L", "zlib level 0..12 (default 9; above 9 is slower and smaller), with --xz "
+	  "0..9 (default 6)", NULL },
+	{ 'x', "xz", 0, NULL, "V4.0 with xz blocks: smaller, slower to make and read; livec and "
+	  "livec-cloopd read it, cloop-utils does not", NULL },
+	{ 'j', "jobs", LV_OPT_SHORT, "N", "compression threads (default: all cores; the output does not "
+	  "depend on it)", NULL },
+	{ 0, NULL, 0, NULL, NULL, NULL },
+};
+
+const struct lv_verb lv_verb_cloop = {
+	.name = "cloop",
+	.run = lv_cmd_cloop,
+	.needs = 0,
+	.synopsis = "cloop create [--block-size N] [--level L] [--xz] [-j N] IMAGE OUT.cloop\n"
+		    "cloop info IN.cloop\n"
+		    "cloop extract IN.cloop OUT",
+	.summary = "create, inspect or unpack a cloop image",
+	.description =
+		"cloop compresses an image block by block, so a reader can seek: the\n"
+		"Knoppix format.  By default V2.0 with zlib blocks, read by\n"
+		"extract_compressed_fs and QEMU's cloop driver.",
+	.opts = cloop_opts,
+	.epilogue = "The last block is padded with zeros: extract gives whole blocks.",
+};
 
 int lv_cmd_cloop(struct lv_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "block-size", required_argument, NULL, 'b' }, { "level", required_argument, NULL, 'l' },
-		{ "jobs", required_argument, NULL, 'j' },       { "help", no_argument, NULL, 'h' },
-		{ "xz", no_argument, NULL, 'x' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct lv_cloop_opts o = { .block_size = 131072, .level = -1 };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+	while ((c = lv_opt_next(&lv_verb_cloop, argc, argv)) != -1) {
 		switch (c) {
 		case 'b': o.block_size = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'l': o.level = atoi(optarg); break;
 		case 'x': o.compressor = LV_CLOOP_XZ; break;
 		case 'j': o.threads = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'h': help(); return 0;
+		case LV_OPT_HELP: return 0;
 		default: return -LVE_USAGE;
 		}
 	}

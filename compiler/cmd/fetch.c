@@ -8,33 +8,40 @@
 
 #include "base/cleanup.h"
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "base/err.h"
 #include "lock/lockfile.h"
 #include "repo/fetch.h"
 #include "repo/repo.h"
 
-static void help(void)
-{
-	printf("usage: livec fetch [-j N] MANIFEST\n"
-	       "\n"
-	       "Downloads every package of the lockfile (rootfs and boot sets) into the\n"
-	       "content-addressed cache, checking each file's size and SHA256 against the\n"
-	       "lock.  Several downloads run at once (-j, default 4); http_proxy is honoured.\n");
-}
+static const struct lv_opt fetch_opts[] = {
+	{ 'j', "jobs", LV_OPT_SHORT, "N", "downloads at once (default 4)", NULL },
+	{ 0, NULL, 0, NULL, NULL, NULL },
+};
+
+const struct lv_verb lv_verb_fetch = {
+	.name = "fetch",
+	.run = lv_cmd_fetch,
+	.needs = LV_NEEDS_MANIFEST | LV_NEEDS_CACHE | LV_NEEDS_LOCK,
+	.synopsis = "fetch [-j N] MANIFEST",
+	.summary = "download every locked .deb into the cache, verified",
+	.description =
+		"Downloads every package of the lockfile (rootfs and boot sets) into the\n"
+		"content-addressed cache, checking each file's size and SHA256 against the\n"
+		"lock.  Several downloads run at once (-j, default 4); http_proxy is honoured.",
+	.opts = fetch_opts,
+	.epilogue = NULL,
+};
 
 int lv_cmd_fetch(struct lv_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "jobs", required_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	unsigned jobs = 4;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+	while ((c = lv_opt_next(&lv_verb_fetch, argc, argv)) != -1) {
 		switch (c) {
 		case 'j': jobs = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'h': help(); return 0;
+		case LV_OPT_HELP: return 0;
 		default: return -LVE_USAGE;
 		}
 	}

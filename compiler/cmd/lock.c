@@ -14,6 +14,7 @@
 
 #include "base/cleanup.h"
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "base/err.h"
 #include "base/fsutil.h"
 #include "lock/lockfile.h"
@@ -24,28 +25,35 @@
 #include "license/copyright.h"
 #include <unistd.h>
 
-static void help(void)
-{
-	printf("usage: livec lock [--check | --update [--allow-older]] [--dump-testcase DIR] MANIFEST\n"
-	       "\n"
-	       "Resolves MANIFEST against its Debian mirror and writes the lockfile: every\n"
-	       "package of the image (the 'rootfs' set) and of the boot media (the 'boot'\n"
-	       "set) with version, pool filename, size, SHA256, source, and why it is in.\n"
-	       "\n"
-	       "  --check              exit 0 if the lockfile is still the resolution of the\n"
-	       "                       manifest, 3 if it is stale (no network)\n"
-	       "  --update             re-resolve even if the lockfile is fresh (new versions)\n"
-	       "  --allow-older        accept metadata older than the lockfile's (a deliberate\n"
-	       "                       rollback; refused otherwise, as a replayed mirror)\n"
-	       "  --dump-testcase DIR  write a libsolv testcase of the solve (for testsolv)\n"
-	       "\n"
-	       "The package set is every Essential package, plus the variant's priorities\n"
-	       "(minbase: required; important; standard), plus packages.install, minus\n"
-	       "packages.exclude.  For 'a | b' the first installable alternative wins, as\n"
-	       "with apt.  InRelease must carry a valid signature from an allowed key, be\n"
-	       "the suite asked for (its Suite or Codename), not be past its Valid-Until,\n"
-	       "and not be older than what the existing lockfile was made from.\n");
-}
+static const struct lv_opt lock_opts[] = {
+	{ 'c', "check", 0, NULL, "exit 0 if the lockfile is still the resolution of the manifest, 3 if it is "
+	  "stale (no network)", NULL },
+	{ 'u', "update", 0, NULL, "re-resolve even if the lockfile is fresh (new versions)", NULL },
+	{ 'O', "allow-older", 0, NULL, "accept metadata older than the lockfile's (a deliberate rollback; "
+	  "refused otherwise, as a replayed mirror)", NULL },
+	{ 'D', "dump-testcase", 0, "DIR", "write a libsolv testcase of the solve (for testsolv)", NULL },
+	{ 0, NULL, 0, NULL, NULL, NULL },
+};
+
+const struct lv_verb lv_verb_lock = {
+	.name = "lock",
+	.run = lv_cmd_lock,
+	.needs = LV_NEEDS_MANIFEST | LV_NEEDS_CACHE,
+	.synopsis = "lock [--check | --update [--allow-older]] [--dump-testcase DIR] MANIFEST",
+	.summary = "resolve the manifest against the mirror into a pinned lockfile",
+	.description =
+		"Resolves MANIFEST against its Debian mirror and writes the lockfile: every\n"
+		"package of the image (the 'rootfs' set) and of the boot media (the 'boot'\n"
+		"set) with version, pool filename, size, SHA256, source, and why it is in.",
+	.opts = lock_opts,
+	.epilogue =
+		"The package set is every Essential package, plus the variant's priorities\n"
+		"(minbase: required; important; standard), plus packages.install, minus\n"
+		"packages.exclude.  For 'a | b' the first installable alternative wins, as\n"
+		"with apt.  InRelease must carry a valid signature from an allowed key, be\n"
+		"the suite asked for (its Suite or Codename), not be past its Valid-Until,\n"
+		"and not be older than what the existing lockfile was made from.",
+};
 
 /* Copies resolver/repo facts into the lock's repository records. */
 static void fill_repos(struct lv_lock *l, const struct lv_repos *repos)
@@ -138,78 +146,63 @@ static int no_going_back(const char *path, const struct lv_repos *repos, struct 
 	return r;
 }
 
-int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv)
+/* Without --update, a lockfile whose inputs still match the manifest is
+ * kept as it is: 1 then (said so), else 0. */
+static int still_fresh(struct lv_ctx *ctx, const char *path, const char *digest)
 {
-	static const struct option opts[] = {
-		{ "check", no_argument, NULL, 'c' },      { "update", no_argument, NULL, 'u' },
-		{ "dump-testcase", required_argument, NULL, 'D' }, { "help", no_argument, NULL, 'h' },
-		{ "allow-older", no_argument, NULL, 'O' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int do_check = 0, update = 0, allow_older = 0, c, r;
-	const char *dump = NULL;
-	char digest[72];
-
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': do_check = 1; break;
-		case 'u': update = 1; break;
-		case 'D': dump = optarg; break;
-		case 'O': allow_older = 1; break;
-		case 'h': help(); return 0;
-		default: return -LVE_USAGE;
-		}
+	struct lv_lock old;
+	struct lv_diags quiet = { 0 };
+	int fresh = 0;
+	if (!lv_exists(path))
+		return 0;
+	if (lv_lock_read(path, &old, &quiet) == 0) {
+		fresh = !strcmp(old.inputs_digest, digest);
+		lv_lock_release(&old);
 	}
+	lv_diags_release(&quiet);
+	if (fresh)
+		lv_say(ctx, "%s is up to date (use --update to re-resolve)", path);
+	return fresh;
+}
+
+/* Every suite's InRelease, verified (and not older than the lock's unless
+ * allow_older), then its indexes into the resolver: parsed from the .solv
+ * cache, else fetched by hash. */
+static int load_indexes(struct lv_ctx *ctx, const char *path, int allow_older, struct lv_repos *repos,
+			struct lv_resolver *rs)
+{
 	const struct lv_manifest *m = &ctx->m;
-	const char *path = ctx->lock_path;
-	lv_lock_inputs_digest(m, digest);
-	if (do_check)
-		return check(ctx, path, digest);
-
-	if (!update && lv_exists(path)) {
-		struct lv_lock old;
-		struct lv_diags quiet = { 0 };
-		if (lv_lock_read(path, &old, &quiet) == 0 && !strcmp(old.inputs_digest, digest)) {
-			lv_say(ctx, "%s is up to date (use --update to re-resolve)", path);
-			lv_lock_release(&old);
-			lv_diags_release(&quiet);
-			return 0;
-		}
-		if (quiet.errors == 0)
-			lv_lock_release(&old);
-		lv_diags_release(&quiet);
-	}
-
-	struct lv_repos repos = { 0 };
-	struct lv_resolver *rs = NULL;
-	struct lv_lock l = { .format = LV_LOCK_FORMAT };
-
-	if ((r = lv_repos_plan(m, &repos, &ctx->d)) < 0)
-		goto out;
-	lv_say(ctx, "checking %zu suite%s of %s/%s", repos.n, repos.n == 1 ? "" : "s", m->dist.suite,
+	int r;
+	if ((r = lv_repos_plan(m, repos, &ctx->d)) < 0)
+		return r;
+	lv_say(ctx, "checking %zu suite%s of %s/%s", repos->n, repos->n == 1 ? "" : "s", m->dist.suite,
 	       m->dist.architecture);
-	for (size_t i = 0; i < repos.n; i++)
-		lv_debug(ctx, "suite %s from %s", repos.v[i].name, repos.v[i].base);
-	if ((r = lv_repos_acquire(m, &ctx->cache, &repos, &ctx->d)) < 0 ||
-	    (!allow_older && (r = no_going_back(path, &repos, &ctx->d)) < 0))
-		goto out;
-	rs = lv_resolver_new(m->dist.architecture);
-	for (size_t i = 0; i < repos.n && r == 0; i++)
-		for (size_t k = 0; k < repos.v[i].nidx && r == 0; k++) {
-			struct lv_index *ix = &repos.v[i].idx[k];
-			if (lv_resolver_load_cached(rs, &ctx->cache, repos.v[i].name, ix->sha256)) {
-				lv_debug(ctx, "%s %s: parsed index from cache", repos.v[i].name, ix->path);
+	for (size_t i = 0; i < repos->n; i++)
+		lv_debug(ctx, "suite %s from %s", repos->v[i].name, repos->v[i].base);
+	if ((r = lv_repos_acquire(m, &ctx->cache, repos, &ctx->d)) < 0 ||
+	    (!allow_older && (r = no_going_back(path, repos, &ctx->d)) < 0))
+		return r;
+	for (size_t i = 0; i < repos->n && r == 0; i++)
+		for (size_t k = 0; k < repos->v[i].nidx && r == 0; k++) {
+			struct lv_index *ix = &repos->v[i].idx[k];
+			if (lv_resolver_load_cached(rs, &ctx->cache, repos->v[i].name, ix->sha256)) {
+				lv_debug(ctx, "%s %s: parsed index from cache", repos->v[i].name, ix->path);
 				continue;
 			}
-			lv_say(ctx, "fetching %s %s", repos.v[i].name, ix->path);
-			r = lv_index_fetch(&ctx->cache, &repos.v[i], ix, &ctx->d);
+			lv_say(ctx, "fetching %s %s", repos->v[i].name, ix->path);
+			r = lv_index_fetch(&ctx->cache, &repos->v[i], ix, &ctx->d);
 			if (r == 0)
-				r = lv_resolver_load_packages(rs, &ctx->cache, repos.v[i].name, ix->sha256,
+				r = lv_resolver_load_packages(rs, &ctx->cache, repos->v[i].name, ix->sha256,
 							      ix->local, &ctx->d);
 		}
-	if (r < 0)
-		goto out;
-	r = lv_resolve(rs, m, &l.rootfs, &l.boot, &ctx->d);
+	return r;
+}
+
+/* The solve into the lock's two sets; with --dump-testcase, the solve as a
+ * libsolv testcase too (also when it failed: that is when it helps). */
+static int resolve(struct lv_ctx *ctx, struct lv_resolver *rs, const char *dump, struct lv_lock *l)
+{
+	int r = lv_resolve(rs, &ctx->m, &l->rootfs, &l->boot, &ctx->d);
 	if (dump) {
 		int dr = lv_resolver_dump(rs, dump);
 		if (dr < 0)
@@ -217,46 +210,86 @@ int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv)
 		else
 			lv_say(ctx, "wrote libsolv testcase to %s (replay: testsolv %s/testcase.t)", dump, dump);
 	}
-	if (r < 0)
-		goto out;
+	return r;
+}
 
-	/* The license inventory reads each package's copyright file out of its
-	 * .deb; results are cached by the .deb's hash, so only new packages
-	 * are fetched here. */
-	struct lv_lockset *const lsets[] = { &l.rootfs, &l.boot };
+/* The license inventory reads each package's copyright file out of its
+ * .deb; results are cached by the .deb's hash, so only new packages are
+ * fetched here. */
+static int fill_licenses(struct lv_ctx *ctx, const struct lv_repos *repos, struct lv_lock *l)
+{
+	struct lv_lockset *const lsets[] = { &l->rootfs, &l->boot };
 	struct lv_lockset need = { 0 };
 	struct lv_fetch_stats fst;
+	struct lv_license_stats lst;
+	int r;
 	lv_licenses_missing(&ctx->cache, lsets, 2, &need);
 	if (need.n)
 		lv_say(ctx, "fetching %zu packages for the license inventory", need.n);
 	const struct lv_lockset *const fsets[] = { &need };
-	r = lv_fetch_packages(&ctx->cache, &repos, fsets, 1, 4, &fst, &ctx->d);
+	r = lv_fetch_packages(&ctx->cache, repos, fsets, 1, 4, &fst, &ctx->d);
 	free(need.v);
 	if (r < 0)
-		goto out;
-	struct lv_license_stats lst;
+		return r;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if ((r = lv_licenses_fill(&ctx->cache, lsets, 2, ncpu > 0 ? (unsigned)ncpu : 1, &lst, &ctx->d)) < 0)
-		goto out;
+		return r;
 	lv_say(ctx, "licenses: %zu dep5, %zu common-licenses-reference, %zu text-match, %zu none "
 		    "(%zu read from .debs, %zu cached)",
 	       lst.by_method[LV_LIC_DEP5], lst.by_method[LV_LIC_COMMON], lst.by_method[LV_LIC_TEXT],
 	       lst.by_method[LV_LIC_NONE], lst.analysed, lst.cached);
+	return 0;
+}
 
-	l.livec_version = strdup(LIVEC_VERSION);
-	l.manifest = strdup(m->name);
-	l.inputs_digest = strdup(digest);
-	fill_repos(&l, &repos);
+/* The lock's header and repositories, then the file, atomically. */
+static int write_lock(struct lv_ctx *ctx, const char *path, const char *digest, const struct lv_repos *repos,
+		      struct lv_lock *l)
+{
+	int r;
+	l->livec_version = strdup(LIVEC_VERSION);
+	l->manifest = strdup(ctx->m.name);
+	l->inputs_digest = strdup(digest);
+	fill_repos(l, repos);
 	char *dir = lv_dirname(path);
 	lv_mkdir_p(dir, 0755);
 	free(dir);
-	if ((r = lv_lock_write(path, &l)) < 0) {
+	if ((r = lv_lock_write(path, l)) < 0) {
 		lv_error(&ctx->d, "cannot write lockfile '%s': %s", path, lv_strerror(r));
-		goto out;
+		return r;
 	}
-	lv_say(ctx, "locked %zu rootfs packages (%.1f MiB) and %zu boot packages into %s", l.rootfs.n,
-	       total_size(&l.rootfs) / 1048576.0, l.boot.n, path);
-out:
+	lv_say(ctx, "locked %zu rootfs packages (%.1f MiB) and %zu boot packages into %s", l->rootfs.n,
+	       total_size(&l->rootfs) / 1048576.0, l->boot.n, path);
+	return 0;
+}
+
+int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv)
+{
+	int do_check = 0, update = 0, allow_older = 0, c, r;
+	const char *dump = NULL, *path = ctx->lock_path;
+	char digest[72];
+
+	while ((c = lv_opt_next(&lv_verb_lock, argc, argv)) != -1) {
+		switch (c) {
+		case 'c': do_check = 1; break;
+		case 'u': update = 1; break;
+		case 'D': dump = optarg; break;
+		case 'O': allow_older = 1; break;
+		case LV_OPT_HELP: return 0;
+		default: return -LVE_USAGE;
+		}
+	}
+	lv_lock_inputs_digest(&ctx->m, digest);
+	if (do_check)
+		return check(ctx, path, digest);
+	if (!update && still_fresh(ctx, path, digest))
+		return 0;
+
+	struct lv_repos repos = { 0 };
+	struct lv_resolver *rs = lv_resolver_new(ctx->m.dist.architecture);
+	struct lv_lock l = { .format = LV_LOCK_FORMAT };
+	if ((r = load_indexes(ctx, path, allow_older, &repos, rs)) == 0 &&
+	    (r = resolve(ctx, rs, dump, &l)) == 0 && (r = fill_licenses(ctx, &repos, &l)) == 0)
+		r = write_lock(ctx, path, digest, &repos, &l);
 	lv_lock_release(&l);
 	lv_resolver_free(rs);
 	lv_repos_release(&repos);

@@ -11,23 +11,33 @@
 
 #include "base/cleanup.h"
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "base/err.h"
 #include "base/fsutil.h"
 #include "image/out_ext2.h"
 #include "build/tree.h"
 
-static void help(void)
-{
-	printf("usage: livec persist-image [--size SIZE] [--label LABEL] FILE\n"
-	       "\n"
-	       "Makes an empty ext2 file system image for persistence: write it to a\n"
-	       "USB stick or partition (dd), or attach it in QEMU (livec run --persist\n"
-	       "FILE).  At boot the live system finds it by its label and keeps /home\n"
-	       "on it; with livec.persist=LABEL:overlay (and image.root: overlay) every\n"
-	       "change to the root.  The same options give the same bytes.\n"
-	       "  --size SIZE    with K, M or G (default 512M)\n"
-	       "  --label LABEL  default LIVEDATA, what the live system looks for\n");
-}
+static const struct lv_opt persist_opts[] = {
+	{ 's', "size", 0, "SIZE", "with K, M or G (default 512M)", NULL },
+	{ 'l', "label", 0, "LABEL", "default LIVEDATA, what the live system looks for", NULL },
+	{ 0, NULL, 0, NULL, NULL, NULL },
+};
+
+const struct lv_verb lv_verb_persist = {
+	.name = "persist-image",
+	.run = lv_cmd_persist,
+	.needs = 0,
+	.synopsis = "persist-image [--size SIZE] [--label LABEL] FILE",
+	.summary = "make an empty ext2 image for persistence",
+	.description =
+		"Makes an empty ext2 file system image for persistence: write it to a\n"
+		"USB stick or partition (dd), or attach it in QEMU (livec run --persist\n"
+		"FILE).  At boot the live system finds it by its label and keeps /home\n"
+		"on it; with livec.persist=LABEL:overlay (and image.root: overlay) every\n"
+		"change to the root.  The same options give the same bytes.",
+	.opts = persist_opts,
+	.epilogue = NULL,
+};
 
 static unsigned long long parse_size(const char *s)
 {
@@ -44,23 +54,19 @@ static unsigned long long parse_size(const char *s)
 
 int lv_cmd_persist(struct lv_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "size", required_argument, NULL, 's' }, { "label", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
-	};
 	const char *size_arg = "512M", *label = "LIVEDATA";
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = lv_opt_next(&lv_verb_persist, argc, argv)) != -1) {
 		switch (c) {
 		case 's': size_arg = optarg; break;
 		case 'l': label = optarg; break;
-		case 'h': help(); return 0;
+		case LV_OPT_HELP: return 0;
 		default: return -LVE_USAGE;
 		}
 	}
 	if (optind + 1 != argc) {
-		lv_error(&ctx->d, "usage: livec persist-image [--size SIZE] [--label LABEL] FILE");
+		lv_error(&ctx->d, "usage: livec %s", lv_verb_persist.synopsis);
 		return -LVE_USAGE;
 	}
 	unsigned long long size = parse_size(size_arg);

@@ -25,6 +25,7 @@
 #include "base/buf.h"
 #include "base/cleanup.h"
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "base/err.h"
 #include "base/fsutil.h"
 #include "base/json.h"
@@ -32,41 +33,45 @@
 #define DEFAULT_WHEN "livec-session: ready"
 #define OVMF_DIR "/usr/share/OVMF"   /* Debian's ovmf package */
 
-static void help(void)
-{
-	printf("usage: livec run [--uefi [--secure-boot]] [--usb] [--memory MiB] [--cpus N] [--disk FILE]...\n"
-	       "                 [--persist FILE]\n"
-	       "                 [--vnc] [--screenshot FILE.png [--when TEXT]] IMAGE.iso [-- QEMU-ARGS]\n"
-	       "\n"
-	       "Boots the image in QEMU with its serial console on this terminal (quit\n"
-	       "with Ctrl-A X).  KVM is used when /dev/kvm works, else software emulation.\n"
-	       "Nothing is written back to the image or the --disk files.\n"
-	       "  --usb          attach the image as a USB stick (isohybrid) instead of a CD\n"
-	       "  --uefi         boot with UEFI firmware (OVMF, apt-get install ovmf) on a\n"
-	       "                 q35 machine instead of the BIOS\n"
-	       "  --secure-boot  UEFI with Secure Boot enforced: OVMF's secboot build with\n"
-	       "                 Microsoft's keys enrolled (a fresh copy of its variables)\n"
-	       "  --memory MiB   guest memory (default 2048)\n"
-	       "  --cpus N       guest CPUs (default 2)\n"
-	       "  --disk FILE    attach FILE as an extra disk (repeatable; writes are\n"
-	       "                 discarded)\n"
-	       "  --persist FILE attach FILE as a disk that keeps what is written, e.g. an\n"
-	       "                 image from 'livec persist-image'\n"
-	       "  --timeout S    stop QEMU after S seconds (for tests)\n"
-	       "  --append ARGS  boot the image's own kernel and initramfs directly with\n"
-	       "                 the boot menu's command line plus ARGS (e.g. livec.toram);\n"
-	       "                 the image stays attached as the medium\n"
-	       "  --monitor PATH a QEMU monitor on the unix socket PATH (a USB controller\n"
-	       "                 is added for device_add usb-storage; the CD drive's id is\n"
-	       "                 livecd)\n"
-	       "  --vnc[=HOST:N] show the screen over VNC (default 127.0.0.1:0, port 5900)\n"
-	       "  --screenshot FILE.png\n"
-	       "                 when the console prints the --when text, save the screen\n"
-	       "                 as PNG and stop the machine; exit 1 if it never did\n"
-	       "  --when TEXT    (default \"" DEFAULT_WHEN "\": the X session of\n"
-	       "                 system.session has its windows)\n"
-	       "LIVEC_QEMU_ACCEL=kvm|tcg overrides the accelerator check.\n");
-}
+static const struct lv_opt run_opts[] = {
+	{ 'u', "usb", 0, NULL, "attach the image as a USB stick (isohybrid) instead of a CD", NULL },
+	{ 'E', "uefi", 0, NULL, "boot with UEFI firmware (OVMF, apt-get install ovmf) on a q35 machine "
+	  "instead of the BIOS", NULL },
+	{ 'B', "secure-boot", 0, NULL, "UEFI with Secure Boot enforced: OVMF's secboot build with "
+	  "Microsoft's keys enrolled (a fresh copy of its variables)", NULL },
+	{ 'm', "memory", 0, "MiB", "guest memory (default 2048)", NULL },
+	{ 'c', "cpus", 0, "N", "guest CPUs (default 2)", NULL },
+	{ 'd', "disk", 0, "FILE", "attach FILE as an extra disk (repeatable; writes are discarded)", NULL },
+	{ 'p', "persist", 0, "FILE", "attach FILE as a disk that keeps what is written, e.g. an image from "
+	  "'livec persist-image'", NULL },
+	{ 't', "timeout", 0, "S", "stop QEMU after S seconds (for tests)", NULL },
+	{ 'a', "append", 0, "ARGS", "boot the image's own kernel and initramfs directly with the boot "
+	  "menu's command line plus ARGS (e.g. livec.toram); the image stays attached as the medium", NULL },
+	{ 'M', "monitor", 0, "PATH", "a QEMU monitor on the unix socket PATH (a USB controller is added "
+	  "for device_add usb-storage; the CD drive's id is livecd)", NULL },
+	{ 'V', "vnc", LV_OPT_OPTIONAL, "HOST:N", "show the screen over VNC (default 127.0.0.1:0, port "
+	  "5900)", NULL },
+	{ 'S', "screenshot", 0, "FILE.png", "when the console prints the --when text, save the screen as "
+	  "PNG and stop the machine; exit 1 if it never did", NULL },
+	{ 'W', "when", 0, "TEXT", "(default \"" DEFAULT_WHEN "\": the X session of system.session has "
+	  "its windows)", NULL },
+	{ 0, NULL, 0, NULL, NULL, NULL },
+};
+
+const struct lv_verb lv_verb_run = {
+	.name = "run",
+	.run = lv_cmd_run,
+	.needs = 0,
+	.synopsis = "run [--uefi [--secure-boot]] [--usb] [--memory MiB] [--cpus N] [--disk FILE]... "
+		    "[--persist FILE] [--vnc] [--screenshot FILE.png [--when TEXT]] IMAGE.iso [-- QEMU-ARGS]",
+	.summary = "boot an image in QEMU (serial console here)",
+	.description =
+		"Boots the image in QEMU with its serial console on this terminal (quit\n"
+		"with Ctrl-A X).  KVM is used when /dev/kvm works, else software emulation.\n"
+		"Nothing is written back to the image or the --disk files.",
+	.opts = run_opts,
+	.epilogue = "LIVEC_QEMU_ACCEL=kvm|tcg overrides the accelerator check.",
+};
 
 /* KVM "works" when it runs guest code: a one-page real-mode guest that
  * executes `hlt` must come back with KVM_EXIT_HLT.  (An openable /dev/kvm is
@@ -330,22 +335,12 @@ static int run_and_shoot(const char *const *av, const char *qmp_sock, const char
 
 int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "usb", no_argument, NULL, 'u' },          { "memory", required_argument, NULL, 'm' },
-		{ "cpus", required_argument, NULL, 'c' },   { "disk", required_argument, NULL, 'd' },
-		{ "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
-		{ "persist", required_argument, NULL, 'p' }, { "append", required_argument, NULL, 'a' },
-		{ "monitor", required_argument, NULL, 'M' }, { "vnc", optional_argument, NULL, 'V' },
-		{ "screenshot", required_argument, NULL, 'S' }, { "when", required_argument, NULL, 'W' },
-		{ "uefi", no_argument, NULL, 'E' },          { "secure-boot", no_argument, NULL, 'B' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *mem = "2048", *cpus = "2", *timeout = NULL, *persist = NULL, *append = NULL;
 	const char *monitor = NULL, *vnc = NULL, *screenshot = NULL, *when = DEFAULT_WHEN;
 	const char *disks[16];
 	int usb = 0, uefi = 0, secure = 0, ndisks = 0, c;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = lv_opt_next(&lv_verb_run, argc, argv)) != -1) {
 		switch (c) {
 		case 'u': usb = 1; break;
 		case 'm': mem = optarg; break;
@@ -363,7 +358,7 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 		case 'W': when = optarg; break;
 		case 'E': uefi = 1; break;
 		case 'B': uefi = secure = 1; break;
-		case 'h': help(); return 0;
+		case LV_OPT_HELP: return 0;
 		default: return -LVE_USAGE;
 		}
 	}

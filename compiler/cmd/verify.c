@@ -24,6 +24,8 @@
 #include "base/buf.h"
 #include "base/cleanup.h"
 #include "cmd/cli.h"
+#include "cmd/formats.h"
+#include "cmd/options.h"
 #include "verify/compare.h"
 #include "base/err.h"
 #include "base/fsutil.h"
@@ -31,44 +33,54 @@
 #include "image/sums.h"
 #include "verify/variation.h"
 
-static void help(void)
-{
-	printf("usage: livec verify [--format iso|tar|tar.gz|tar.zst] [--vary LIST] [--no-vary LIST]\n"
-	       "                    [--workdir DIR] [--html] [--diffoscope-timeout S] MANIFEST\n"
-	       "\n"
-	       "Checks that the image is reproducible: re-derives the lockfile ('lock\n"
-	       "--check'), then builds twice from the lock, without the tree cache, in two\n"
-	       "directories, with the second build's host made to look different, and\n"
-	       "compares every artifact and layer listed in each build's SHA256SUMS (the\n"
-	       "ISO, the cloop image and the file system inside it, root_fs.tgz, the\n"
-	       "initramfs, the SBOM).  Needs root.\n"
-	       "\n"
-	       "What the second build varies (all by default):\n"
-	       "  path       build directory and the length of its path\n"
-	       "  time       the wall clock, a day later (libfaketime)\n"
-	       "  tz         TZ=GMT+12 against TZ=GMT-14\n"
-	       "  locale     LC_ALL/LANG C.UTF-8 against fr_CH.UTF-8\n"
-	       "  umask      022 against 077\n"
-	       "  hostname   host and domain name (own UTS namespace)\n"
-	       "  home       HOME\n"
-	       "  cpus       all CPUs against one (affinity and -j 1)\n"
-	       "  dir-order  the manifest directory's readdir order (disorderfs; skipped\n"
-	       "             with a notice where FUSE or disorderfs is missing)\n"
-	       "  --vary LIST     only these (comma-separated)\n"
-	       "  --no-vary LIST  all but these\n"
-	       "\n"
-	       "On a difference (exit 1) it names each differing artifact and the first\n"
-	       "file inside it that differs, and runs diffoscope on the pair (cloop\n"
-	       "images through the file system livec extracted from them), writing its\n"
-	       "report under WORKDIR/diffoscope/.\n"
-	       "  --workdir DIR   default out/NAME/verify; the two builds stay in DIR/a\n"
-	       "                  and DIR/b... (outputs, SHA256SUMS, logs, what each saw)\n"
-	       "  --html          an HTML report next to the text one\n"
-	       "  --diffoscope-timeout S   stop diffoscope after S seconds (default 900)\n"
-	       "\n"
-	       "Exit status: 0 identical, 1 different (or a build failed), 2 usage,\n"
-	       "3 stale lockfile.\n");
-}
+static const struct lv_opt verify_opts[] = {
+	{ 'f', "format", LV_OPT_SHORT, "FORMAT", "what the two builds write (default iso)",
+	  lv_format_file_value },
+	{ 'V', "vary", 0, "LIST", "only these (comma-separated)", NULL },
+	{ 'N', "no-vary", 0, "LIST", "all but these", NULL },
+	{ 'w', "workdir", 0, "DIR", "default out/NAME/verify; the two builds stay in DIR/a and DIR/b... "
+	  "(outputs, SHA256SUMS, logs, what each saw)", NULL },
+	{ 'H', "html", 0, NULL, "an HTML report next to the text one", NULL },
+	{ 'T', "diffoscope-timeout", 0, "S", "stop diffoscope after S seconds (default 900)", NULL },
+	{ 0, NULL, 0, NULL, NULL, NULL },
+};
+
+const struct lv_verb lv_verb_verify = {
+	.name = "verify",
+	.run = lv_cmd_verify,
+	.needs = LV_NEEDS_MANIFEST | LV_NEEDS_CACHE | LV_NEEDS_LOCK,
+	.synopsis = "verify [--format iso|tar|tar.gz|tar.zst] [--vary LIST] [--no-vary LIST] "
+		    "[--workdir DIR] [--html] [--diffoscope-timeout S] MANIFEST",
+	.summary = "build twice on different-looking hosts and compare every byte",
+	.description =
+		"Checks that the image is reproducible: re-derives the lockfile ('lock\n"
+		"--check'), then builds twice from the lock, without the tree cache, in two\n"
+		"directories, with the second build's host made to look different, and\n"
+		"compares every artifact and layer listed in each build's SHA256SUMS (the\n"
+		"ISO, the cloop image and the file system inside it, root_fs.tgz, the\n"
+		"initramfs, the SBOM).  Needs root.\n"
+		"\n"
+		"What the second build varies (all by default):\n"
+		"  path       build directory and the length of its path\n"
+		"  time       the wall clock, a day later (libfaketime)\n"
+		"  tz         TZ=GMT+12 against TZ=GMT-14\n"
+		"  locale     LC_ALL/LANG C.UTF-8 against fr_CH.UTF-8\n"
+		"  umask      022 against 077\n"
+		"  hostname   host and domain name (own UTS namespace)\n"
+		"  home       HOME\n"
+		"  cpus       all CPUs against one (affinity and -j 1)\n"
+		"  dir-order  the manifest directory's readdir order (disorderfs; skipped\n"
+		"             with a notice where FUSE or disorderfs is missing)",
+	.opts = verify_opts,
+	.epilogue =
+		"On a difference (exit 1) it names each differing artifact and the first\n"
+		"file inside it that differs, and runs diffoscope on the pair (cloop\n"
+		"images through the file system livec extracted from them), writing its\n"
+		"report under WORKDIR/diffoscope/.\n"
+		"\n"
+		"Exit status: 0 identical, 1 different (or a build failed), 2 usage,\n"
+		"3 stale lockfile.",
+};
 
 /* One build: where it runs and what it produced. */
 struct side {
@@ -144,7 +156,7 @@ static int run_build(struct lv_ctx *ctx, char *self, struct side *s, const char 
 	snprintf(work, sizeof(work), "%s/work", s->dir);
 	argv[n++] = "--workdir";
 	argv[n++] = work;
-	if (!strcmp(format, "iso")) {
+	if (lv_format_find(format)->kind == LV_FORMAT_ISO) {
 		argv[n++] = "--layers";
 		argv[n++] = s->layers;
 	}
@@ -293,17 +305,11 @@ static char *disorder(struct lv_ctx *ctx, const char *manifest, const char *view
 
 int lv_cmd_verify(struct lv_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },  { "vary", required_argument, NULL, 'V' },
-		{ "no-vary", required_argument, NULL, 'N' }, { "workdir", required_argument, NULL, 'w' },
-		{ "html", no_argument, NULL, 'H' },          { "diffoscope-timeout", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
-	};
 	const char *format = "iso", *workdir = NULL;
 	unsigned mask = (1u << LV_VARY_N) - 1, only = 0, without = 0, timeout_s = 900;
 	int html = 0, c, r = 0;
 
-	while ((c = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
+	while ((c = lv_opt_next(&lv_verb_verify, argc, argv)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'V': r |= lv_vary_parse(optarg, &only, &ctx->d); break;
@@ -311,7 +317,7 @@ int lv_cmd_verify(struct lv_ctx *ctx, int argc, char **argv)
 		case 'w': workdir = optarg; break;
 		case 'H': html = 1; break;
 		case 'T': timeout_s = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'h': help(); return 0;
+		case LV_OPT_HELP: return 0;
 		default: return -LVE_USAGE;
 		}
 	}
@@ -320,11 +326,11 @@ int lv_cmd_verify(struct lv_ctx *ctx, int argc, char **argv)
 	if (only)
 		mask = only;
 	mask &= ~without;
-	const char *ext = !strcmp(format, "iso") ? "iso" : !strcmp(format, "tar") ? "tar"
-			  : !strcmp(format, "tar.gz") ? "tar.gz" : !strcmp(format, "tar.zst") ? "tar.zst" : NULL;
-	if (!ext) {
-		lv_error(&ctx->d, "verify compares files: --format must be iso, tar, tar.gz or tar.zst, not '%s'",
-			 format);
+	const struct lv_format *fmt = lv_format_find(format);
+	if (!fmt || fmt->kind == LV_FORMAT_DIR) {
+		char names[128];
+		lv_format_names(names, sizeof(names), 1);
+		lv_error(&ctx->d, "verify compares files: --format must be %s, not '%s'", names, format);
 		return -LVE_USAGE;
 	}
 	if (geteuid() != 0) {
@@ -359,7 +365,7 @@ int lv_cmd_verify(struct lv_ctx *ctx, int argc, char **argv)
 	free(ctx->lock_path);
 	ctx->lock_path = lock_abs;
 	char output[300];
-	snprintf(output, sizeof(output), "%s.%s", name, ext);
+	snprintf(output, sizeof(output), "%s%s", name, fmt->ext);
 
 	/* 0. the lockfile, re-derived from the manifest and the mirror */
 	char log[PATH_MAX];
