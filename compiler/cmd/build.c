@@ -79,25 +79,6 @@ const struct lv_verb lv_verb_build = {
 		"With -v it also lists the initramfs's modules and firmware, and why.",
 };
 
-/* Seconds since the build started, for -v (display only, never output). */
-static double elapsed(const struct timespec *t0)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static int clamp_in_place(const struct lv_tree *t)
-{
-	_cleanup_close_ int rootfd = open(t->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	for (size_t i = t->n; i-- > 0;) { /* children before parents */
-		struct timespec ts[2] = { { t->v[i].mtime, 0 }, { t->v[i].mtime, 0 } };
-		if (utimensat(rootfd, *t->v[i].path ? t->v[i].path : ".", ts, AT_SYMLINK_NOFOLLOW) < 0)
-			return -errno;
-	}
-	return 0;
-}
-
 /* After a --check-against mismatch: what wrote the other build, next to
  * its SHA256SUMS, against what wrote this one. */
 static void explain_difference(const char *sums, const char *outname, const char *ours, struct lv_diags *d)
@@ -115,43 +96,244 @@ static void explain_difference(const char *sums, const char *outname, const char
 	lv_buf_release(&theirs);
 }
 
-int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
-{
-	const char *format = "iso", *output = NULL, *workdir = NULL, *check = NULL, *layers = NULL;
-	const char *record = NULL;
-	int keep = 0, use_cache = 1, c, r;
-	unsigned jobs = 0;
+/* One build: the options, where things go, and what the steps made. */
+struct build {
+	struct lv_ctx *ctx;
+	const struct lv_format *fmt;
+	const char *output, *workdir, *check, *layers, *record;
+	int keep, use_cache;
+	unsigned jobs;
+	char outbuf[PATH_MAX], workbuf[PATH_MAX], root[PATH_MAX], logp[PATH_MAX];
+	char *outdir, *outname, *workabs, *cached;
+	const char *tree_root;      /* the tree the writers read: the staging root or the cache's */
+	char key[65];               /* the tree cache's key */
+	long long epoch;
+	struct lv_sums published, sums;
+	struct lv_buf buildinfo;
+	struct lv_tree tree;
+	struct timespec t0;
+};
 
+/* Seconds since the build started, for -v (display only, never output). */
+static double elapsed(const struct build *b)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - b->t0.tv_sec) + (double)(now.tv_nsec - b->t0.tv_nsec) / 1e9;
+}
+
+/* 1 after --help, 0, or an error */
+static int parse_options(struct build *b, int argc, char **argv)
+{
+	const char *format = "iso";
+	int c;
 	while ((c = lv_opt_next(&lv_verb_build, argc, argv)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
-		case 'o': output = optarg; break;
-		case 'w': workdir = optarg; break;
-		case 'k': keep = 1; break;
-		case 'n': use_cache = 0; break;
-		case 'j': jobs = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'C': check = optarg; break;
-		case 'L': layers = optarg; break;
-		case 'R': record = optarg; break;
-		case LV_OPT_HELP: return 0;
+		case 'o': b->output = optarg; break;
+		case 'w': b->workdir = optarg; break;
+		case 'k': b->keep = 1; break;
+		case 'n': b->use_cache = 0; break;
+		case 'j': b->jobs = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'C': b->check = optarg; break;
+		case 'L': b->layers = optarg; break;
+		case 'R': b->record = optarg; break;
+		case LV_OPT_HELP: return 1;
 		default: return -LVE_USAGE;
 		}
 	}
-	const struct lv_format *fmt = lv_format_find(format);
-	if (!fmt) {
+	if (!(b->fmt = lv_format_find(format))) {
 		char names[128];
 		lv_format_names(names, sizeof(names), 0);
-		lv_error(&ctx->d, "unknown format '%s': use %s", format, names);
+		lv_error(&b->ctx->d, "unknown format '%s': use %s", format, names);
 		return -LVE_USAGE;
 	}
-	enum lv_compress comp = fmt->comp;
-	int as_dir = fmt->kind == LV_FORMAT_DIR, as_iso = fmt->kind == LV_FORMAT_ISO;
-	if (as_dir && check) {
-		lv_error(&ctx->d, "--check-against needs a file output (--format iso or tar...)");
+	if (b->fmt->kind == LV_FORMAT_DIR && b->check) {
+		lv_error(&b->ctx->d, "--check-against needs a file output (--format iso or tar...)");
 		return -LVE_USAGE;
 	}
+	return 0;
+}
+
+/* Where the output, the work directory, the staging root and the log go;
+ * whether the tree is cached already. */
+static int prepare(struct build *b)
+{
+	const struct lv_manifest *m = &b->ctx->m;
+	int r;
+	if (!b->output) {
+		snprintf(b->outbuf, sizeof(b->outbuf), "out/%s/%s%s", m->name, b->fmt->stem ? b->fmt->stem : m->name,
+			 b->fmt->ext);
+		b->output = b->outbuf;
+	}
+	if (!b->workdir) {
+		snprintf(b->workbuf, sizeof(b->workbuf), "out/%s/.work", m->name);
+		b->workdir = b->workbuf;
+	}
+	if (b->check && (r = lv_sums_read(b->check, &b->published, &b->ctx->d)) < 0)
+		return r;
+	b->outdir = lv_dirname(b->output);
+	b->outname = lv_basename(b->output);
+	if ((r = lv_mkdir_p(b->workdir, 0755)) < 0 || (r = lv_mkdir_p(b->outdir, 0755)) < 0) {
+		lv_error(&b->ctx->d, "cannot create '%s': %s", b->workdir, lv_strerror(r));
+		return r;
+	}
+	b->workabs = realpath(b->workdir, NULL);
+	b->epoch = lv_clock_epoch(b->ctx->lock.source_date_epoch);
+	/* the tree cache serves files; a dir output is built in place */
+	b->use_cache = b->use_cache && b->fmt->kind != LV_FORMAT_DIR && !b->keep &&
+		       lv_treecache_key(m, b->ctx->lock_path, b->epoch, b->key) == 0;
+	if (b->use_cache) {
+		b->cached = lv_treecache_lookup(&b->ctx->cache, b->key);
+		/* stage next to the cache, so the finished tree is renamed in */
+		_cleanup_free_ char *trees = lv_cache_path(&b->ctx->cache, "trees", "");
+		lv_mkdir_p(trees, 0755);
+		snprintf(b->root, sizeof(b->root), "%s.build-%ld", trees, (long)getpid());
+	} else
+		snprintf(b->root, sizeof(b->root), "%s/root", b->workabs);
+	snprintf(b->logp, sizeof(b->logp), "%s/build.log", b->workabs);
+	lv_remove_tree(b->root); /* a leftover from an interrupted build */
+	b->tree_root = b->cached ? b->cached : b->root;
+	lv_buildinfo(&b->ctx->lock, b->fmt->kind == LV_FORMAT_ISO && m->image.inner == LV_INNER_EXT2, &b->buildinfo);
+	return 0;
+}
+
+/* Packages into the staging root: fetch, bootstrap, install with the
+ * manifest's debconf answers. */
+static int install(struct build *b, struct lv_assembly *a)
+{
+	struct lv_ctx *ctx = b->ctx;
+	struct lv_repos repos = { 0 };
+	struct lv_fetch_stats fst;
+	const struct lv_lockset *const fsets[] = { &ctx->lock.rootfs, &ctx->lock.boot };
+	const char *env[2] = { NULL, NULL };
+	char preseed_env[256];
+	int r;
+	if ((r = lv_repos_plan(&ctx->m, &repos, &ctx->d)) == 0) {
+		lv_say(ctx, "fetching %zu packages", ctx->lock.rootfs.n + ctx->lock.boot.n);
+		r = lv_fetch_packages(&ctx->cache, &repos, fsets, 2, 4, &fst, &ctx->d);
+	}
+	lv_repos_release(&repos);
+	if (r < 0)
+		return r;
+	lv_debug(ctx, "%s after %.1f s", "fetched", elapsed(b));
+	lv_say(ctx, "bootstrapping the Essential set into %s", b->root);
+	if ((r = lv_bootstrap(a, &ctx->d)) < 0)
+		return r;
+	const char *preseed = lv_system_preseed(a, &ctx->d);
+	if (ctx->d.errors)
+		return -LVE_MANIFEST;
+	if (preseed) {
+		snprintf(preseed_env, sizeof(preseed_env), "DEBCONF_DB_FALLBACK=File{%s}", preseed);
+		env[0] = preseed_env;
+		a->sb.extra_env = env;
+	}
+	lv_debug(ctx, "%s after %.1f s", "bootstrapped", elapsed(b));
+	lv_say(ctx, "installing %zu packages with dpkg (log: %s)", ctx->lock.rootfs.n, b->logp);
+	r = lv_install(a, &ctx->d);
+	a->sb.extra_env = NULL;
+	return r;
+}
+
+/* The whole tree: packages, then the system section, files and hooks,
+ * then normalisation; stored in the tree cache. */
+static int assemble(struct build *b)
+{
+	struct lv_ctx *ctx = b->ctx;
+	int logfd = open(b->logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct lv_assembly a = { .root = b->root, .cache = &ctx->cache, .lock = &ctx->lock, .m = &ctx->m,
+				 .sb = { .root = b->root, .epoch = b->epoch, .log_fd = logfd }, .log_path = b->logp };
+	struct lv_normalize_stats ns;
+	int r;
+	if ((r = install(b, &a)) < 0)
+		goto out;
+	lv_debug(ctx, "%s after %.1f s", "installed", elapsed(b));
+	lv_say(ctx, "applying the system section, files and hooks");
+	if ((r = lv_system_apply(&a, &ctx->d)) < 0 ||
+	    (r = lv_unowned_record(&ctx->cache, &ctx->lock, &ctx->m, b->root, &ctx->d)) < 0 ||
+	    (r = lv_system_files_hooks(&a, &ctx->d)) < 0)
+		goto out;
+	lv_debug(ctx, "system section applied after %.1f s", elapsed(b));
+	if ((r = lv_normalize(b->root, &ns, &ctx->d)) < 0)
+		goto out;
+	lv_debug(ctx, "normalized: %zu removed, %zu emptied", ns.removed, ns.emptied);
+	if (b->use_cache && (b->cached = lv_treecache_store(&ctx->cache, ctx->m.name, b->key, b->root)))
+		b->tree_root = b->cached;
+out:
+	if (logfd >= 0)
+		close(logfd);
+	lv_assembly_release(&a);
+	return r;
+}
+
+/* The output, by its format's writer (formats.h). */
+static int write_output(struct build *b)
+{
+	struct lv_ctx *ctx = b->ctx;
+	char imgwork[PATH_MAX];
+	int r;
+	if ((r = lv_tree_read(b->tree_root, b->epoch, &b->tree, &ctx->d)) < 0)
+		return r;
+	lv_debug(ctx, "tree read after %.1f s", elapsed(b));
+	snprintf(imgwork, sizeof(imgwork), "%s/image", b->workabs);
+	struct lv_image im = { .tree = &b->tree, .m = &ctx->m, .lock = &ctx->lock, .lock_path = ctx->lock_path,
+			       .cache = &ctx->cache, .epoch = b->epoch, .work = imgwork, .output = b->output,
+			       .threads = b->jobs, .name = b->outname, .sums = &b->sums,
+			       .keep_layers = b->layers != NULL, .layers = b->layers, .buildinfo = b->buildinfo.p };
+	if ((r = b->fmt->write(ctx, &im, b->fmt)) == 0)
+		lv_debug(ctx, "%s written after %.1f s", b->fmt->name, elapsed(b));
+	return r;
+}
+
+/* SHA256SUMS and NAME.buildinfo next to the output; with --check-against,
+ * the comparison with the published sums. */
+static int publish(struct build *b)
+{
+	struct lv_ctx *ctx = b->ctx;
+	_cleanup_free_ char *sums_path = lv_path_join(b->outdir, "SHA256SUMS");
+	char info_path[PATH_MAX];
+	int r;
+	snprintf(info_path, sizeof(info_path), "%s/%s.buildinfo", b->outdir, b->outname);
+	if ((r = lv_sums_add_file(&b->sums, b->outname, b->output)) < 0 ||
+	    (r = lv_sums_update(sums_path, b->outname, &b->sums, &ctx->d)) < 0)
+		return r;
+	if ((r = lv_write_atomic(info_path, b->buildinfo.p, b->buildinfo.len)) < 0) {
+		lv_error(&ctx->d, "cannot write '%s': %s", info_path, lv_strerror(r));
+		return r;
+	}
+	lv_say(ctx, "checksums of %s and its layers: %s (what wrote them: %s)", b->outname, sums_path, info_path);
+	if (b->check && (r = lv_sums_check(&b->published, &b->sums, b->outname, &ctx->d)) == 0)
+		lv_say(ctx, "%s: all %zu checksums match %s", b->outname, b->sums.n, b->check);
+	else if (b->check)
+		explain_difference(b->check, b->outname, b->buildinfo.p, &ctx->d);
+	return r;
+}
+
+/* The staging root goes, unless --keep or a dir output (moved into place) */
+static void finish(struct build *b, int r)
+{
+	if (r < 0 && b->keep)
+		lv_note(&b->ctx->d, "the staging root is kept in %s", b->root);
+	else if (!b->keep && *b->root && (r < 0 || b->fmt->kind != LV_FORMAT_DIR))
+		lv_remove_tree(b->root);
+	lv_tree_release(&b->tree);
+	lv_sums_release(&b->sums);
+	lv_sums_release(&b->published);
+	lv_buf_release(&b->buildinfo);
+	free(b->outdir);
+	free(b->outname);
+	free(b->workabs);
+	free(b->cached);
+}
+
+int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
+{
+	struct build b = { .ctx = ctx, .use_cache = 1 };
+	int r = parse_options(&b, argc, argv);
+	if (r != 0)
+		return r > 0 ? 0 : r;
 	/* What the host looks like to this build, before livec evens it out. */
-	if (record && (r = lv_variation_record(record, ctx->manifest_path, jobs, &ctx->d)) < 0)
+	if (b.record && (r = lv_variation_record(b.record, ctx->manifest_path, b.jobs, &ctx->d)) < 0)
 		return r;
 	/* Whatever the caller's umask, the build's files get the same modes. */
 	umask(022);
@@ -160,195 +342,17 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 				  "own namespaces");
 		return -EPERM;
 	}
-
-	const struct lv_manifest *m = &ctx->m;
-	const char *lockpath = ctx->lock_path;
-	struct lv_lock *lk = &ctx->lock;
-	if ((r = lv_system_check(m, lk, &ctx->d)) < 0)
+	if ((r = lv_system_check(&ctx->m, &ctx->lock, &ctx->d)) < 0)
 		return r;
-
-	char outbuf[PATH_MAX], workbuf[PATH_MAX], root[PATH_MAX], logp[PATH_MAX];
-	if (!output) {
-		snprintf(outbuf, sizeof(outbuf), "out/%s/%s%s", m->name, fmt->stem ? fmt->stem : m->name, fmt->ext);
-		output = outbuf;
-	}
-	if (!workdir) {
-		snprintf(workbuf, sizeof(workbuf), "out/%s/.work", m->name);
-		workdir = workbuf;
-	}
-	struct lv_sums published = { 0 };
-	if (check && (r = lv_sums_read(check, &published, &ctx->d)) < 0)
-		return r;
-	_cleanup_free_ char *outdir = lv_dirname(output);
-	_cleanup_free_ char *outname = lv_basename(output);
-	if ((r = lv_mkdir_p(workdir, 0755)) < 0 || (r = lv_mkdir_p(outdir, 0755)) < 0) {
-		lv_error(&ctx->d, "cannot create '%s': %s", workdir, lv_strerror(r));
-		return r;
-	}
-	_cleanup_free_ char *workabs = realpath(workdir, NULL);
-	long long epoch = lv_clock_epoch(lk->source_date_epoch);
-	char key[65];
-	_cleanup_free_ char *cached = NULL;
-	/* the tree cache serves tarballs; a dir output is built in place */
-	use_cache = use_cache && !as_dir && !keep && lv_treecache_key(m, lockpath, epoch, key) == 0;
-	if (use_cache) {
-		cached = lv_treecache_lookup(&ctx->cache, key);
-		/* stage next to the cache, so the finished tree is renamed in */
-		_cleanup_free_ char *trees = lv_cache_path(&ctx->cache, "trees", "");
-		lv_mkdir_p(trees, 0755);
-		snprintf(root, sizeof(root), "%s.build-%ld", trees, (long)getpid());
-	} else
-		snprintf(root, sizeof(root), "%s/root", workabs);
-	snprintf(logp, sizeof(logp), "%s/build.log", workabs);
-	lv_remove_tree(root); /* a leftover from an interrupted build */
-
-	int logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	struct lv_repos repos = { 0 };
-	struct lv_assembly a = { .root = root, .cache = &ctx->cache, .lock = lk, .m = m,
-				 .sb = { .root = root, .epoch = epoch, .log_fd = logfd },
-				 .log_path = logp };
-	struct lv_tree tree = { 0 };
-	struct lv_sums sums = { 0 };
-	struct lv_normalize_stats ns;
-	struct lv_fetch_stats fst;
-	const struct lv_lockset *const fsets[] = { &lk->rootfs, &lk->boot };
-	const char *env[2] = { NULL, NULL };
-	char preseed_env[256];
-
-	struct lv_buf buildinfo = { 0 };
-	lv_buildinfo(lk, as_iso && m->image.inner == LV_INNER_EXT2, &buildinfo);
-
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	const char *tree_root = root;
-	if (cached) {
+	clock_gettime(CLOCK_MONOTONIC, &b.t0);
+	if ((r = prepare(&b)) == 0 && b.cached)
 		lv_say(ctx, "the tree of this lock and manifest is cached: skipping to the writers");
-		tree_root = cached;
-		goto write;
-	}
-	if ((r = lv_repos_plan(m, &repos, &ctx->d)) < 0)
-		goto out;
-	lv_say(ctx, "fetching %zu packages", lk->rootfs.n + lk->boot.n);
-	if ((r = lv_fetch_packages(&ctx->cache, &repos, fsets, 2, 4, &fst, &ctx->d)) < 0)
-		goto out;
-	lv_debug(ctx, "%s after %.1f s", "fetched", elapsed(&t0));
-	lv_say(ctx, "bootstrapping the Essential set into %s", root);
-	if ((r = lv_bootstrap(&a, &ctx->d)) < 0)
-		goto out;
-	const char *preseed = lv_system_preseed(&a, &ctx->d);
-	if (ctx->d.errors) {
-		r = -LVE_MANIFEST;
-		goto out;
-	}
-	if (preseed) {
-		snprintf(preseed_env, sizeof(preseed_env), "DEBCONF_DB_FALLBACK=File{%s}", preseed);
-		env[0] = preseed_env;
-		a.sb.extra_env = env;
-	}
-	lv_debug(ctx, "%s after %.1f s", "bootstrapped", elapsed(&t0));
-	lv_say(ctx, "installing %zu packages with dpkg (log: %s)", lk->rootfs.n, logp);
-	if ((r = lv_install(&a, &ctx->d)) < 0)
-		goto out;
-	a.sb.extra_env = NULL;
-	lv_debug(ctx, "%s after %.1f s", "installed", elapsed(&t0));
-	lv_say(ctx, "applying the system section, files and hooks");
-	if ((r = lv_system_apply(&a, &ctx->d)) < 0 ||
-	    (r = lv_unowned_record(&ctx->cache, lk, m, root, &ctx->d)) < 0 ||
-	    (r = lv_system_files_hooks(&a, &ctx->d)) < 0)
-		goto out;
-	lv_debug(ctx, "system section applied after %.1f s", elapsed(&t0));
-	if ((r = lv_normalize(root, &ns, &ctx->d)) < 0)
-		goto out;
-	lv_debug(ctx, "normalized: %zu removed, %zu emptied", ns.removed, ns.emptied);
-	if (use_cache) {
-		cached = lv_treecache_store(&ctx->cache, m->name, key, root);
-		if (cached)
-			tree_root = cached;
-	}
-write:
-	if ((r = lv_tree_read(tree_root, epoch, &tree, &ctx->d)) < 0)
-		goto out;
-	lv_debug(ctx, "tree read after %.1f s", elapsed(&t0));
-	if (as_dir) {
-		if ((r = clamp_in_place(&tree)) < 0)
-			goto out;
-		lv_remove_tree(output);
-		if (rename(root, output) < 0) {
-			r = -errno;
-			lv_error(&ctx->d, "cannot move the tree to '%s': %s", output, strerror(errno));
-			goto out;
-		}
-		lv_say(ctx, "wrote %s (%zu entries)", output, tree.n);
-	} else if (as_iso) {
-		char imgwork[PATH_MAX];
-		snprintf(imgwork, sizeof(imgwork), "%s/image", workabs);
-		lv_remove_tree(imgwork);
-		lv_mkdir_p(imgwork, 0755);
-		struct lv_buf report = { 0 };
-		struct lv_image im = { .tree = &tree, .m = m, .lock = lk, .lock_path = lockpath,
-				       .cache = &ctx->cache, .epoch = epoch, .work = imgwork,
-				       .output = output, .threads = jobs, .name = outname, .sums = &sums,
-				       .keep_layers = layers != NULL, .report = &report,
-				       .buildinfo = buildinfo.p };
-		lv_say(ctx, "writing the layers and %s", output);
-		r = lv_image_write(&im, &ctx->d);
-		/* -v: what the initramfs holds and why */
-		for (char *line = report.p, *nl; line && *line; line = nl + 1) {
-			if (!(nl = strchr(line, '\n')))
-				break;
-			*nl = '\0';
-			lv_debug(ctx, "initramfs: %s", line);
-		}
-		lv_buf_release(&report);
-		if (r == 0 && layers) {
-			lv_remove_tree(layers);
-			if (rename(imgwork, layers) < 0) {
-				r = -errno;
-				lv_error(&ctx->d, "cannot keep the layers in '%s': %s", layers, strerror(errno));
-			}
-		}
-		lv_remove_tree(imgwork);
-		if (r < 0)
-			goto out;
-		lv_debug(ctx, "image written after %.1f s", elapsed(&t0));
-	} else {
-		lv_say(ctx, "writing %s (%zu entries)", output, tree.n);
-		if ((r = lv_tar_write(&tree, output, comp, &ctx->d)) < 0)
-			goto out;
-		lv_debug(ctx, "tar written after %.1f s", elapsed(&t0));
-	}
-	if (!as_dir) {
-		_cleanup_free_ char *sums_path = lv_path_join(outdir, "SHA256SUMS");
-		char info_path[PATH_MAX];
-		snprintf(info_path, sizeof(info_path), "%s/%s.buildinfo", outdir, outname);
-		if ((r = lv_sums_add_file(&sums, outname, output)) < 0 ||
-		    (r = lv_sums_update(sums_path, outname, &sums, &ctx->d)) < 0)
-			goto out;
-		if ((r = lv_write_atomic(info_path, buildinfo.p, buildinfo.len)) < 0) {
-			lv_error(&ctx->d, "cannot write '%s': %s", info_path, lv_strerror(r));
-			goto out;
-		}
-		lv_say(ctx, "checksums of %s and its layers: %s (what wrote them: %s)", outname, sums_path,
-		       info_path);
-		if (check && (r = lv_sums_check(&published, &sums, outname, &ctx->d)) == 0)
-			lv_say(ctx, "%s: all %zu checksums match %s", outname, sums.n, check);
-		else if (check)
-			explain_difference(check, outname, buildinfo.p, &ctx->d);
-	}
-out:
-	if (r < 0 && !keep)
-		lv_remove_tree(root);
-	else if (r == 0 && !keep && !as_dir)
-		lv_remove_tree(root);
-	if (r < 0 && keep)
-		lv_note(&ctx->d, "the staging root is kept in %s", root);
-	if (logfd >= 0)
-		close(logfd);
-	lv_tree_release(&tree);
-	lv_sums_release(&sums);
-	lv_sums_release(&published);
-	lv_assembly_release(&a);
-	lv_repos_release(&repos);
-	lv_buf_release(&buildinfo);
+	else if (r == 0)
+		r = assemble(&b);
+	if (r == 0)
+		r = write_output(&b);
+	if (r == 0 && b.fmt->kind != LV_FORMAT_DIR)
+		r = publish(&b);
+	finish(&b, r);
 	return r;
 }

@@ -1,20 +1,86 @@
 /* The output formats (formats.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/err.h"
+#include "base/fsutil.h"
+#include "cmd/cli.h"
 #include "cmd/formats.h"
+
+/* The live medium: the layers in im->work, then the ISO; with --layers the
+ * work directory is kept.  -v lists what the initramfs holds and why. */
+static int write_iso(struct lv_ctx *ctx, const struct lv_image *im, const struct lv_format *f)
+{
+	struct lv_buf report = { 0 };
+	struct lv_image with_report = *im;
+	(void)f;
+	lv_remove_tree(im->work);
+	lv_mkdir_p(im->work, 0755);
+	with_report.report = &report;
+	lv_say(ctx, "writing the layers and %s", im->output);
+	int r = lv_image_write(&with_report, &ctx->d);
+	for (char *line = report.p, *nl; line && *line; line = nl + 1) {
+		if (!(nl = strchr(line, '\n')))
+			break;
+		*nl = '\0';
+		lv_debug(ctx, "initramfs: %s", line);
+	}
+	lv_buf_release(&report);
+	if (r == 0 && im->layers) {
+		lv_remove_tree(im->layers);
+		if (rename(im->work, im->layers) < 0) {
+			r = -errno;
+			lv_error(&ctx->d, "cannot keep the layers in '%s': %s", im->layers, strerror(errno));
+		}
+	}
+	lv_remove_tree(im->work);
+	return r;
+}
+
+static int write_tar(struct lv_ctx *ctx, const struct lv_image *im, const struct lv_format *f)
+{
+	lv_say(ctx, "writing %s (%zu entries)", im->output, im->tree->n);
+	return lv_tar_write(im->tree, im->output, f->comp, &ctx->d);
+}
+
+/* The tree itself: its times clamped as the IR has them, then moved into
+ * place. */
+static int write_dir(struct lv_ctx *ctx, const struct lv_image *im, const struct lv_format *f)
+{
+	const struct lv_tree *t = im->tree;
+	_cleanup_close_ int rootfd = open(t->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	(void)f;
+	for (size_t i = t->n; i-- > 0;) { /* children before parents */
+		struct timespec ts[2] = { { t->v[i].mtime, 0 }, { t->v[i].mtime, 0 } };
+		if (utimensat(rootfd, *t->v[i].path ? t->v[i].path : ".", ts, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+	}
+	lv_remove_tree(im->output);
+	if (rename(t->root, im->output) < 0) {
+		int r = -errno;
+		lv_error(&ctx->d, "cannot move the tree to '%s': %s", im->output, strerror(errno));
+		return r;
+	}
+	lv_say(ctx, "wrote %s (%zu entries)", im->output, t->n);
+	return 0;
+}
 
 static const char tree_only[] = "the root tree only";
 
 static const struct lv_format formats[] = {
 	{ "iso", LV_FORMAT_ISO, LV_COMPRESS_NONE, NULL, ".iso",
 	  "the bootable live ISO (default): cloop image of the read-only directories, root_fs.tgz, "
-	  "initramfs, ISOLINUX" },
-	{ "tar", LV_FORMAT_TAR, LV_COMPRESS_NONE, "rootfs", ".tar", tree_only },
-	{ "tar.gz", LV_FORMAT_TAR, LV_COMPRESS_GZIP, "rootfs", ".tar.gz", tree_only },
-	{ "tar.zst", LV_FORMAT_TAR, LV_COMPRESS_ZSTD, "rootfs", ".tar.zst", tree_only },
-	{ "dir", LV_FORMAT_DIR, LV_COMPRESS_NONE, "rootfs", "", tree_only },
+	  "initramfs, ISOLINUX", write_iso },
+	{ "tar", LV_FORMAT_TAR, LV_COMPRESS_NONE, "rootfs", ".tar", tree_only, write_tar },
+	{ "tar.gz", LV_FORMAT_TAR, LV_COMPRESS_GZIP, "rootfs", ".tar.gz", tree_only, write_tar },
+	{ "tar.zst", LV_FORMAT_TAR, LV_COMPRESS_ZSTD, "rootfs", ".tar.zst", tree_only, write_tar },
+	{ "dir", LV_FORMAT_DIR, LV_COMPRESS_NONE, "rootfs", "", tree_only, write_dir },
 };
 
 const struct lv_format *lv_format_find(const char *name)

@@ -1,12 +1,20 @@
-/* What `livec build --format` can write, one row per format; `livec verify`
- * builds and compares the formats that are files.  A new format is a row
- * here (and its writer in image/). */
+/* What `livec build --format` can write, one row per format: its name, the
+ * default output's name, and the writer; `livec verify` builds and
+ * compares the formats that are files.  A new format is a row here, with a
+ * writer in formats.c that calls its module in image/. */
 #ifndef LV_FORMATS_H
 #define LV_FORMATS_H
 
 #include <stddef.h>
 
+#include "image/image.h"
 #include "image/out_tar.h"
+
+struct lv_ctx;
+struct lv_format;
+
+/* Writes im->tree as im->output in format f; diagnostics to ctx. */
+typedef int lv_format_writer(struct lv_ctx *ctx, const struct lv_image *im, const struct lv_format *f);
 
 enum lv_format_kind {
 	LV_FORMAT_ISO, /* the live medium: lv_image_write() (image/image.h) */
@@ -21,6 +29,7 @@ struct lv_format {
 	const char *stem;          /* default output: out/NAME/STEM EXT; NULL: the manifest's name */
 	const char *ext;           /* ".iso", ".tar.gz", "" (a directory) */
 	const char *help;          /* for --help, the man page */
+	lv_format_writer *write;
 };
 
 /* The format called `name`, or NULL. */

@@ -113,33 +113,6 @@ static int exit_code(int r)
 	}
 }
 
-static void vsay(const char *fmt, va_list ap)
-{
-	fputs("livec: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void lv_say(const struct lv_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-	if (ctx->quiet)
-		return;
-	va_start(ap, fmt);
-	vsay(fmt, ap);
-	va_end(ap);
-}
-
-void lv_debug(const struct lv_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-	if (!ctx->verbose || ctx->quiet)
-		return;
-	va_start(ap, fmt);
-	vsay(fmt, ap);
-	va_end(ap);
-}
-
 /* Reads the manifest's lockfile into ctx->lock and checks that it is still
  * the resolution of the manifest's request. */
 static int load_lock(struct lv_ctx *ctx, int must_be_fresh)

@@ -30,6 +30,7 @@ struct lv_image {
 	const char *name;               /* the output's name in `sums` */
 	struct lv_sums *sums;           /* gets a checksum for every layer */
 	int keep_layers;                /* leave the inner file system in `work` */
+	const char *layers;             /* if set, `work` is moved there at the end (build --layers) */
 	struct lv_buf *report;          /* if set, gets what the initramfs holds and why */
 	const char *buildinfo;          /* written to /LIVEC/buildinfo (buildinfo.h) */
 };
