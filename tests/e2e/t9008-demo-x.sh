@@ -19,8 +19,9 @@ ISO="$TRASH/v/a/out/demo-x.iso"
 
 test_expect_success 'a package reconfigured at boot must be in the lock: an error before anything is built' '
 	mkdir -p bad && cp -r "$TEST_ROOT/examples/demo-x/files" bad/ &&
-	sed "s/reconfigure-at-boot: \[keyboard-configuration, locales\]/reconfigure-at-boot: [keyboard-configuration, console-setup]/" \
-		"$MANIFEST" >bad/livec.yaml && grep -q console-setup bad/livec.yaml &&
+	sed -e "s/reconfigure-at-boot: \[keyboard-configuration, locales\]/reconfigure-at-boot: [keyboard-configuration, console-setup]/" \
+		-e "s#\.\./\.\./manifests/#$TEST_ROOT/manifests/#g" "$MANIFEST" >bad/livec.yaml &&
+	grep -q console-setup bad/livec.yaml &&
 	expect_code 2 "$LIVEC" build --lockfile "$TEST_ROOT/lockfiles/demo-x.lock" bad/livec.yaml 2>bad.err &&
 	grep_or_show "livec.yaml:[0-9]*:[0-9]*: error: system.reconfigure-at-boot: .console-setup. is not in the lock" bad.err &&
 	test ! -e out
