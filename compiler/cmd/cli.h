@@ -35,5 +35,6 @@ int lv_cmd_cloop(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_verify(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_persist(struct lv_ctx *ctx, int argc, char **argv);
+int lv_cmd_inspect(struct lv_ctx *ctx, int argc, char **argv);
 
 #endif

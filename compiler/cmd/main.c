@@ -47,6 +47,7 @@ static const char *const persist_values[] = { "--size", "--label", NULL };
 static const char *const run_values[] = { "--memory", "--cpus", "--disk", "--timeout", "--persist",
 					 "--append", "--monitor", NULL };
 static const char *const audit_values[] = { "--format", "--output", "--tree", "-o", "-f", NULL };
+static const char *const inspect_values[] = { "--extract", NULL };
 
 static const struct verb verbs[] = {
 	{ "lock", lv_cmd_lock, NEEDS_MANIFEST | NEEDS_CACHE,
@@ -60,6 +61,8 @@ static const struct verb verbs[] = {
 	{ "run", lv_cmd_run, 0, "boot an image in QEMU (serial console here)", run_values },
 	{ "persist-image", lv_cmd_persist, 0, "make an empty ext2 image for persistence", persist_values },
 	{ "cloop", lv_cmd_cloop, 0, "create, inspect or unpack a cloop image", cloop_values },
+	{ "inspect", lv_cmd_inspect, 0, "show what a livec ISO holds, or unpack its tree (no root needed)",
+	  inspect_values },
 	{ "audit-licenses", lv_cmd_audit, NEEDS_MANIFEST | NEEDS_CACHE | NEEDS_ANY_LOCK,
 	  "check the locked packages' licenses against the policy; SPDX SBOM", audit_values },
 };
