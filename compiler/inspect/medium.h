@@ -15,8 +15,8 @@
  * with libarchive); the inner file system by unpacking the cloop image
  * (its size from its own header: the ISO 9660 volume space size or the
  * ext2 block count, as the build hashed it before cloop padded the last
- * block); efi.img as GPT partition 2 (type EFI System) after the ISO 9660
- * data, as long as the FAT file system in it says.
+ * block); efi.img as the GPT partition of type EFI System (partition 2,
+ * after the ISO 9660 data), as long as the FAT file system in it says.
  *
  * Errors, diagnosed: not an ISO 9660 image, a truncated one, not a livec
  * medium (no /LIVEC/ID), a layer missing, a damaged cloop image. */
