@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "cmd/cli.h"
 #include "inspect/extract.h"
@@ -32,66 +33,66 @@ static void help(void)
 	       "Temporary files go to $TMPDIR (the cloop image unpacked, with --extract).\n");
 }
 
-static void print_layers(const struct lv_medium *m)
+static void print_layers(struct lv_buf *out, const struct lv_medium *m)
 {
-	printf("layers:\n");
+	lv_buf_printf(out, "layers:\n");
 	for (size_t i = 0; i < m->nlayers; i++)
-		printf("  %s  %llu  %s\n", m->layers[i].sha256, (unsigned long long)m->layers[i].size,
+		lv_buf_printf(out, "  %s  %llu  %s\n", m->layers[i].sha256, (unsigned long long)m->layers[i].size,
 		       m->layers[i].name);
-	printf("cloop: %s, %u blocks of %u bytes\ninner: %s\n", m->cloop_version, m->cloop_blocks,
+	lv_buf_printf(out, "cloop: %s, %u blocks of %u bytes\ninner: %s\n", m->cloop_version, m->cloop_blocks,
 	       m->cloop_block_size, m->inner_type);
 }
 
-static void print_head(const struct lv_medium *m, const struct lv_facts *f)
+static void print_head(struct lv_buf *out, const struct lv_medium *m, const struct lv_facts *f)
 {
 	char when[32] = "unknown";
 	time_t t = (time_t)f->epoch;
 	struct tm tm;
 	if (f->epoch >= 0 && gmtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("image: %s\nmanifest: %s\nbuild-id: %s\n", m->name, f->manifest, m->id);
-	printf("source-date-epoch: %lld (%s, from the %s)\n", f->epoch, when, f->epoch_from ? f->epoch_from : "-");
-	printf("livec: %s\n", f->livec ? f->livec : "unknown");
+	lv_buf_printf(out, "image: %s\nmanifest: %s\nbuild-id: %s\n", m->name, f->manifest, m->id);
+	lv_buf_printf(out, "source-date-epoch: %lld (%s, from the %s)\n", f->epoch, when, f->epoch_from ? f->epoch_from : "-");
+	lv_buf_printf(out, "livec: %s\n", f->livec ? f->livec : "unknown");
 }
 
-static void print_boot(const struct lv_medium *m, const struct lv_facts *f)
+static void print_boot(struct lv_buf *out, const struct lv_medium *m, const struct lv_facts *f)
 {
 	const struct lv_initramfs *ir = &f->initramfs;
 	unsigned long long size = 0;
 	for (size_t i = 0; i < m->nlayers; i++)
 		if (strstr(m->layers[i].name, ":boot/initrd.gz"))
 			size = m->layers[i].size;
-	printf("boot entries:\n");
+	lv_buf_printf(out, "boot entries:\n");
 	for (size_t i = 0; i < f->nboot; i++)
-		printf("  %s %s: %s: %s\n", f->boot[i].loader, f->boot[i].id, f->boot[i].title ? f->boot[i].title : "",
+		lv_buf_printf(out, "  %s %s: %s: %s\n", f->boot[i].loader, f->boot[i].id, f->boot[i].title ? f->boot[i].title : "",
 		       f->boot[i].cmdline ? f->boot[i].cmdline : "");
-	printf("kernel: %s\n", f->kernel ? f->kernel : "unknown");
-	printf("initramfs: %llu bytes, %zu files, %zu kernel modules\n", size, ir->files, ir->modules);
-	printf("root: %s\nread-only:", ir->root ? ir->root : "tmpfs");
+	lv_buf_printf(out, "kernel: %s\n", f->kernel ? f->kernel : "unknown");
+	lv_buf_printf(out, "initramfs: %llu bytes, %zu files, %zu kernel modules\n", size, ir->files, ir->modules);
+	lv_buf_printf(out, "root: %s\nread-only:", ir->root ? ir->root : "tmpfs");
 	for (size_t i = 0; i < ir->nreadonly; i++)
-		printf(" /%s", ir->readonly[i]);
-	printf("\n");
+		lv_buf_printf(out, " /%s", ir->readonly[i]);
+	lv_buf_printf(out, "\n");
 }
 
-static void print_set(const char *title, const struct lv_pkgvers *p, int indent, int license)
+static void print_set(struct lv_buf *out, const char *title, const struct lv_pkgvers *p, int indent, int license)
 {
 	if (title)
-		printf("%s: %zu\n", title, p->n);
+		lv_buf_printf(out, "%s: %zu\n", title, p->n);
 	for (size_t i = 0; i < p->n; i++)
-		printf("%s%s %s%s%s\n", indent ? "  " : "", p->v[i].name, p->v[i].version, license ? " " : "",
+		lv_buf_printf(out, "%s%s %s%s%s\n", indent ? "  " : "", p->v[i].name, p->v[i].version, license ? " " : "",
 		       license ? p->v[i].license : "");
 }
 
-static int report(const struct lv_medium *m, struct lv_diags *d)
+static int report(struct lv_buf *out, const struct lv_medium *m, struct lv_diags *d)
 {
 	struct lv_facts f;
 	int r = lv_facts_read(m, &f, d);
 	if (r == 0) {
-		print_head(m, &f);
-		print_layers(m);
-		print_boot(m, &f);
-		print_set("packages", &f.rootfs, 1, 0);
-		print_set("boot packages", &f.bootset, 1, 0);
+		print_head(out, m, &f);
+		print_layers(out, m);
+		print_boot(out, m, &f);
+		print_set(out, "packages", &f.rootfs, 1, 0);
+		print_set(out, "boot packages", &f.bootset, 1, 0);
 	}
 	lv_facts_release(&f);
 	return r;
@@ -113,12 +114,12 @@ static int extract(struct lv_ctx *ctx, const struct lv_medium *m, const char *di
 	return 0;
 }
 
-static int packages(const struct lv_medium *m, int licenses, struct lv_diags *d)
+static int packages(struct lv_buf *out, const struct lv_medium *m, int licenses, struct lv_diags *d)
 {
 	struct lv_pkgvers p = { 0 };
 	int r = licenses ? lv_facts_licenses(m, &p, d) : lv_facts_packages(m, &p, NULL, d);
 	if (r == 0)
-		print_set(NULL, &p, 0, licenses);
+		print_set(out, NULL, &p, 0, licenses);
 	lv_pkgvers_release(&p);
 	return r;
 }
@@ -147,9 +148,15 @@ int lv_cmd_inspect(struct lv_ctx *ctx, int argc, char **argv)
 	}
 	unsigned want = pkgs ? LV_MEDIUM_LOCK : lic ? LV_MEDIUM_SBOM : dir ? LV_MEDIUM_TREE : LV_MEDIUM_LAYERS;
 	struct lv_medium m;
+	struct lv_buf out = { .max = 256u << 20 };
 	int r = lv_medium_read(argv[optind], want, &m, &ctx->d);
 	if (r == 0)
-		r = dir ? extract(ctx, &m, dir) : pkgs || lic ? packages(&m, lic, &ctx->d) : report(&m, &ctx->d);
+		r = dir ? extract(ctx, &m, dir) : pkgs || lic ? packages(&out, &m, lic, &ctx->d) : report(&out, &m, &ctx->d);
+	/* the scratch directory goes before the output: a reader that stops
+	 * early (| head) must not leave it behind */
 	lv_medium_release(&m);
+	if (r == 0 && out.p)
+		fwrite(out.p, 1, out.len, stdout);
+	lv_buf_release(&out);
 	return r;
 }
