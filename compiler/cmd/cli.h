@@ -36,9 +36,10 @@ int lv_cmd_cloop(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_verify(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_persist(struct lv_ctx *ctx, int argc, char **argv);
+int lv_cmd_inspect(struct lv_ctx *ctx, int argc, char **argv);
 
 /* Each verb's table (options.h), next to its code: main.c's verb list. */
 extern const struct lv_verb lv_verb_lock, lv_verb_fetch, lv_verb_audit, lv_verb_build, lv_verb_cloop,
-	lv_verb_run, lv_verb_verify, lv_verb_persist;
+	lv_verb_run, lv_verb_verify, lv_verb_persist, lv_verb_inspect;
 
 #endif

@@ -4,6 +4,9 @@
 # artifact must be identical (on a difference the diffoscope report goes to
 # the log).  Then the console image plus a probe is built, rebuilt
 # elsewhere against the first build's SHA256SUMS (--check-against), and
+# taken apart by `livec inspect` (its layers are those SHA256SUMS names,
+# its packages the lock's, and its tree, extracted by an unprivileged
+# user, the tree `livec build --format tar` makes), and
 # booted in QEMU as a CD (t9007 boots one from a USB stick): the probe unit
 # inside the image (tests/e2e/probe) reports on the serial line what the live system sees
 # and powers it off; every wait is bounded by livec run --timeout.  The
@@ -56,6 +59,63 @@ test_expect_success 'the medium says what wrote it: the buildinfo, as next to SH
 	grep -q "^busybox-static: " medium.buildinfo
 '
 
+# livec inspect takes that ISO apart without root (docs: README, Commands)
+test_expect_success 'livec inspect: the layers it prints are those SHA256SUMS publishes' '
+	"$LIVEC" inspect "$ISO" >inspect.out &&
+	grep_or_show "^manifest: console$" inspect.out &&
+	grep_or_show "^build-id: $(bsdtar -xOf "$ISO" LIVEC/ID)$" inspect.out &&
+	grep_or_show "^source-date-epoch: $(sed -n "s/^source-date-epoch: //p" "$LOCK") " inspect.out &&
+	# the kernel is a layer inspect shows, not one a build publishes
+	sed -n "s/^  \([0-9a-f]\{64\}\)  [0-9]*  \(console\.iso.*\)$/\1  \2/p" inspect.out |
+		grep -v ":boot/vmlinuz$" >inspect.sums &&
+	grep "  console\.iso" a/out/console/SHA256SUMS >built.sums &&
+	test "$(wc -l <built.sums)" = 7 && diff built.sums inspect.sums &&
+	kver=$(sed -n "s/^kernel: //p" inspect.out) &&
+	grep_or_show "^  linux-image-$kver " inspect.out &&
+	grep_or_show "^initramfs: [0-9]* bytes, [0-9]* files, [1-9][0-9]* kernel modules$" inspect.out &&
+	grep_or_show "^  isolinux live: console (LIVEC): initrd=/boot/initrd.gz console=tty0" inspect.out &&
+	grep_or_show "^  grub debug: console (LIVEC): debug shell: .* livec.debug$" inspect.out
+'
+
+test_expect_success 'livec inspect --packages is the package list of the lock' '
+	awk "/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 }
+		on && /^  [^ ]/ { n = \$1; sub(/:\$/, \"\", n) }
+		on && /^    version:/ { v = \$2; gsub(/\"/, \"\", v); print n, v }" "$LOCK" |
+		LC_ALL=C sort >lock.pkgs &&
+	test "$(wc -l <lock.pkgs)" -gt 50 &&
+	"$LIVEC" inspect --packages "$ISO" >inspect.pkgs &&
+	diff lock.pkgs inspect.pkgs &&
+	"$LIVEC" inspect --licenses "$ISO" >inspect.licenses &&
+	grep_or_show "^bash [^ ]* GPL-3.0-or-later" inspect.licenses &&
+	grep_or_show "^files:/[^ ]* - GPL-2.0-or-later$" inspect.licenses   # the probe, a files: entry
+'
+
+# The tree of `livec build --format tar` of the same manifest (the tree
+# cache makes it quick) is the tree the ISO was made from: file list,
+# types, modes, sizes, times, link targets and contents must all be equal,
+# with nothing filtered (the medium's own files, /LIVEC and /boot/vmlinuz
+# on the ISO, are not in the live tree; init's boot-time additions, /ro,
+# /cdrom, /run and /etc/livec/media, are not written by --extract).
+test_expect_success 'livec inspect --extract, as another user, gives the tree the build made' '
+	mkdir -p t && (cd t && "$LIVEC" build --format tar --lockfile "$LOCK" ../console.yaml 2>../t.err) &&
+	mkdir fromtar && tar -xpf t/out/console/rootfs.tar -C fromtar --numeric-owner &&
+	chmod 0755 "$TRASH" && mkdir -m 0777 pub &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR="$TRASH/pub" \
+		"$LIVEC" inspect --extract pub/tree "$ISO" 2>x.err &&
+	test "$(stat -c %u pub/tree/etc/passwd)" = 65534 &&
+	(cd fromtar && find . -printf "%p %y %m %s %T@ %l\n" | LC_ALL=C sort) >tar.list &&
+	(cd pub/tree && find . -printf "%p %y %m %s %T@ %l\n" | LC_ALL=C sort) >iso.list &&
+	test "$(wc -l <tar.list)" -gt 5000 && diff tar.list iso.list &&
+	diff -r --no-dereference fromtar pub/tree
+'
+
+test_expect_success 'livec inspect --extract as root: the numeric owners too' '
+	"$LIVEC" -q inspect --extract rootx "$ISO" &&
+	(cd fromtar && find . -printf "%p %U:%G\n" | LC_ALL=C sort) >tar.owners &&
+	(cd rootx && find . -printf "%p %U:%G\n" | LC_ALL=C sort) >iso.owners &&
+	grep -q " 1000:1000$" tar.owners && diff tar.owners iso.owners
+'
+
 test_expect_success 'trixie boots as a CD to the autologin console; the live system is what the lock says' '
 	"$LIVEC" run --timeout 900 "$ISO" </dev/null >cd.log 2>&1 || :
 	check_boot cd.log && grep -a "PROBE: system-state" cd.log && grep -a -q "Debian GNU/Linux 13" cd.log &&
@@ -106,6 +166,28 @@ test_expect_success 'bookworm, in an ext2 inner file system in cloop V4/xz, boot
 	"$LIVEC" run --timeout 900 out/ext2.iso </dev/null >ext2.log 2>&1 || :
 	probe_expect "$BOOKWORM_LOCK" &&
 	check_boot ext2.log ext2 && grep -a -q "Debian GNU/Linux 12" ext2.log
+'
+
+# inspect reads ext2 with its own reader (no mount, no debugfs): the same
+# checks as for the ISO 9660 inner file system above
+test_expect_success 'livec inspect of the ext2 medium: its layers, and its tree as the build made it' '
+	cd e &&
+	"$LIVEC" inspect out/ext2.iso >inspect.out &&
+	grep_or_show "^inner: ext2$" inspect.out && grep_or_show "^cloop: 4.0, " inspect.out &&
+	sed -n "s/^  \([0-9a-f]\{64\}\)  [0-9]*  \(ext2\.iso.*\)$/\1  \2/p" inspect.out |
+		grep -v ":boot/vmlinuz$" >inspect.sums &&
+	grep "  ext2\.iso" out/SHA256SUMS >built.sums &&
+	test "$(wc -l <built.sums)" = 7 && diff built.sums inspect.sums &&
+	"$LIVEC" build --format tar --lockfile "$BOOKWORM_LOCK" --output tar/rootfs.tar \
+		../bookworm/console-ext2.yaml 2>tar.err &&
+	mkdir fromtar && tar -xpf tar/rootfs.tar -C fromtar --numeric-owner &&
+	chmod 0755 "$TRASH" "$TRASH/e" && mkdir -m 0777 pub &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR="$TRASH/e/pub" \
+		"$LIVEC" inspect --extract pub/tree out/ext2.iso 2>x.err &&
+	(cd fromtar && find . -printf "%p %y %m %s %T@ %l\n" | LC_ALL=C sort) >tar.list &&
+	(cd pub/tree && find . -printf "%p %y %m %s %T@ %l\n" | LC_ALL=C sort) >iso.list &&
+	test "$(wc -l <tar.list)" -gt 5000 && diff tar.list iso.list &&
+	diff -r --no-dereference fromtar pub/tree
 '
 
 test_done
