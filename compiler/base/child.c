@@ -187,6 +187,8 @@ static int child_main(void *arg)
 	signal(SIGPIPE, SIG_DFL);
 	if (c->kill_with_parent && prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
 		child_fail(c);
+	if (c->kill_with_parent && !c->namespaces && getppid() != c->parent)
+		_exit(127); /* the caller died before the line above */
 	if (!c->foreground)
 		setpgid(0, 0);
 	for (int i = 0; i < 3; i++)
@@ -295,6 +297,7 @@ int lv_child_start(struct lv_child *c)
 	if (r == 0) {
 		fflush(NULL); /* nothing buffered is written twice, or late */
 		c->t0 = now_ms();
+		c->parent = getpid();
 		c->pid = spawn(c);
 		r = c->pid < 0 ? -errno : after_spawn(c);
 	}

@@ -86,6 +86,7 @@ struct lv_child {
 	int errpipe[2];             /* the exec's errno comes back on it */
 	int pidfd;                  /* readable when the child exits, or -1 */
 	long long t0;               /* when it started (CLOCK_MONOTONIC, ms) */
+	pid_t parent;               /* the caller's pid */
 	long long tail_from;        /* where the child's output starts in its file or buffer */
 	char **envp;                /* the child's environment when changed (owned) */
 	size_t fed;                 /* bytes of in.data written so far */
