@@ -12,6 +12,7 @@
 
 #include "build/assemble.h"
 #include "base/buf.h"
+#include "base/child.h"
 #include "base/cleanup.h"
 #include "repo/deb.h"
 #include "repo/deb822.h"
@@ -194,16 +195,7 @@ static int extract_one(const struct lv_debentry *e, struct lv_debreader *rd, voi
 char *lv_log_tail(const char *log_path, int lines)
 {
 	struct lv_buf b = { .max = 64u << 20 };
-	if (lv_read_file(log_path, &b) < 0 || !b.len) {
-		lv_buf_release(&b);
-		return strdup("");
-	}
-	const char *p = b.p + b.len;
-	int n = 0;
-	while (p > b.p && n <= lines)
-		if (*--p == '\n')
-			n++;
-	char *out = strdup(p == b.p ? p : p + 1);
+	char *out = lv_read_file(log_path, &b) < 0 ? strdup("") : lv_tail_lines(b.p ? b.p : "", b.len, (unsigned)lines);
 	lv_buf_release(&b);
 	return out;
 }

@@ -1,21 +1,23 @@
-/* The build sandbox (sandbox.h): fork, unshare the namespaces, fork again
- * so the command is pid 1's child in its own pid namespace, set up the
- * mounts inside the root, chroot, exec. */
+/* The build sandbox (sandbox.h): one child (base/child.h) cloned into new
+ * mount, pid, uts, ipc and network namespaces, where the command is pid 1.
+ * Before the exec it mounts /proc, /dev, /tmp and /run inside the root,
+ * names the host and chroots; the environment is the fixed one below. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/child.h"
 #include "build/sandbox.h"
+
+#define FAKETIME_LIB "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 
 static void die(const char *what)
 {
@@ -77,102 +79,87 @@ static void setup_mounts(const char *root)
 /* When livec itself runs under faketime (as `livec verify` does to vary the
  * wall clock), carry the fake clock into the sandbox: the library is copied
  * into the sandbox's private /tmp (a tmpfs that disappears with it) and
- * preloaded from there.  Nothing reaches the tree. */
-static void carry_faketime(const char *root, const char **env, size_t *ne)
+ * preloaded from there.  Nothing reaches the tree.  Here, in the caller:
+ * the environment that says so; copy_faketime makes the copy inside. */
+static int faketime_env(const char **env, size_t *ne, char *faketime, size_t n)
 {
-	static char preload[64], faketime[256];
 	const char *ft = getenv("FAKETIME"), *pre = getenv("LD_PRELOAD");
-	if (!ft || !pre || !strstr(pre, "libfaketime"))
-		return;
-	const char *lib = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
-	int in = open(lib, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return;
-	char dst[4200];
-	snprintf(dst, sizeof(dst), "%s/tmp/.livec-faketime.so.1", root);
-	int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	char buf[65536];
-	ssize_t n;
-	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			break;
-	close(in);
-	if (out < 0)
-		return;
-	close(out);
-	snprintf(preload, sizeof(preload), "LD_PRELOAD=/tmp/.livec-faketime.so.1");
-	snprintf(faketime, sizeof(faketime), "FAKETIME=%s", ft);
-	env[(*ne)++] = preload;
+	if (!ft || !pre || !strstr(pre, "libfaketime") || access(FAKETIME_LIB, R_OK) < 0)
+		return 0;
+	snprintf(faketime, n, "FAKETIME=%s", ft);
+	env[(*ne)++] = "LD_PRELOAD=/tmp/.livec-faketime.so.1";
 	env[(*ne)++] = faketime;
 	env[(*ne)++] = "DONT_FAKE_MONOTONIC=1";
 	/* a later date must not shift the times of existing files as seen by
 	 * stat(): real machines with other clocks do not */
 	env[(*ne)++] = "NO_FAKE_STAT=1";
+	return 1;
+}
+
+static void copy_faketime(const char *root)
+{
+	char dst[4200], buf[65536];
+	snprintf(dst, sizeof(dst), "%s/tmp/.livec-faketime.so.1", root);
+	int in = open(FAKETIME_LIB, O_RDONLY | O_CLOEXEC);
+	int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ssize_t n = 0;
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			n = -1;
+	if (in < 0 || out < 0 || n < 0)
+		die("copy libfaketime");
+	close(in);
+	close(out);
+}
+
+struct inside {
+	const char *root;
+	int faketime;
+};
+
+/* The child's setup, in its new namespaces: the mounts, the host name,
+ * the fake clock, the root. */
+static void enter(void *arg)
+{
+	const struct inside *in = arg;
+	setup_mounts(in->root);
+	if (sethostname("livec", 5) < 0 || setdomainname("", 0) < 0)
+		die("sethostname");
+	if (in->faketime)
+		copy_faketime(in->root);
+	if (chroot(in->root) < 0 || chdir("/") < 0)
+		die("chroot");
+	umask(022);
 }
 
 int lv_sandbox_run(const struct lv_sandbox *sb, const char *const *argv)
 {
-	pid_t pid = fork();
-	int status;
-
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET) < 0)
-			die("unshare");
-		pid_t inner = fork();
-		if (inner < 0)
-			die("fork");
-		if (inner > 0) { /* wait for the command, pass its status on */
-			int st;
-			while (waitpid(inner, &st, 0) < 0)
-				if (errno != EINTR)
-					_exit(127);
-			_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-		}
-		setup_mounts(sb->root);
-		if (sethostname("livec", 5) < 0 || setdomainname("", 0) < 0)
-			die("sethostname");
-		if (sb->log_fd >= 0) {
-			dup2(sb->log_fd, 1);
-			dup2(sb->log_fd, 2);
-		}
-		int devnull = open("/dev/null", O_RDONLY);
-		if (devnull >= 0)
-			dup2(devnull, 0);
-
-		char epoch[64];
-		snprintf(epoch, sizeof(epoch), "SOURCE_DATE_EPOCH=%lld", sb->epoch);
-		const char *env[32] = {
-			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			"LC_ALL=C.UTF-8", "LANG=C.UTF-8", "TZ=UTC", "HOME=/root", "USER=root",
-			"LOGNAME=root", "TERM=dumb", "DEBIAN_FRONTEND=noninteractive",
-			"DEBCONF_NONINTERACTIVE_SEEN=true", "DEBCONF_NOWARNINGS=yes", epoch,
-			/* the kernel's hooks skip update-initramfs: livec makes the
-			 * image's initramfs itself, and mkinitramfs output is not
-			 * reproducible */
-			"INITRD=No",
-		};
-		size_t ne = 13;
-		for (const char *const *e = sb->extra_env; e && *e && ne < 27; e++)
-			env[ne++] = *e;
-		carry_faketime(sb->root, env, &ne);
-		env[ne] = NULL;
-		if (chroot(sb->root) < 0 || chdir("/") < 0)
-			die("chroot");
-		umask(022);
-		/* look argv[0] up in the chroot's PATH */
-		execve(argv[0], (char *const *)argv, (char *const *)env);
-		static const char *const dirs[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
-		for (size_t i = 0; i < 4 && !strchr(argv[0], '/'); i++) {
-			char exe[4096];
-			snprintf(exe, sizeof(exe), "%s/%s", dirs[i], argv[0]);
-			execve(exe, (char *const *)argv, (char *const *)env);
-		}
-		die(argv[0]);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	char epoch[64], faketime[256];
+	snprintf(epoch, sizeof(epoch), "SOURCE_DATE_EPOCH=%lld", sb->epoch);
+	const char *env[32] = {
+		/* argv[0] is looked up in this PATH, inside the root */
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"LC_ALL=C.UTF-8", "LANG=C.UTF-8", "TZ=UTC", "HOME=/root", "USER=root",
+		"LOGNAME=root", "TERM=dumb", "DEBIAN_FRONTEND=noninteractive",
+		"DEBCONF_NONINTERACTIVE_SEEN=true", "DEBCONF_NOWARNINGS=yes", epoch,
+		/* the kernel's hooks skip update-initramfs: livec makes the
+		 * image's initramfs itself, and mkinitramfs output is not
+		 * reproducible */
+		"INITRD=No",
+	};
+	size_t ne = 13;
+	for (const char *const *e = sb->extra_env; e && *e && ne < 27; e++)
+		env[ne++] = *e;
+	struct inside in = { .root = sb->root, .faketime = faketime_env(env, &ne, faketime, sizeof(faketime)) };
+	env[ne] = NULL;
+	struct lv_child c = {
+		.argv = argv, .env = env, .clear_env = 1, .in = { LV_CHILD_NULL },
+		.out = { sb->log_fd >= 0 ? LV_CHILD_FD : LV_CHILD_INHERIT, .fd = sb->log_fd },
+		.err = { sb->log_fd >= 0 ? LV_CHILD_STDOUT : LV_CHILD_INHERIT },
+		.namespaces = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET,
+		.setup = enter, .setup_arg = &in,
+	};
+	int r = lv_child_run(&c);
+	lv_child_release(&c);
+	return r;
 }

@@ -7,7 +7,7 @@
  * fixed environment (LC_ALL=C.UTF-8, TZ=UTC, SOURCE_DATE_EPOCH,
  * DEBIAN_FRONTEND=noninteractive).  Every mount lives in the command's own
  * mount namespace and disappears with it: nothing to clean up on the host.
- * Output goes to the build log. */
+ * Output goes to the build log.  The process is a base/child.h child. */
 #ifndef LV_SANDBOX_H
 #define LV_SANDBOX_H
 

@@ -9,8 +9,6 @@
  * that every variation really reached the build. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "build/assemble.h"
 #include "base/buf.h"
+#include "base/child.h"
 #include "base/cleanup.h"
 #include "cmd/cli.h"
 #include "cmd/formats.h"
@@ -29,7 +27,6 @@
 #include "verify/compare.h"
 #include "base/err.h"
 #include "base/fsutil.h"
-#include "base/subprocess.h"
 #include "image/sums.h"
 #include "verify/variation.h"
 
@@ -82,13 +79,27 @@ const struct lv_verb lv_verb_verify = {
 		"3 stale lockfile.",
 };
 
-/* One build: where it runs and what it produced. */
 struct side {
 	const char *label;
 	char dir[PATH_MAX];
 	char out[PATH_MAX + 320], layers[PATH_MAX + 16], record[PATH_MAX + 16], log[PATH_MAX + 16];
+	char home[PATH_MAX + 32];
 	struct lv_build_env env;
 	struct lv_sums sums;
+};
+
+/* One verify run: what was asked, where it runs, what it found. */
+struct verify {
+	struct lv_ctx *ctx;
+	const char *format, *ext;
+	unsigned mask, timeout_s;
+	int html;
+	char *w, *manifest, *self;   /* absolute: the work directory, the manifest, livec */
+	char output[300];            /* NAME.EXT */
+	int lock_st;                 /* lock --check: 0 same lock, 3 a different one */
+	struct side a, b;
+	size_t same, differ;
+	struct lv_buf firsts;        /* the first artifact that differs */
 };
 
 static char *self_exe(void)
@@ -99,11 +110,6 @@ static char *self_exe(void)
 		return NULL;
 	buf[n] = '\0';
 	return strdup(buf);
-}
-
-static int open_log(const char *path)
-{
-	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
 
 /* The artifact's file in a build: the output, a layer of the ISO, or the
@@ -136,27 +142,17 @@ static int explained_by_inner(const char *name, const struct lv_sums *a, const s
 	return 0;
 }
 
-static int run_build(struct lv_ctx *ctx, char *self, struct side *s, const char *manifest, const char *format,
-		     int jobs_one)
+/* One build: a child `livec build --no-cache` in the side's environment,
+ * logged; then its SHA256SUMS. */
+static int run_build(struct verify *v, struct side *s, const char *manifest, int jobs_one)
 {
-	char *argv[32];
-	int n = 0;
-	argv[n++] = self;
-	argv[n++] = "--cache";
-	argv[n++] = ctx->cache.root;
-	argv[n++] = "--lockfile";
-	argv[n++] = ctx->lock_path;
-	argv[n++] = "build";
-	argv[n++] = "--no-cache";
-	argv[n++] = "--format";
-	argv[n++] = (char *)format;
-	argv[n++] = "--output";
-	argv[n++] = s->out;
+	struct lv_ctx *ctx = v->ctx;
 	char work[PATH_MAX + 8];
 	snprintf(work, sizeof(work), "%s/work", s->dir);
-	argv[n++] = "--workdir";
-	argv[n++] = work;
-	if (lv_format_find(format)->kind == LV_FORMAT_ISO) {
+	const char *argv[32] = { v->self, "--cache", ctx->cache.root, "--lockfile", ctx->lock_path, "build",
+				 "--no-cache", "--format", v->format, "--output", s->out, "--workdir", work };
+	int n = 13;
+	if (lv_format_find(v->format)->kind == LV_FORMAT_ISO) {
 		argv[n++] = "--layers";
 		argv[n++] = s->layers;
 	}
@@ -166,21 +162,21 @@ static int run_build(struct lv_ctx *ctx, char *self, struct side *s, const char 
 		argv[n++] = "-j";
 		argv[n++] = "1";
 	}
-	argv[n++] = (char *)manifest;
+	argv[n++] = manifest;
 	argv[n] = NULL;
 
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	lv_say(ctx, "build %s in %s (log: %s)", s->label, s->dir, s->log);
-	int fd = open_log(s->log);
-	int st = fd < 0 ? -errno : lv_spawn(argv, lv_build_env_apply, &s->env, fd, 0);
-	if (fd >= 0)
-		close(fd);
+	struct lv_child c = { .argv = argv, .in = { LV_CHILD_NULL }, .out = { LV_CHILD_FILE, .path = s->log },
+			      .err = { LV_CHILD_STDOUT }, .setup = lv_build_env_apply, .setup_arg = &s->env,
+			      .tail_lines = 15 };
+	int st = lv_child_run(&c);
+	lv_child_release(&c);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (st != 0) {
-		_cleanup_free_ char *tail = lv_log_tail(s->log, 15);
-		lv_error(&ctx->d, "build %s failed (%s); the end of %s:\n%s", s->label,
-			 st < 0 ? lv_strerror(st) : "exit status", s->log, tail);
+		lv_error(&ctx->d, "build %s failed (%s); the end of %s:\n%s", s->label, lv_child_explain(&c), s->log,
+			 c.tail);
 		return st == 3 ? -LVE_STALE : -LVE_BUILD;
 	}
 	lv_say(ctx, "build %s done in %.0f s", s->label,
@@ -246,9 +242,10 @@ static void sanitize(const char *name, char *out, size_t n)
 }
 
 /* diffoscope on a pair; the report's path in `report`.  Returns 0 when it
- * ran (whatever it found), or a negative error. */
-static int diffoscope(const char *a, const char *b, const char *dir, const char *name, int html,
-		      unsigned timeout_s, char *report, size_t n)
+ * ran (whatever it found), -ENOENT when it is not installed, or another
+ * negative error with what happened in `why`. */
+static int diffoscope(const struct verify *v, const char *a, const char *b, const char *dir, const char *name,
+		      char *report, size_t n, char *why, size_t wn)
 {
 	char tool[PATH_MAX], base[512], html_path[PATH_MAX + 600], log[PATH_MAX + 600];
 	if (!lv_find_tool("diffoscope", tool, sizeof(tool)))
@@ -257,31 +254,59 @@ static int diffoscope(const char *a, const char *b, const char *dir, const char 
 	snprintf(report, n, "%s/%s.txt", dir, base);
 	snprintf(html_path, sizeof(html_path), "%s/%s.html", dir, base);
 	snprintf(log, sizeof(log), "%s/%s.log", dir, base);
-	char *argv[10];
-	int k = 0;
-	argv[k++] = tool;
-	argv[k++] = "--text";
-	argv[k++] = report;
-	argv[k++] = "--no-progress";
-	if (html) {
+	const char *argv[10] = { tool, "--text", report, "--no-progress" };
+	int k = 4;
+	if (v->html) {
 		argv[k++] = "--html";
 		argv[k++] = html_path;
 	}
-	argv[k++] = (char *)a;
-	argv[k++] = (char *)b;
+	argv[k++] = a;
+	argv[k++] = b;
 	argv[k] = NULL;
-	int fd = open_log(log);
-	if (fd < 0)
-		return -errno;
-	int st = lv_spawn(argv, NULL, NULL, fd, timeout_s);
-	close(fd);
+	struct lv_child c = { .argv = argv, .in = { LV_CHILD_NULL }, .out = { LV_CHILD_FILE, .path = log },
+			      .err = { LV_CHILD_STDOUT }, .timeout_s = v->timeout_s };
+	int st = lv_child_run(&c);
+	snprintf(why, wn, "%s", lv_child_explain(&c));
+	lv_child_release(&c);
 	/* diffoscope: 0 same, 1 different, 2 trouble */
 	return st == 0 || st == 1 ? 0 : st < 0 ? st : -LVE_BUILD;
 }
 
-/* disorderfs over the manifest's directory: the second build reads it in
- * reversed readdir order.  Returns the mount point's manifest path, or
- * NULL (with a notice) when it is not available. */
+/* Shortens `dir` (a real path) to its longest leading part that is also a
+ * directory above or at `path`. */
+static void common_dir(char *dir, const char *path)
+{
+	_cleanup_free_ char *real = realpath(path, NULL);
+	size_t n = 0;
+	if (!real)
+		return;
+	while (dir[n] && dir[n] == real[n])
+		n++;
+	if (!(dir[n] == '\0' && (real[n] == '/' || real[n] == '\0')))
+		while (n > 0 && dir[n] != '/')
+			n--;
+	dir[n ? n : 1] = '\0';
+}
+
+/* The directory the second build reads its manifest through: the nearest
+ * one that holds the manifest, every fragment it includes and every
+ * files: source, so each of them is read in the varied order. */
+static char *manifest_dir(const struct lv_manifest *m)
+{
+	_cleanup_free_ char *top = lv_dirname(m->path);
+	char *dir = realpath(top, NULL);
+	for (size_t i = 0; dir && i < m->sources.n; i++) {
+		_cleanup_free_ char *d = lv_dirname(m->sources.v[i]);
+		common_dir(dir, d);
+	}
+	for (size_t i = 0; dir && i < m->files.n; i++)
+		common_dir(dir, m->files.v[i].from);
+	return dir;
+}
+
+/* disorderfs over the manifest's directory (manifest_dir): the second
+ * build reads it in reversed readdir order.  Returns the mount point's
+ * manifest path, or NULL (with a notice) when it is not available. */
 static char *disorder(struct lv_ctx *ctx, const char *manifest, const char *view)
 {
 	char tool[PATH_MAX];
@@ -290,17 +315,252 @@ static char *disorder(struct lv_ctx *ctx, const char *manifest, const char *view
 			? "no /dev/fuse here" : "disorderfs is not installed");
 		return NULL;
 	}
-	_cleanup_free_ char *src = lv_dirname(manifest);
-	_cleanup_free_ char *file = lv_basename(manifest);
+	_cleanup_free_ char *src = manifest_dir(&ctx->m);
+	if (!src || !strcmp(src, "/") || strncmp(manifest, src, strlen(src)) || manifest[strlen(src)] != '/') {
+		lv_note(&ctx->d, "directory order not varied: the manifest, its fragments and files: share no "
+				 "directory below /");
+		return NULL;
+	}
+	const char *file = manifest + strlen(src) + 1;
 	lv_mkdir_p(view, 0755);
-	char *argv[] = { tool, "--multi-user=yes", "--reverse-dirents=yes", "--shuffle-dirents=no", "--quiet",
-			 src, (char *)view, NULL };
-	int st = lv_spawn(argv, NULL, NULL, 2, 60);
+	const char *argv[] = { tool, "--multi-user=yes", "--reverse-dirents=yes", "--shuffle-dirents=no", "--quiet",
+			       src, view, NULL };
+	/* it mounts, then leaves its daemon behind and exits */
+	struct lv_child c = { .argv = argv, .in = { LV_CHILD_NULL }, .out = { LV_CHILD_FD, .fd = 2 },
+			      .err = { LV_CHILD_STDOUT }, .timeout_s = 60 };
+	int st = lv_child_run(&c);
+	lv_child_release(&c);
 	if (st != 0) {
 		lv_note(&ctx->d, "directory order not varied: disorderfs could not mount (FUSE unavailable?)");
 		return NULL;
 	}
 	return lv_path_join(view, file);
+}
+
+/* What was asked can be done here: a format verify compares, root, and
+ * libfaketime for the clock (else that variation is left out). */
+static int check_request(struct verify *v)
+{
+	struct lv_ctx *ctx = v->ctx;
+	const struct lv_format *fmt = lv_format_find(v->format);
+	if (!fmt || fmt->kind == LV_FORMAT_DIR) {
+		char names[128];
+		lv_format_names(names, sizeof(names), 1);
+		lv_error(&ctx->d, "verify compares files: --format must be %s, not '%s'", names, v->format);
+		return -LVE_USAGE;
+	}
+	v->ext = fmt->ext;
+	if (geteuid() != 0) {
+		lv_error(&ctx->d, "livec verify needs root: it runs two builds");
+		return -EPERM;
+	}
+	if ((v->mask & (1u << LV_VARY_TIME)) && !lv_faketime_lib()) {
+		lv_note(&ctx->d, "the clock is not varied: libfaketime is not installed (apt-get install faketime)");
+		v->mask &= ~(1u << LV_VARY_TIME);
+	}
+	return 0;
+}
+
+/* A fresh work directory, and every path the builds get made absolute
+ * (they run elsewhere). */
+static int make_workdir(struct verify *v, const char *workdir)
+{
+	struct lv_ctx *ctx = v->ctx;
+	char wbuf[PATH_MAX];
+	int r;
+	if (!workdir) {
+		snprintf(wbuf, sizeof(wbuf), "out/%s/verify", ctx->m.name);
+		workdir = wbuf;
+	}
+	lv_remove_tree(workdir);
+	if ((r = lv_mkdir_p(workdir, 0755)) < 0) {
+		lv_error(&ctx->d, "cannot create '%s': %s", workdir, lv_strerror(r));
+		return r;
+	}
+	v->w = realpath(workdir, NULL);
+	v->manifest = realpath(ctx->manifest_path, NULL);
+	v->self = self_exe();
+	char *lock_abs = realpath(ctx->lock_path, NULL);
+	if (!v->w || !v->manifest || !v->self || !lock_abs) {
+		free(lock_abs);
+		lv_error(&ctx->d, "cannot resolve the work directory, manifest or lockfile paths");
+		return -ENOENT;
+	}
+	free(ctx->lock_path);
+	ctx->lock_path = lock_abs;
+	snprintf(v->output, sizeof(v->output), "%s%s", ctx->m.name, v->ext);
+	return 0;
+}
+
+/* 0. the lockfile, re-derived from the manifest and the mirror */
+static int check_lock(struct verify *v)
+{
+	struct lv_ctx *ctx = v->ctx;
+	char log[PATH_MAX + 16];
+	snprintf(log, sizeof(log), "%s/lock-check.log", v->w);
+	const char *argv[] = { v->self, "--cache", ctx->cache.root, "--lockfile", ctx->lock_path, "lock", "--check",
+			       v->manifest, NULL };
+	lv_say(ctx, "re-deriving the lockfile (lock --check)");
+	struct lv_child c = { .argv = argv, .in = { LV_CHILD_NULL }, .out = { LV_CHILD_FILE, .path = log },
+			      .err = { LV_CHILD_STDOUT }, .tail_lines = 10 };
+	v->lock_st = lv_child_run(&c);
+	lv_child_release(&c);
+	if (v->lock_st != 0 && v->lock_st != 3) {
+		lv_error(&ctx->d, "'lock --check' failed (%s); the end of %s:\n%s", lv_child_explain(&c), log, c.tail);
+		return -LVE_BUILD;
+	}
+	return 0;
+}
+
+/* Where each build runs and the host it sees: B differs from A in every
+ * variation of the mask. */
+static void plan_sides(struct verify *v)
+{
+	struct side *a = &v->a, *b = &v->b;
+	snprintf(a->dir, sizeof(a->dir), "%s/a", v->w);
+	snprintf(b->dir, sizeof(b->dir), "%s/%s", v->w,
+		 v->mask & (1u << LV_VARY_PATH) ? "b-built-somewhere-else/with/a/much/longer/path" : "b");
+	snprintf(a->home, sizeof(a->home), "%s/home-a", v->w);
+	snprintf(b->home, sizeof(b->home), "%s/%s", v->w, v->mask & (1u << LV_VARY_HOME) ? "home-b/user" : "home-a");
+	struct side *sides[] = { a, b };
+	for (int i = 0; i < 2; i++) {
+		struct side *s = sides[i];
+		snprintf(s->out, sizeof(s->out), "%s/out/%s", s->dir, v->output);
+		snprintf(s->layers, sizeof(s->layers), "%s/layers", s->dir);
+		snprintf(s->record, sizeof(s->record), "%s/host.txt", s->dir);
+		snprintf(s->log, sizeof(s->log), "%s/build.log", s->dir);
+		lv_mkdir_p(s->dir, 0755);
+		lv_mkdir_p(s->home, 0755);
+	}
+	a->env = (struct lv_build_env){ .cwd = a->dir, .home = a->home, .tz = "GMT+12", .lc_all = "C.UTF-8",
+					.lang = "C.UTF-8", .umask = 022, .hostname = "livec-verify-a",
+					.domainname = "a.invalid" };
+	b->env = a->env;
+	b->env.cwd = b->dir;
+	b->env.home = b->home;
+	if (v->mask & (1u << LV_VARY_TZ))
+		b->env.tz = "GMT-14";
+	if (v->mask & (1u << LV_VARY_LOCALE))
+		b->env.lc_all = b->env.lang = "fr_CH.UTF-8";
+	if (v->mask & (1u << LV_VARY_UMASK))
+		b->env.umask = 077;
+	if (v->mask & (1u << LV_VARY_HOSTNAME)) {
+		b->env.hostname = "a-second-builder";
+		b->env.domainname = "b.example";
+	}
+	if (v->mask & (1u << LV_VARY_TIME))
+		b->env.faketime = "+1d";
+	b->env.one_cpu = !!(v->mask & (1u << LV_VARY_CPUS));
+}
+
+/* 1. build A, then B (through disorderfs when the directory order
+ * varies), and what each saw of its host */
+static int build_both(struct verify *v)
+{
+	int r;
+	if ((r = run_build(v, &v->a, v->manifest, 0)) < 0)
+		return r;
+	char view[PATH_MAX + 8];
+	snprintf(view, sizeof(view), "%s/view", v->w);
+	_cleanup_free_ char *b_manifest = (v->mask & (1u << LV_VARY_DIRORDER)) ? disorder(v->ctx, v->manifest, view)
+										 : NULL;
+	if (!b_manifest)
+		v->mask &= ~(1u << LV_VARY_DIRORDER);
+	r = run_build(v, &v->b, b_manifest ? b_manifest : v->manifest, v->b.env.one_cpu);
+	if (b_manifest)
+		umount2(view, MNT_DETACH);
+	if (r == 0)
+		report_variations(v->ctx, &v->a, &v->b, v->mask);
+	return r;
+}
+
+static void count(struct verify *v, int eq, const char *name)
+{
+	if (eq) {
+		v->same++;
+		return;
+	}
+	v->differ++;
+	if (!v->firsts.len)
+		lv_buf_printf(&v->firsts, "%s", name);
+}
+
+/* 2. compare every artifact: the lock, then each build's SHA256SUMS */
+static void compare(struct verify *v)
+{
+	const struct lv_sums *a = &v->a.sums, *b = &v->b.sums;
+	char lock[300];
+	snprintf(lock, sizeof(lock), "%s.lock", v->ctx->m.name);
+	printf("artifacts:\n");
+	printf("  %-9s %s (re-derived by lock --check)\n", v->lock_st == 0 ? "identical" : "differs", lock);
+	count(v, v->lock_st == 0, lock);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct lv_sum *x = &a->v[i], *y = lv_sums_find(b, x->name);
+		int eq = y && !strcmp(x->hex, y->hex);
+		printf("  %-9s %s\n", eq ? "identical" : "differs", x->name);
+		count(v, eq, x->name);
+	}
+	for (size_t i = 0; i < b->n; i++)
+		if (!lv_sums_find(a, b->v[i].name)) {
+			printf("  %-9s %s (only in the second build)\n", "differs", b->v[i].name);
+			v->differ++;
+		}
+}
+
+/* 3. what differs inside: the first differing member, then diffoscope,
+ * for each differing artifact no differing layer inside explains */
+static void explain(struct verify *v)
+{
+	const struct lv_sums *a = &v->a.sums, *b = &v->b.sums;
+	char reports[PATH_MAX + 16];
+	snprintf(reports, sizeof(reports), "%s/diffoscope", v->w);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct lv_sum *x = &a->v[i], *y = lv_sums_find(b, x->name);
+		if (!y || !strcmp(x->hex, y->hex) || explained_by_inner(x->name, a, b))
+			continue;
+		char pa[PATH_MAX * 2], pb[PATH_MAX * 2], report[PATH_MAX * 2], why[96];
+		artifact_path(&v->a, v->output, x->name, pa, sizeof(pa));
+		artifact_path(&v->b, v->output, x->name, pb, sizeof(pb));
+		struct lv_buf what = { 0 };
+		if (lv_compare_members(pa, pb, &what) == 1)
+			printf("%s: first difference: %s\n", x->name, what.p);
+		lv_buf_release(&what);
+		lv_mkdir_p(reports, 0755);
+		lv_say(v->ctx, "running diffoscope on %s (at most %u s)", x->name, v->timeout_s);
+		int dr = diffoscope(v, pa, pb, reports, x->name, report, sizeof(report), why, sizeof(why));
+		if (dr == 0)
+			printf("%s: diffoscope report: %s%s\n", x->name, report, v->html ? " (and .html)" : "");
+		else if (dr == -ENOENT)
+			lv_note(&v->ctx->d, "diffoscope is not installed (apt-get install diffoscope-minimal): no report");
+		else
+			lv_warn(&v->ctx->d, "diffoscope on %s did not finish: %s", x->name, why);
+	}
+}
+
+/* The verdict.  Identical builds keep only their outputs. */
+static int report(struct verify *v)
+{
+	const char *name = v->ctx->m.name;
+	printf("verify: %zu identical, %zu differ\n", v->same, v->differ);
+	if (v->differ) {
+		lv_error(&v->ctx->d, "%s is not reproducible: %s differs first (the builds are in %s)", name,
+			 v->firsts.p, v->w);
+		return -LVE_DIFFERS;
+	}
+	lv_remove_tree(v->a.layers);
+	lv_remove_tree(v->b.layers);
+	lv_say(v->ctx, "%s is reproducible: %zu artifacts identical; %s", name, v->same, v->a.out);
+	return 0;
+}
+
+static void verify_release(struct verify *v)
+{
+	free(v->w);
+	free(v->manifest);
+	free(v->self);
+	lv_buf_release(&v->firsts);
+	lv_sums_release(&v->a.sums);
+	lv_sums_release(&v->b.sums);
 }
 
 int lv_cmd_verify(struct lv_ctx *ctx, int argc, char **argv)
@@ -326,185 +586,16 @@ int lv_cmd_verify(struct lv_ctx *ctx, int argc, char **argv)
 	if (only)
 		mask = only;
 	mask &= ~without;
-	const struct lv_format *fmt = lv_format_find(format);
-	if (!fmt || fmt->kind == LV_FORMAT_DIR) {
-		char names[128];
-		lv_format_names(names, sizeof(names), 1);
-		lv_error(&ctx->d, "verify compares files: --format must be %s, not '%s'", names, format);
-		return -LVE_USAGE;
-	}
-	if (geteuid() != 0) {
-		lv_error(&ctx->d, "livec verify needs root: it runs two builds");
-		return -EPERM;
-	}
-	if ((mask & (1u << LV_VARY_TIME)) && !lv_faketime_lib()) {
-		lv_note(&ctx->d, "the clock is not varied: libfaketime is not installed (apt-get install faketime)");
-		mask &= ~(1u << LV_VARY_TIME);
-	}
-
-	const char *name = ctx->m.name;
-	char wbuf[PATH_MAX];
-	if (!workdir) {
-		snprintf(wbuf, sizeof(wbuf), "out/%s/verify", name);
-		workdir = wbuf;
-	}
-	lv_remove_tree(workdir);
-	if ((r = lv_mkdir_p(workdir, 0755)) < 0) {
-		lv_error(&ctx->d, "cannot create '%s': %s", workdir, lv_strerror(r));
-		return r;
-	}
-	_cleanup_free_ char *w = realpath(workdir, NULL);
-	_cleanup_free_ char *manifest = realpath(ctx->manifest_path, NULL);
-	_cleanup_free_ char *self = self_exe();
-	char *lock_abs = realpath(ctx->lock_path, NULL);
-	if (!w || !manifest || !self || !lock_abs) {
-		free(lock_abs);
-		lv_error(&ctx->d, "cannot resolve the work directory, manifest or lockfile paths");
-		return -ENOENT;
-	}
-	free(ctx->lock_path);
-	ctx->lock_path = lock_abs;
-	char output[300];
-	snprintf(output, sizeof(output), "%s%s", name, fmt->ext);
-
-	/* 0. the lockfile, re-derived from the manifest and the mirror */
-	char log[PATH_MAX];
-	snprintf(log, sizeof(log), "%s/lock-check.log", w);
-	char *lock_argv[] = { self, "--cache", ctx->cache.root, "--lockfile", ctx->lock_path, "lock", "--check",
-			      manifest, NULL };
-	lv_say(ctx, "re-deriving the lockfile (lock --check)");
-	int fd = open_log(log);
-	int lock_st = fd < 0 ? -errno : lv_spawn(lock_argv, NULL, NULL, fd, 0);
-	if (fd >= 0)
-		close(fd);
-	if (lock_st != 0 && lock_st != 3) {
-		_cleanup_free_ char *tail = lv_log_tail(log, 10);
-		lv_error(&ctx->d, "'lock --check' failed; the end of %s:\n%s", log, tail);
-		return -LVE_BUILD;
-	}
-
-	/* 1. two builds */
-	struct side a = { .label = "A (1 of 2)" }, b = { .label = "B (2 of 2)" };
-	_cleanup_free_ char *b_manifest = NULL;
-	snprintf(a.dir, sizeof(a.dir), "%s/a", w);
-	if (mask & (1u << LV_VARY_PATH))
-		snprintf(b.dir, sizeof(b.dir), "%s/b-built-somewhere-else/with/a/much/longer/path", w);
-	else
-		snprintf(b.dir, sizeof(b.dir), "%s/b", w);
-	char home_a[PATH_MAX + 16], home_b[PATH_MAX + 32];
-	snprintf(home_a, sizeof(home_a), "%s/home-a", w);
-	snprintf(home_b, sizeof(home_b), "%s/%s", w, mask & (1u << LV_VARY_HOME) ? "home-b/user" : "home-a");
-	struct side *sides[] = { &a, &b };
-	for (int i = 0; i < 2; i++) {
-		struct side *s = sides[i];
-		snprintf(s->out, sizeof(s->out), "%s/out/%s", s->dir, output);
-		snprintf(s->layers, sizeof(s->layers), "%s/layers", s->dir);
-		snprintf(s->record, sizeof(s->record), "%s/host.txt", s->dir);
-		snprintf(s->log, sizeof(s->log), "%s/build.log", s->dir);
-		lv_mkdir_p(s->dir, 0755);
-	}
-	lv_mkdir_p(home_a, 0755);
-	lv_mkdir_p(home_b, 0755);
-	a.env = (struct lv_build_env){ .cwd = a.dir, .home = home_a, .tz = "GMT+12", .lc_all = "C.UTF-8",
-				       .lang = "C.UTF-8", .umask = 022, .hostname = "livec-verify-a",
-				       .domainname = "a.invalid" };
-	b.env = a.env;
-	b.env.cwd = b.dir;
-	b.env.home = home_b;
-	if (mask & (1u << LV_VARY_TZ))
-		b.env.tz = "GMT-14";
-	if (mask & (1u << LV_VARY_LOCALE))
-		b.env.lc_all = b.env.lang = "fr_CH.UTF-8";
-	if (mask & (1u << LV_VARY_UMASK))
-		b.env.umask = 077;
-	if (mask & (1u << LV_VARY_HOSTNAME)) {
-		b.env.hostname = "a-second-builder";
-		b.env.domainname = "b.example";
-	}
-	if (mask & (1u << LV_VARY_TIME))
-		b.env.faketime = "+1d";
-	b.env.one_cpu = !!(mask & (1u << LV_VARY_CPUS));
-
-	if ((r = run_build(ctx, self, &a, manifest, format, 0)) < 0)
-		goto out;
-	char view[PATH_MAX + 8];
-	snprintf(view, sizeof(view), "%s/view", w);
-	b_manifest = (mask & (1u << LV_VARY_DIRORDER)) ? disorder(ctx, manifest, view) : NULL;
-	if (!b_manifest)
-		mask &= ~(1u << LV_VARY_DIRORDER);
-	r = run_build(ctx, self, &b, b_manifest ? b_manifest : manifest, format, b.env.one_cpu);
-	if (b_manifest)
-		umount2(view, MNT_DETACH);
-	if (r < 0)
-		goto out;
-	report_variations(ctx, &a, &b, mask);
-
-	/* 2. compare every artifact */
-	size_t same = 0, differ = 0;
-	struct lv_buf firsts = { 0 };
-	printf("artifacts:\n");
-	printf("  %-9s %s.lock (re-derived by lock --check)\n", lock_st == 0 ? "identical" : "differs", name);
-	if (lock_st == 0)
-		same++;
-	else {
-		differ++;
-		lv_buf_printf(&firsts, "%s.lock", name);
-	}
-	for (size_t i = 0; i < a.sums.n; i++) {
-		const struct lv_sum *x = &a.sums.v[i], *y = lv_sums_find(&b.sums, x->name);
-		int eq = y && !strcmp(x->hex, y->hex);
-		printf("  %-9s %s\n", eq ? "identical" : "differs", x->name);
-		if (eq) {
-			same++;
-			continue;
+	struct verify v = { .ctx = ctx, .format = format, .mask = mask, .timeout_s = timeout_s, .html = html,
+			    .a = { .label = "A (1 of 2)" }, .b = { .label = "B (2 of 2)" } };
+	if ((r = check_request(&v)) == 0 && (r = make_workdir(&v, workdir)) == 0 && (r = check_lock(&v)) == 0) {
+		plan_sides(&v);
+		if ((r = build_both(&v)) == 0) {
+			compare(&v);
+			explain(&v);
+			r = report(&v);
 		}
-		differ++;
-		if (!firsts.len)
-			lv_buf_printf(&firsts, "%s", x->name);
 	}
-	for (size_t i = 0; i < b.sums.n; i++)
-		if (!lv_sums_find(&a.sums, b.sums.v[i].name)) {
-			printf("  %-9s %s (only in the second build)\n", "differs", b.sums.v[i].name);
-			differ++;
-		}
-
-	/* 3. what differs inside */
-	char reports[PATH_MAX + 16];
-	snprintf(reports, sizeof(reports), "%s/diffoscope", w);
-	for (size_t i = 0; i < a.sums.n; i++) {
-		const struct lv_sum *x = &a.sums.v[i], *y = lv_sums_find(&b.sums, x->name);
-		if (!y || !strcmp(x->hex, y->hex) || explained_by_inner(x->name, &a.sums, &b.sums))
-			continue;
-		char pa[PATH_MAX * 2], pb[PATH_MAX * 2], report[PATH_MAX * 2];
-		artifact_path(&a, output, x->name, pa, sizeof(pa));
-		artifact_path(&b, output, x->name, pb, sizeof(pb));
-		struct lv_buf what = { 0 };
-		if (lv_compare_members(pa, pb, &what) == 1)
-			printf("%s: first difference: %s\n", x->name, what.p);
-		lv_buf_release(&what);
-		lv_mkdir_p(reports, 0755);
-		lv_say(ctx, "running diffoscope on %s (at most %u s)", x->name, timeout_s);
-		int dr = diffoscope(pa, pb, reports, x->name, html, timeout_s, report, sizeof(report));
-		if (dr == 0)
-			printf("%s: diffoscope report: %s%s\n", x->name, report, html ? " (and .html)" : "");
-		else if (dr == -ENOENT)
-			lv_note(&ctx->d, "diffoscope is not installed (apt-get install diffoscope-minimal): no report");
-		else
-			lv_warn(&ctx->d, "diffoscope on %s did not finish: %s", x->name, lv_strerror(dr));
-	}
-	printf("verify: %zu identical, %zu differ\n", same, differ);
-	if (differ) {
-		lv_error(&ctx->d, "%s is not reproducible: %s differs first (the builds are in %s)", name, firsts.p, w);
-		r = -LVE_DIFFERS;
-	} else {
-		/* the layers are large and identical: keep the outputs only */
-		lv_remove_tree(a.layers);
-		lv_remove_tree(b.layers);
-		lv_say(ctx, "%s is reproducible: %zu artifacts identical; %s", name, same, a.out);
-	}
-	lv_buf_release(&firsts);
-out:
-	lv_sums_release(&a.sums);
-	lv_sums_release(&b.sums);
+	verify_release(&v);
 	return r;
 }

@@ -16,14 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "image/buildinfo.h"
+#include "base/child.h"
 #include "base/cleanup.h"
 #include "base/fsutil.h"
-#include "base/subprocess.h"
 
 /* The Debian package version of a host tool (dpkg-query), else "?". */
 static void tool_version(const char *pkg, char *out, size_t size)
@@ -32,18 +31,14 @@ static void tool_version(const char *pkg, char *out, size_t size)
 	snprintf(out, size, "?");
 	if (!lv_find_tool("dpkg-query", dq, sizeof(dq)))
 		return;
-	int fd = memfd_create("livec-version", MFD_CLOEXEC);
-	if (fd < 0)
-		return;
-	char *argv[] = { dq, "-W", "-f=${Version}", (char *)pkg, NULL };
-	if (lv_spawn(argv, NULL, NULL, fd, 30) == 0) {
-		ssize_t n = pread(fd, out, size - 1, 0);
-		out[n > 0 ? n : 0] = '\0';
-		out[strcspn(out, "\n")] = '\0';
-		if (!*out)
-			snprintf(out, size, "?");
-	}
-	close(fd);
+	const char *argv[] = { dq, "-W", "-f=${Version}", pkg, NULL };
+	struct lv_buf version = { .max = size - 1 };
+	struct lv_child c = { .argv = argv, .in = { LV_CHILD_NULL }, .out = { LV_CHILD_BUFFER, .buf = &version },
+			      .err = { LV_CHILD_NULL }, .timeout_s = 30 };
+	if (lv_child_run(&c) == 0 && version.len && version.p[0] != '\n')
+		snprintf(out, size, "%.*s", (int)strcspn(version.p, "\n"), version.p);
+	lv_child_release(&c);
+	lv_buf_release(&version);
 }
 
 static const char *locked_version(const struct lv_lock *l, const char *name)

@@ -1,18 +1,15 @@
 /* The ext2 writer (out_ext2.h): IR -> sorted tar -> genext2fs. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "build/assemble.h"
-#include "base/cleanup.h"
+#include "base/child.h"
 #include "base/err.h"
 #include "image/out_ext2.h"
 #include "image/out_tar.h"
-#include "base/subprocess.h"
 
 #define BLOCK 4096
 
@@ -34,14 +31,9 @@ static unsigned long long blocks_for(const struct lv_tree *t)
 	return b + b / 20 + 2048;
 }
 
-static void set_epoch(void *arg)
-{
-	setenv("SOURCE_DATE_EPOCH", arg, 1);
-}
-
 int lv_ext2_write(const struct lv_tree *t, const char *path, const struct lv_ext2_opts *o, struct lv_diags *d)
 {
-	char tool[256], tar[4096], tmp[4096], log[4096], blocks[32], inodes[32], epoch[32];
+	char tool[256], tar[4096], tmp[4096], log[4096], blocks[32], inodes[32], epoch[64];
 	int r;
 
 	if (!lv_find_tool("genext2fs", tool, sizeof(tool))) {
@@ -65,20 +57,21 @@ int lv_ext2_write(const struct lv_tree *t, const char *path, const struct lv_ext
 	if (o->size && nodes < want / 4)
 		nodes = want / 4;
 	snprintf(inodes, sizeof(inodes), "%llu", nodes);
-	snprintf(epoch, sizeof(epoch), "%lld", o->epoch);
-	char *argv[] = { tool, "-B", "4096", "-b", blocks, "-N", inodes, "-m", "0", "-L", (char *)o->label,
-			 "-a", tar, tmp, NULL };
-	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	int st = fd < 0 ? -errno : lv_spawn(argv, set_epoch, epoch, fd, 0);
-	if (fd >= 0)
-		close(fd);
+	snprintf(epoch, sizeof(epoch), "SOURCE_DATE_EPOCH=%lld", o->epoch);
+	const char *argv[] = { tool, "-B", "4096", "-b", blocks, "-N", inodes, "-m", "0", "-L", o->label,
+			       "-a", tar, tmp, NULL };
+	const char *env[] = { epoch, NULL };
+	struct lv_child c = { .argv = argv, .env = env, .in = { LV_CHILD_NULL },
+			      .out = { LV_CHILD_FILE, .path = log }, .err = { LV_CHILD_STDOUT }, .tail_lines = 5 };
+	int st = lv_child_run(&c);
 	unlink(tar);
 	if (st != 0) {
-		_cleanup_free_ char *tail = lv_log_tail(log, 5);
-		lv_error(d, "genext2fs failed (%s):\n%s", st < 0 ? lv_strerror(st) : "exit status", tail);
+		lv_error(d, "genext2fs failed (%s):\n%s", lv_child_explain(&c), c.tail);
+		lv_child_release(&c);
 		unlink(tmp);
 		return -LVE_BUILD;
 	}
+	lv_child_release(&c);
 	unlink(log);
 	if (rename(tmp, path) < 0) {
 		lv_error(d, "cannot write '%s': %s", path, strerror(errno));

@@ -1,22 +1,18 @@
-/* InRelease signature checking through gpgv's status protocol (verify.h).
+/* InRelease signature checking through gpgv's status protocol (gpgv.h).
  * The status lines are documented in GnuPG's doc/DETAILS. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/child.h"
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "repo/gpgv.h"
-
-extern char **environ;
 
 const char *const lv_debian_keys[] = {
 	"1F89983E0081FDE018F3CC9673A4F27B8DD47936", /* archive, 11/bullseye */
@@ -111,9 +107,6 @@ int lv_gpgv_status(const char *status, const struct lv_sigcheck *c, char signer[
 int lv_gpgv_inrelease(const struct lv_sigcheck *c, const char *in, const char *out,
 			char signer[41], const char *what, struct lv_diags *d)
 {
-	int pipefd[2];
-	pid_t pid;
-	posix_spawn_file_actions_t fa;
 	struct lv_buf status = { .max = 1 << 20 };
 	char why[600];
 
@@ -121,32 +114,19 @@ int lv_gpgv_inrelease(const struct lv_sigcheck *c, const char *in, const char *o
 		lv_error(d, "cannot read keyring '%s': %s", c->keyring, strerror(errno));
 		return -LVE_SIGNATURE;
 	}
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
 	unlink(out);
 	const char *argv[] = { "gpgv", "--status-fd", "1", "--keyring", c->keyring, "--output", out,
 			       "--", in, NULL };
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	int r = posix_spawnp(&pid, "gpgv", &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (r) {
-		close(pipefd[0]);
-		lv_error(d, "cannot run gpgv: %s (install the gpgv package)", strerror(r));
+	struct lv_child gpgv = { .argv = argv, .in = { LV_CHILD_NULL },
+				 .out = { LV_CHILD_BUFFER, .buf = &status }, .err = { LV_CHILD_NULL } };
+	int r = lv_child_run(&gpgv);
+	lv_child_release(&gpgv);
+	if (r < 0) {
+		lv_buf_release(&status);
+		lv_error(d, "cannot run gpgv: %s (install the gpgv package)", strerror(-r));
 		return -LVE_GPGV;
 	}
-	char chunk[4096];
-	ssize_t n;
-	while ((n = read(pipefd[0], chunk, sizeof(chunk))) > 0)
-		if (lv_buf_append(&status, chunk, (size_t)n) < 0)
-			break;
-	close(pipefd[0]);
-	int ws;
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
-	lv_buf_append(&status, "", 0);
+	/* the exit status is not the answer (gpgv.h): the status lines are */
 	int ok = lv_gpgv_status(status.p ? status.p : "", c, signer, why, sizeof(why));
 	lv_buf_release(&status);
 	if (!ok || access(out, R_OK) < 0) {

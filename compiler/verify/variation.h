@@ -40,7 +40,7 @@ struct lv_build_env {
 const char *lv_faketime_lib(void);
 
 /* Makes the calling process (a child about to exec a build) run in the
- * lv_build_env `arg`: a setup function for lv_spawn (subprocess.h).  Exits the
+ * lv_build_env `arg`: a setup function for lv_child (base/child.h).  Exits the
  * process when the host name cannot be set or the directory entered. */
 void lv_build_env_apply(void *arg);
 
