@@ -82,9 +82,7 @@ int lv_inroot_mkdirs(int rootfd, const char *path, mode_t mode)
 	return 0;
 }
 
-/* Removes what is at base in d unless it is a directory (or a symlink to
- * one, which is how merged-/usr keeps /bin). 1 = a directory is there. */
-static int clear(int d, const char *base)
+int lv_inroot_clear(int d, const char *base)
 {
 	struct stat st;
 	if (fstatat(d, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -127,13 +125,13 @@ int lv_inroot_entry(int rootfd, const struct lv_debentry *e, struct lv_debreader
 				return 0;
 			return owner_mode_time(d, base, e, 0);
 		}
-		if ((r = clear(d, base)) < 0)
+		if ((r = lv_inroot_clear(d, base)) < 0)
 			return r;
 		if (mkdirat(d, base, 0700) < 0)
 			return -errno;
 		return owner_mode_time(d, base, e, 0);
 	}
-	if ((r = clear(d, base)) < 0)
+	if ((r = lv_inroot_clear(d, base)) < 0)
 		return r;
 	if (r == 1)
 		return -EISDIR;
@@ -192,7 +190,7 @@ static int new_entry(int rootfd, const char *path, const char **base)
 	int d = parent(rootfd, path, base);
 	if (d < 0)
 		return d;
-	if ((r = clear(d, *base)) != 0) {
+	if ((r = lv_inroot_clear(d, *base)) != 0) {
 		close(d);
 		return r == 1 ? -EISDIR : r;
 	}

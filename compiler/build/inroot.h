@@ -34,4 +34,9 @@ int lv_inroot_open(int rootfd, const char *path, int flags);
 /* Removes a file or symlink (not a directory); ENOENT is not an error. */
 int lv_inroot_unlink(int rootfd, const char *path);
 
+/* Removes what is at `base` in the directory d unless it is a directory
+ * (not followed: a symlink is removed): 1 = a directory is there, 0 =
+ * nothing is there now, or -errno. */
+int lv_inroot_clear(int d, const char *base);
+
 #endif

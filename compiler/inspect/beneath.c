@@ -15,6 +15,7 @@
 
 #include "base/cleanup.h"
 #include "base/err.h"
+#include "build/inroot.h"
 #include "base/fsutil.h"
 #include "inspect/beneath.h"
 
@@ -134,17 +135,6 @@ static int parent(struct lv_beneath *b, const char *path, const char **base)
 	return fd;
 }
 
-/* Removes what is at base in d unless it is a directory: 1 = a directory
- * is there. */
-static int clear(int d, const char *base)
-{
-	struct stat st;
-	if (fstatat(d, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (S_ISDIR(st.st_mode))
-		return 1;
-	return unlinkat(d, base, 0) < 0 ? -errno : 0;
-}
 
 static int owner(const struct lv_beneath *b, int d, const char *base, const struct lv_xentry *e)
 {
@@ -162,7 +152,7 @@ static int stamp(int d, const char *base, long long mtime)
 /* 0: made, 1: already there (its mode and time are the last entry's). */
 static int put_dir(struct lv_beneath *b, int d, const char *base, const struct lv_xentry *e)
 {
-	int there = clear(d, base);
+	int there = lv_inroot_clear(d, base);
 	if (there < 0)
 		return there;
 	if (!there && mkdirat(d, base, 0700) < 0)
@@ -282,7 +272,7 @@ int lv_beneath_put(struct lv_beneath *b, const struct lv_xentry *e, struct lv_xd
 		return d == -LVE_ARCHIVE ? d : failed(b, e->path, d);
 	if (e->type == 'd')
 		r = put_dir(b, d, base, e);
-	else if ((r = clear(d, base)) == 1)
+	else if ((r = lv_inroot_clear(d, base)) == 1)
 		return refuse(b, e->path, "a directory of that name is already there");
 	else if (r == 0)
 		r = e->type == 'f' ? put_file(b, d, base, e, data)

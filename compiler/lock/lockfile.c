@@ -73,16 +73,9 @@ void lv_lock_inputs_digest(const struct lv_manifest *m, char out[72])
 
 static void put_str(struct lv_buf *b, int indent, const char *key, const char *v)
 {
-	lv_buf_printf(b, "%*s%s: \"", indent, "", key);
-	for (const unsigned char *s = (const unsigned char *)(v ? v : ""); *s; s++) {
-		if (*s == '"' || *s == '\\')
-			lv_buf_printf(b, "\\%c", *s);
-		else if (*s < 0x20)
-			lv_buf_printf(b, "\\x%02x", *s);
-		else
-			lv_buf_append(b, s, 1);
-	}
-	lv_buf_puts(b, "\"\n");
+	lv_buf_printf(b, "%*s%s: ", indent, "", key);
+	lv_yaml_quote(b, v);
+	lv_buf_puts(b, "\n");
 }
 
 static void put_num(struct lv_buf *b, int indent, const char *key, unsigned long long v)

@@ -916,16 +916,8 @@ static void resolve_file(struct reader *r, struct lv_mfile *f)
 
 static void put_quoted(struct lv_buf *b, const char *s)
 {
-	lv_buf_puts(b, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			lv_buf_printf(b, "\\%c", *p);
-		else if (*p < 0x20)
-			lv_buf_printf(b, "\\x%02x", *p);
-		else
-			lv_buf_append(b, p, 1);
-	}
-	lv_buf_puts(b, "\"\n");
+	lv_yaml_quote(b, s);
+	lv_buf_puts(b, "\n");
 }
 
 static void emit_map(struct lv_buf *b, const struct field *fields, const void *base, int indent);

@@ -250,6 +250,20 @@ int lv_ynode_equal(const struct lv_ynode *a, const struct lv_ynode *b)
 	return 1;
 }
 
+void lv_yaml_quote(struct lv_buf *b, const char *s)
+{
+	lv_buf_puts(b, "\"");
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p == '"' || *p == '\\')
+			lv_buf_printf(b, "\\%c", *p);
+		else if (*p < 0x20)
+			lv_buf_printf(b, "\\x%02x", *p);
+		else
+			lv_buf_append(b, p, 1);
+	}
+	lv_buf_puts(b, "\"");
+}
+
 const char *lv_yscalar(const struct lv_ynode *n)
 {
 	return n && n->kind == LV_YSCALAR ? n->value : NULL;

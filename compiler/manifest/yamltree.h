@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "base/buf.h"
 #include "base/diag.h"
 
 enum lv_ykind { LV_YSCALAR, LV_YSEQ, LV_YMAP };
@@ -37,6 +38,9 @@ const struct lv_ynode *lv_ymap_get(const struct lv_ynode *map, const char *key);
 struct lv_ynode *lv_ynode_copy(const struct lv_ynode *n);
 /* 1 if a and b are the same value (positions and quoting aside). */
 int lv_ynode_equal(const struct lv_ynode *a, const struct lv_ynode *b);
+/* Writes s (NULL: "") as a YAML double-quoted scalar: '"' and '\\'
+ * escaped, control characters as \\xNN. */
+void lv_yaml_quote(struct lv_buf *b, const char *s);
 const char *lv_yscalar(const struct lv_ynode *n); /* value of a scalar, else NULL */
 const char *lv_ykind_name(enum lv_ykind k);
 
