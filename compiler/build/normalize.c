@@ -145,7 +145,20 @@ int lv_normalize(const char *root, struct lv_normalize_stats *st, struct lv_diag
 			break;
 		}
 		case EMPTY: {
-			_cleanup_close_ int fd = open_in_root(rootfd, r->path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+			/* a regular file, emptied; anything else a package put
+			 * there (a FIFO would hang the open, a device would be
+			 * opened) is removed */
+			struct stat s;
+			_cleanup_close_ int pfd = open_in_root(rootfd, r->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			if (pfd < 0 || fstat(pfd, &s) < 0)
+				break;
+			if (!S_ISREG(s.st_mode)) {
+				if (!S_ISDIR(s.st_mode) && lv_inroot_unlink(rootfd, r->path) == 0)
+					st->removed++;
+				break;
+			}
+			_cleanup_close_ int fd = open_in_root(rootfd, r->path,
+							      O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 			if (fd >= 0)
 				st->emptied++;
 			break;

@@ -1,7 +1,12 @@
 /* The build sandbox (sandbox.h): one child (base/child.h) cloned into new
  * mount, pid, uts, ipc and network namespaces, where the command is pid 1.
- * Before the exec it mounts /proc, /dev, /tmp and /run inside the root,
- * names the host and chroots; the environment is the fixed one below. */
+ * Before the exec it mounts a fresh /proc, a minimal /dev, /tmp and /run
+ * inside the root, names the host, makes the root the root of its mount
+ * namespace (pivot_root, the host's tree detached: a chroot escape ends at
+ * the image's own root), drops from the capability bounding set what
+ * installing packages never needs and what reaches the host (mounting,
+ * device nodes, modules, raw I/O, ptrace, file handles, ...) and sets
+ * no_new_privs.  The environment is the fixed one below. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -40,6 +48,9 @@ static void setup_mounts(const char *root)
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die("make mounts private");
+	/* the root must be a mount point to become the namespace's root */
+	if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		die("bind the root");
 	snprintf(p, sizeof(p), "%s/proc", root);
 	mkdir(p, 0555);
 	if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
@@ -112,6 +123,35 @@ static void copy_faketime(const char *root)
 	close(out);
 }
 
+/* What image code never needs, and what would reach the host: gone from
+ * the bounding set, so no program the sandbox runs has it.  Kept: what
+ * dpkg and maintainer scripts use (chown, DAC override, fowner, setuid and
+ * setgid for su, setfcap for setcap, kill, chroot, ...). */
+static const int dropped_caps[] = {
+	CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_RAWIO, CAP_SYS_PTRACE, CAP_SYS_BOOT, CAP_SYS_TIME,
+	CAP_MKNOD, CAP_DAC_READ_SEARCH, CAP_MAC_ADMIN, CAP_MAC_OVERRIDE, CAP_SYSLOG, CAP_WAKE_ALARM,
+	CAP_BLOCK_SUSPEND, CAP_AUDIT_CONTROL, CAP_AUDIT_READ, CAP_LINUX_IMMUTABLE, CAP_SYS_PACCT,
+	CAP_SYS_TTY_CONFIG, CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF, CAP_PERFMON, CAP_CHECKPOINT_RESTORE,
+};
+
+/* The root becomes / of the mount namespace, the host's tree detached. */
+static void pivot(const char *root)
+{
+	if (chdir(root) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
+		die("pivot_root");
+	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		die("detach the host's tree");
+}
+
+static void drop_privileges(void)
+{
+	for (size_t i = 0; i < sizeof(dropped_caps) / sizeof(dropped_caps[0]); i++)
+		if (prctl(PR_CAPBSET_DROP, dropped_caps[i], 0, 0, 0) < 0 && errno != EINVAL)
+			die("drop a capability");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die("no_new_privs");
+}
+
 struct inside {
 	const char *root;
 	int faketime;
@@ -127,8 +167,8 @@ static void enter(void *arg)
 		die("sethostname");
 	if (in->faketime)
 		copy_faketime(in->root);
-	if (chroot(in->root) < 0 || chdir("/") < 0)
-		die("chroot");
+	pivot(in->root);
+	drop_privileges();
 	umask(022);
 }
 

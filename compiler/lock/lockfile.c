@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/fsutil.h"
 #include "lock/lockfile.h"
+#include "manifest/manifest.h"
 #include "base/sha256.h"
 #include "manifest/yamltree.h"
 
@@ -228,6 +229,13 @@ static void read_set(struct reader *rd, const struct lv_ynode *root, const char 
 		p->source = need_str(rd, pn, "source");
 		p->source_version = need_str(rd, pn, "source-version");
 		p->version = need_str(rd, pn, "version");
+		/* a name reaches paths (the .debs placed in the tree, the
+		 * cache's file lists): a Debian package name or nothing */
+		if (!rd->bad && !lv_valid_pkgname(p->name)) {
+			rd->bad++;
+			lv_diag_at(rd->d, LV_ERROR, rd->path, m->kids[i]->line, m->kids[i]->col, NULL,
+				   "malformed lockfile: '%s' is not a Debian package name", p->name);
+		}
 		if (!rd->bad && !lv_sha256_valid(p->sha256)) {
 			rd->bad++;
 			lv_diag_at(rd->d, LV_ERROR, rd->path, pn->line, pn->col, NULL,

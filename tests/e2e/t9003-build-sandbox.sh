@@ -10,7 +10,7 @@
 export XDG_CACHE_HOME="$TRASH/cache"
 HOSTDIR=$(mktemp -d /tmp/livec-host.XXXXXX)
 ESCAPE="/tmp/livec-escape.$$"
-cleanup_host() { rm -rf "$HOSTDIR" "$ESCAPE"; cleanup_trash; }
+cleanup_host() { rm -rf "$HOSTDIR" "$ESCAPE" "$ESCAPE.script"; cleanup_trash; }
 trap cleanup_host EXIT
 
 FPR=$(make_key archive)
@@ -40,7 +40,15 @@ if [ "\$1" = configure ]; then
 fi
 EOF
 
+cat >"$TRASH/lvtest-hostile.postinst" <<EOF
+#!/bin/sh
+[ "\$1" != configure ] || /usr/lib/lvtest/escape /var/lib/lvtest-escape.log "$ESCAPE.script"
+EOF
+
 test_expect_success 'setup: crafted packages and the signed repository' '
+	cc -static -O2 -o escape "$TEST_ROOT/tests/lib/escape.c" &&
+	craft_deb repo lvtest-hostile 1.0 "" d:./usr/ d:./usr/lib/ d:./usr/lib/lvtest/ \
+		"x:./usr/lib/lvtest/escape=$TRASH/escape" d:./etc/ p:./etc/machine-id &&
 	craft_deb repo lvtest-sys 1.0 "Depends: passwd\n" d:./usr/ d:./usr/share/ d:./usr/share/lvtest/ &&
 	craft_deb repo lvtest-dirlink 1.0 "Essential: yes\nPriority: required\n" \
 		d:./usr/ d:./usr/lib/ d:./usr/share/ d:./usr/share/lvtest-real/ \
@@ -60,7 +68,7 @@ manifest() {
 }
 
 test_expect_success 'a build with maintainer scripts: users, diversions, alternatives' '
-	manifest good "evil-dotdot, evil-abs, evil-rel" lvtest-sys \
+	manifest good "evil-dotdot, evil-abs, evil-rel" "lvtest-sys, lvtest-hostile" \
 		"hooks: [{name: mark, run: \"echo hooked >/etc/lvtest-hook\"}]" &&
 	"$LIVEC" lock --lockfile good.lock good.yaml &&
 	"$LIVEC" build --format dir --output tree --lockfile good.lock good.yaml 2>err &&
@@ -74,6 +82,19 @@ test_expect_success 'maintainer scripts have no network and a fixed hostname' '
 	test -n "$MIRROR_IP" &&
 	test "$(cat tree/var/lib/lvtest/net)" = unreachable &&
 	test "$(cat tree/var/lib/lvtest/hostname)" = livec
+'
+
+test_expect_success 'a maintainer script cannot reach the host: no device nodes, mounts, host network or chroot escape' '
+	cat tree/var/lib/lvtest-escape.log &&
+	grep -q "^mknod: denied" tree/var/lib/lvtest-escape.log &&
+	grep -q "^mount: denied" tree/var/lib/lvtest-escape.log &&
+	grep -q "^setns: denied" tree/var/lib/lvtest-escape.log &&
+	grep -q "^escape: " tree/var/lib/lvtest-escape.log &&
+	test ! -e "$ESCAPE.script" && test ! -e tree/lvtest-sda
+'
+
+test_expect_success 'a FIFO shipped as /etc/machine-id does not hang the build: it is removed' '
+	test ! -p tree/etc/machine-id
 '
 
 test_expect_success 'every package is installed; the daemon guards are gone' '

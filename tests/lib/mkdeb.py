@@ -4,7 +4,8 @@ dpkg-deb refuses to build.  Used by the tests to check that livec keeps
 every package inside the staging root.
 
 usage: mkdeb.py OUT.deb CONTROL-FILE ENTRY...
-ENTRY: d:PATH | f:PATH=TEXT | l:PATH->TARGET   (paths used verbatim)"""
+ENTRY: d:PATH | f:PATH=TEXT | l:PATH->TARGET | x:PATH=HOSTFILE (an executable
+with the bytes of HOSTFILE) | p:PATH (a FIFO)   (paths used verbatim)"""
 import io
 import sys
 import tarfile
@@ -25,6 +26,14 @@ def tar(members):
             elif kind == "l":
                 info.type, info.linkname, info.mode = tarfile.SYMTYPE, data, 0o777
                 t.addfile(info)
+            elif kind == "p":
+                info.type, info.mode = tarfile.FIFOTYPE, 0o644
+                t.addfile(info)
+            elif kind == "x":
+                with open(data, "rb") as f:
+                    raw = f.read()
+                info.size, info.mode = len(raw), 0o755
+                t.addfile(info, io.BytesIO(raw))
             else:
                 raw = data.encode()
                 info.size, info.mode = len(raw), 0o755 if name.endswith("inst") else 0o644
@@ -47,12 +56,14 @@ for script in ("preinst", "postinst", "triggers"):
 data = [("d", "./", None)]
 for spec in sys.argv[3:]:
     kind, rest = spec.split(":", 1)
-    if kind == "f":
+    if kind in ("f", "x"):
         path, text = rest.split("=", 1)
-        data.append(("f", path, text))
+        data.append((kind, path, text))
     elif kind == "l":
         path, target = rest.split("->", 1)
         data.append(("l", path, target))
+    elif kind == "p":
+        data.append(("p", rest, None))
     else:
         data.append(("d", rest, None))
 with open(out, "wb") as f:

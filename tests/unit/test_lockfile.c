@@ -129,6 +129,27 @@ static void unsafe_filenames_are_refused(void **s)
 	unlink(path);
 }
 
+static void package_names_that_are_paths_are_refused(void **s)
+{
+	(void)s;
+	static const char *const bad[] = { "../../../tmp/x", "a/b", "Bash", "-x" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct lv_lock a, b;
+		struct lv_diags d = { 0 };
+		char path[] = "/tmp/livec-test-lock-XXXXXX";
+		close(mkstemp(path));
+		sample(&a);
+		free(a.rootfs.v[0].name);
+		a.rootfs.v[0].name = strdup(bad[i]);
+		assert_int_equal(lv_lock_write(path, &a), 0);
+		assert_int_equal(lv_lock_read(path, &b, &d), -LVE_PARSE);
+		assert_non_null(strstr(d.v[0].msg, "is not a Debian package name"));
+		lv_diags_release(&d);
+		lv_lock_release(&a);
+		unlink(path);
+	}
+}
+
 static void truncated_lockfile_is_refused(void **s)
 {
 	(void)s;
@@ -175,6 +196,7 @@ int main(void)
 		cmocka_unit_test(write_read_write_gives_the_same_bytes),
 		cmocka_unit_test(keys_are_sorted_in_the_text),
 		cmocka_unit_test(unsafe_filenames_are_refused),
+		cmocka_unit_test(package_names_that_are_paths_are_refused),
 		cmocka_unit_test(truncated_lockfile_is_refused),
 		cmocka_unit_test(digest_follows_the_package_request_only),
 	};
