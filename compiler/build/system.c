@@ -68,11 +68,13 @@ const char *lv_system_preseed(struct lv_assembly *a, struct lv_diags *d)
 	return r < 0 ? NULL : "/var/cache/livec/preseed.dat";
 }
 
-/* Copies a host file or directory tree into the root (sorted, confined). */
-static int copy_in(int rootfd, const char *src, const char *dst, long mode, struct lv_diags *d)
+/* Copies a host file or directory tree into the root (sorted, confined).
+ * The entry's own source is followed if it is a symlink (`follow`, as the
+ * reader saw it); links inside a tree are copied as links. */
+static int copy_in(int rootfd, const char *src, const char *dst, long mode, int follow, struct lv_diags *d)
 {
 	struct stat st;
-	if (lstat(src, &st) < 0) {
+	if ((follow ? stat(src, &st) : lstat(src, &st)) < 0) {
 		lv_error(d, "files: cannot read '%s': %s", src, strerror(errno));
 		return -errno;
 	}
@@ -85,7 +87,7 @@ static int copy_in(int rootfd, const char *src, const char *dst, long mode, stru
 			if (r == 0 && strcmp(nm, ".") && strcmp(nm, "..")) {
 				_cleanup_free_ char *s = lv_path_join(src, nm);
 				_cleanup_free_ char *t = *dst ? lv_path_join(dst, nm) : strdup(nm);
-				r = copy_in(rootfd, s, t, -1, d);
+				r = copy_in(rootfd, s, t, -1, 0, d);
 			}
 			free(names[i]);
 		}
@@ -385,7 +387,7 @@ int lv_system_files_hooks(struct lv_assembly *a, struct lv_diags *d)
 
 	/* files: overlay trees and single files, in manifest order */
 	for (size_t i = 0; i < a->m->files.n && r >= 0; i++)
-		r = copy_in(rootfd, a->m->files.v[i].from, a->m->files.v[i].dest, a->m->files.v[i].mode, d);
+		r = copy_in(rootfd, a->m->files.v[i].from, a->m->files.v[i].dest, a->m->files.v[i].mode, 1, d);
 	if (r < 0)
 		return r;
 	/* hooks, in manifest order */

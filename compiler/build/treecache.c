@@ -26,10 +26,14 @@ static size_t walk_prefix;
 static int hash_cb(const char *p, const struct stat *st, int type, struct FTW *f)
 {
 	(void)f;
-	char meta[128], sum[LV_SHA256_HEX] = "";
+	char meta[4200], sum[4096] = "";
 	lv_sha256_update(walk_sha, p + walk_prefix, strlen(p + walk_prefix) + 1);
 	if (type == FTW_F && S_ISREG(st->st_mode))
 		lv_sha256_file(p, sum, NULL);
+	else if (S_ISLNK(st->st_mode)) { /* where a link points is its content */
+		ssize_t n = readlink(p, sum, sizeof(sum) - 1);
+		sum[n > 0 ? n : 0] = '\0';
+	}
 	snprintf(meta, sizeof(meta), "%o:%s", (unsigned)st->st_mode, sum);
 	lv_sha256_update(walk_sha, meta, strlen(meta) + 1);
 	return 0;

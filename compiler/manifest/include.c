@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/buf.h"
 #include "base/cleanup.h"
@@ -16,6 +17,8 @@ struct composer {
 	struct lv_diags *d;
 	char *stack[LV_INCLUDE_MAX_DEPTH]; /* real paths of the files being read */
 	size_t depth;
+	char **merged;                     /* real paths of the files merged already */
+	size_t nmerged;
 };
 
 static void err_at(struct composer *c, const struct lv_ynode *n, const char *hint, const char *fmt, ...)
@@ -65,11 +68,19 @@ static void merge_value(struct composer *c, struct lv_ynode *dst, size_t vi, con
 		merge(c, have, src, where);
 	} else if (src->kind == LV_YSEQ) {
 		for (size_t i = 0; i < src->n; i++) {
-			int dup = 0;
-			for (size_t k = 0; k < have->n && !dup; k++)
-				dup = lv_ynode_equal(have->kids[k], src->kids[i]);
-			if (dup)
+			/* a string already there stays in its place, as the later
+			 * file wrote it; mappings (users, files:, hooks) are each
+			 * their own entry */
+			size_t k = have->n;
+			if (src->kids[i]->kind == LV_YSCALAR)
+				for (k = 0; k < have->n; k++)
+					if (lv_ynode_equal(have->kids[k], src->kids[i]))
+						break;
+			if (k < have->n) {
+				lv_ynode_free(have->kids[k]);
+				have->kids[k] = lv_ynode_copy(src->kids[i]);
 				continue;
+			}
 			have->kids = realloc(have->kids, (have->n + 1) * sizeof(*have->kids));
 			if (!have->kids)
 				abort();
@@ -127,17 +138,57 @@ static void include_all(struct composer *c, const struct lv_ynode *inc, const ch
 	}
 }
 
+/* 1 if the file at `real` was merged already (a fragment two others
+ * include, a diamond): it is merged once, where it is first included. */
+static int merged_before(struct composer *c, const char *real)
+{
+	for (size_t i = 0; i < c->nmerged; i++)
+		if (!strcmp(c->merged[i], real))
+			return 1;
+	c->merged = realloc(c->merged, (c->nmerged + 1) * sizeof(*c->merged));
+	if (!c->merged)
+		abort();
+	c->merged[c->nmerged++] = strdup(real);
+	return 0;
+}
+
+/* Why the fragment named at `from` cannot be read, or NULL. */
+static const char *unreadable(const char *path, char *real)
+{
+	struct stat st;
+	if (!realpath(path, real) || stat(real, &st) < 0)
+		return strerror(errno);
+	return S_ISREG(st.st_mode) ? NULL : "not a regular file";
+}
+
+/* The document of one file, a mapping, or NULL (reported). */
+static struct lv_ynode *load_doc(struct composer *c, const char *path, const struct lv_ynode *from)
+{
+	struct lv_ynode *doc = lv_yaml_load(source_name(c->sources, path), c->d);
+	if (doc && doc->kind != LV_YMAP) {
+		err_at(c, doc, NULL, "a manifest is a mapping of keys (name, distribution, ...)");
+		lv_ynode_free(doc);
+		return NULL;
+	}
+	const struct lv_ynode *name = doc && from ? lv_ymap_get(doc, "name") : NULL;
+	if (name)
+		err_at(c, name, "the manifest that includes it names the image",
+		       "a fragment has no 'name' (included from %s:%d)", from->file, from->line);
+	return doc;
+}
+
 /* One file and what it includes, merged; `from` is the include: item that
  * named it (NULL for the manifest itself). */
 static struct lv_ynode *compose(struct composer *c, const char *path, const struct lv_ynode *from)
 {
 	char real[PATH_MAX];
-	if (!realpath(path, real)) {
-		if (!from)
-			return lv_yaml_load(source_name(c->sources, path), c->d); /* says why */
-		err_at(c, from, NULL, "cannot include '%s': %s", from->value, strerror(errno));
+	const char *why = unreadable(path, real);
+	if (why && from) {
+		err_at(c, from, NULL, "cannot include '%s': %s", from->value, why);
 		return NULL;
 	}
+	if (why) /* the manifest itself: a pipe, say; read it as it is */
+		snprintf(real, sizeof(real), "%s", path);
 	for (size_t i = 0; i < c->depth; i++)
 		if (!strcmp(c->stack[i], real)) {
 			err_at(c, from, "a fragment cannot include itself, directly or through others",
@@ -148,18 +199,12 @@ static struct lv_ynode *compose(struct composer *c, const char *path, const stru
 		err_at(c, from, NULL, "includes nest deeper than %d files", LV_INCLUDE_MAX_DEPTH);
 		return NULL;
 	}
-	struct lv_ynode *doc = lv_yaml_load(source_name(c->sources, path), c->d);
-	if (!doc)
-		return NULL;
-	if (doc->kind != LV_YMAP) {
-		err_at(c, doc, NULL, "a manifest is a mapping of keys (name, distribution, ...)");
-		lv_ynode_free(doc);
-		return NULL;
-	}
 	struct lv_ynode *out = calloc(1, sizeof(*out));
 	if (!out)
 		abort();
-	*out = (struct lv_ynode){ .file = doc->file, .kind = LV_YMAP, .line = doc->line, .col = doc->col };
+	struct lv_ynode *doc = merged_before(c, real) ? NULL : load_doc(c, path, from);
+	*out = (struct lv_ynode){ .file = source_name(c->sources, path), .kind = LV_YMAP, .line = doc ? doc->line : 1,
+				  .col = doc ? doc->col : 1 };
 	const struct lv_ynode *inc = lv_ymap_get(doc, "include");
 	if (inc) {
 		_cleanup_free_ char *dir = lv_dirname(path);
@@ -168,7 +213,7 @@ static struct lv_ynode *compose(struct composer *c, const char *path, const stru
 		c->depth--;
 	}
 	/* the file itself, over what it includes (without its include: key) */
-	for (size_t i = 0; i + 1 < doc->n; i += 2) {
+	for (size_t i = 0; doc && i + 1 < doc->n; i += 2) {
 		if (!strcmp(doc->kids[i]->value, "include"))
 			continue;
 		struct lv_ynode one = { .file = doc->file, .kind = LV_YMAP, .n = 2, .kids = &doc->kids[i] };
@@ -183,6 +228,9 @@ struct lv_ynode *lv_manifest_compose(const char *path, struct lv_strs *sources, 
 	struct composer c = { .sources = sources, .d = d };
 	size_t errors = d->errors;
 	struct lv_ynode *tree = compose(&c, path, NULL);
+	for (size_t i = 0; i < c.nmerged; i++)
+		free(c.merged[i]);
+	free(c.merged);
 	if (tree && d->errors > errors) {
 		lv_ynode_free(tree);
 		return NULL;

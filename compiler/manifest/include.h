@@ -5,11 +5,14 @@
  * merges them into one YAML tree:
  *
  *   - mappings merge key by key;
- *   - lists append in order, an item equal to one already there dropped;
+ *   - lists append in order; a string already there keeps its place and
+ *     takes the later file's position; mappings in a list are each kept;
  *   - for a scalar, the later file wins: each file over the fragments it
  *     includes, and a later fragment over an earlier one;
  *   - a key that is a mapping in one file and a list or scalar in another
- *     is an error.
+ *     is an error;
+ *   - a fragment included twice is merged once, where first included;
+ *   - a fragment has no `name`.
  *
  * (`packages.exclude` winning over `install` is a rule of the typed reader.)
  * A cycle or a missing fragment is an error at the `include:` line that

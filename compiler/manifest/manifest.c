@@ -41,7 +41,12 @@ enum ftype {
 	F_LIST,  /* { T *v; size_t n; } of .sub items */
 };
 
-enum { FL_REQUIRED = 1, FL_PIN = 2, FL_NONEMPTY = 4 };
+enum {
+	FL_REQUIRED = 1,  /* an error when not written */
+	FL_PIN = 2,       /* F_PKGS: "name=version" allowed */
+	FL_NONEMPTY = 4,  /* a string (or a list's strings) must not be empty */
+	FL_ITEMS = 8,     /* a list, when written, must have an item */
+};
 
 struct reader;
 struct schema;
@@ -80,6 +85,7 @@ static void check_hostname(struct reader *, const struct lv_ynode *, const void 
 static void check_locale(struct reader *, const struct lv_ynode *, const void *);
 static void check_timezone(struct reader *, const struct lv_ynode *, const void *);
 static void check_word(struct reader *, const struct lv_ynode *, const void *);
+static void check_command(struct reader *, const struct lv_ynode *, const void *);
 static void check_debconf(struct reader *, const struct lv_ynode *, const void *);
 static void check_label(struct reader *, const struct lv_ynode *, const void *);
 static void check_cmdline(struct reader *, const struct lv_ynode *, const void *);
@@ -100,7 +106,7 @@ static const struct field f_distribution[] = {
 	  .at_off = OFF(dist.suite_at), .hint = "e.g. 'suite: trixie'" },
 	{ .key = "architecture", .type = F_WORD, .off = OFF(dist.architecture), .def = "amd64", .words = arches,
 	  .what = "architecture" },
-	{ .key = "components", .type = F_STRS, .off = OFF(dist.components), .def = "main",
+	{ .key = "components", .type = F_STRS, .off = OFF(dist.components), .def = "main", .flags = FL_ITEMS,
 	  .check = check_component },
 	{ .key = "mirror", .type = F_STR, .off = OFF(dist.mirror) },
 	{ .key = "security-mirror", .type = F_STR, .off = OFF(dist.security_mirror) },
@@ -140,9 +146,9 @@ static const struct field f_session[] = {
 	{ .key = "user", .type = F_STR, .off = SOFF(user), .flags = FL_REQUIRED, .at_off = SOFF(user_at),
 	  .hint = "e.g. 'user: live', one of system.users" },
 	{ .key = "x", .type = F_BOOL, .off = SOFF(x), .def = "true" },
-	{ .key = "window-manager", .type = F_STR, .off = SOFF(window_manager), .check = check_word,
+	{ .key = "window-manager", .type = F_STR, .off = SOFF(window_manager), .check = check_command,
 	  .at_off = SOFF(window_manager_at) },
-	{ .key = "autostart", .type = F_STRS, .off = SOFF(autostart), .flags = FL_NONEMPTY },
+	{ .key = "autostart", .type = F_STRS, .off = SOFF(autostart), .flags = FL_NONEMPTY, .check = check_command },
 	END,
 };
 static const struct schema s_session = { f_session, sizeof(struct lv_session), 1 };
@@ -417,13 +423,21 @@ static void read_pkg(struct reader *r, const struct lv_ynode *it, const struct f
 		       "invalid version '%s' for package '%s'", eq + 1, name);
 		return;
 	}
-	for (size_t j = 0; j < out->n; j++)
-		if (!strcmp(out->v[j].name, name)) {
-			char hint[HINT_MAX];
-			snprintf(hint, sizeof(hint), "first listed at %s:%d", out->v[j].at.file, out->v[j].at.line);
-			lv_diag_at(r->d, LV_WARNING, it->file, it->line, it->col, hint,
-				   "package '%s' is listed twice in '%s'", name, where);
+	for (size_t j = 0; j < out->n; j++) {
+		if (strcmp(out->v[j].name, name))
+			continue;
+		if (out->v[j].at.file != it->file) { /* a later file's word on it wins */
+			free(out->v[j].name);
+			free(out->v[j].version);
+			out->v[j] = (struct lv_mpkg){ .name = TAKE_PTR(name), .version = eq ? strdup(eq + 1) : NULL,
+						      .at = pos_of(it) };
+			return;
 		}
+		char hint[HINT_MAX];
+		snprintf(hint, sizeof(hint), "first listed at %s:%d", out->v[j].at.file, out->v[j].at.line);
+		lv_diag_at(r->d, LV_WARNING, it->file, it->line, it->col, hint, "package '%s' is listed twice in '%s'",
+			   name, where);
+	}
 	out->v = realloc(out->v, (out->n + 2) * sizeof(*out->v));
 	if (!out->v)
 		abort();
@@ -508,6 +522,9 @@ static void store_scalar(struct reader *r, const struct field *f, const struct l
 	long l = 0;
 	switch (f->type) {
 	case F_STR:
+		if (n->line && !n->quoted && (!*n->value || !strcmp(n->value, "~") || !strcmp(n->value, "null")) &&
+		    !(f->flags & (FL_REQUIRED | FL_NONEMPTY)))
+			return; /* YAML's null: as if not written (`password:` is not "no password") */
 		if ((f->flags & FL_NONEMPTY) && !*n->value) {
 			err_at(r, n, f->hint, "'%s' is empty", where);
 			return;
@@ -562,6 +579,8 @@ static void read_field(struct reader *r, const struct lv_ynode *n, const struct 
 	}
 	if (f->at_off)
 		*(struct lv_pos *)at(base, f->at_off) = pos_of(n);
+	if ((f->flags & FL_ITEMS) && !n->n)
+		err_at(r, n, NULL, "'%s' is empty", where);
 	switch (f->type) {
 	case F_STRS: case F_PKGS: read_items(r, n, f, value, where); break;
 	case F_LIST: read_list(r, n, f, value, where); break;
@@ -703,12 +722,27 @@ static void check_word(struct reader *r, const struct lv_ynode *n, const void *v
 		err_at(r, n, "letters, digits and ._-+@/: only", "'%s' is not a plain word", n->value);
 }
 
+/* a command line of the session: its program a plain word, one line */
+static void check_command(struct reader *r, const struct lv_ynode *n, const void *v)
+{
+	char prog[256];
+	(void)v;
+	snprintf(prog, sizeof(prog), "%.*s", (int)strcspn(n->value, " \t"), n->value);
+	for (const unsigned char *p = (const unsigned char *)n->value; *p; p++)
+		if (*p < 0x20 && *p != '\t') {
+			err_at(r, n, "one command on one line", "a command must not contain control characters");
+			return;
+		}
+	if (!only(prog, ALNUM "._-+@/:"))
+		err_at(r, n, "a program name or path, then its arguments", "'%s' is not a program name", prog);
+}
+
 /* a debconf answer, as debconf-set-selections takes it */
 static void check_debconf(struct reader *r, const struct lv_ynode *n, const void *v)
 {
 	char owner[128], question[256], type[64];
 	(void)v;
-	if (sscanf(n->value, "%127s %255s %63s", owner, question, type) < 3)
+	if (strpbrk(n->value, "\r\n") || sscanf(n->value, "%127s %255s %63s", owner, question, type) < 3)
 		err_at(r, n, "write it as debconf-set-selections does: 'tzdata tzdata/Areas select Etc'",
 		       "invalid debconf answer");
 }
@@ -800,9 +834,17 @@ static void check_names(struct reader *r)
 					 m->hooks.v[k].at.line);
 				perr(r, &m->hooks.v[i].at, hint, "two hooks are named '%s'", m->hooks.v[i].name);
 			}
-	for (size_t i = 0; i < m->system.users.n; i++)
-		if (m->system.users.v[i].gid == 0)
-			m->system.users.v[i].gid = m->system.users.v[i].uid;
+	for (size_t i = 0; i < m->system.users.n; i++) {
+		struct lv_user *u = &m->system.users.v[i];
+		if (u->gid == 0)
+			u->gid = u->uid;
+		for (size_t k = 0; k < i; k++)
+			if (u->uid == m->system.users.v[k].uid && u->name && m->system.users.v[k].name &&
+			    strcmp(u->name, m->system.users.v[k].name))
+				perr(r, &u->at, "give each user its own 'uid' (the default is 1000)",
+				     "users '%s' and '%s' have the same uid %ld", m->system.users.v[k].name, u->name,
+				     u->uid);
+	}
 }
 
 /* packages.exclude wins over install: a package a fragment installs can be

@@ -127,7 +127,7 @@ static struct lv_ynode *parse_node(struct ybuilder *b, yaml_event_t *ev, int dep
 					b->failed = 1;
 				} else {
 					for (size_t i = 0; i < n->n; i += 2)
-						if (!strcmp(n->kids[i]->value, k->value)) {
+						if (n->kids[i]->value && !strcmp(n->kids[i]->value, k->value)) {
 							char hint[128];
 							snprintf(hint, sizeof(hint),
 								 "'%s' was first given at line %d",
@@ -250,16 +250,42 @@ int lv_ynode_equal(const struct lv_ynode *a, const struct lv_ynode *b)
 	return 1;
 }
 
+/* The code point of the UTF-8 sequence at p (its length in *len), or -1
+ * for a byte that does not start a valid, shortest sequence. */
+static long utf8_next(const unsigned char *p, size_t *len)
+{
+	int n = p[0] < 0xc2 ? 0 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : p[0] < 0xf5 ? 4 : 0;
+	long cp = n == 2 ? p[0] & 0x1f : n == 3 ? p[0] & 0x0f : p[0] & 0x07;
+	static const long least[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if (!n || cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	*len = (size_t)n;
+	return cp;
+}
+
 void lv_yaml_quote(struct lv_buf *b, const char *s)
 {
 	lv_buf_puts(b, "\"");
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '"' || *p == '\\')
-			lv_buf_printf(b, "\\%c", *p);
-		else if (*p < 0x20)
-			lv_buf_printf(b, "\\x%02x", *p);
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;) {
+		size_t len = 1;
+		long cp = *p < 0x80 ? *p : utf8_next(p, &len);
+		if (cp == '"' || cp == '\\')
+			lv_buf_printf(b, "\\%c", (int)cp);
+		else if (cp >= 0 && (cp < 0x20 || cp == 0x7f))
+			lv_buf_printf(b, "\\x%02lx", cp);
+		else if (cp < 0 || (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 || cp == 0xfeff ||
+			 cp == 0xfffe || cp == 0xffff)
+			/* what YAML folds or refuses in a document: escaped; a byte
+			 * that is not UTF-8 becomes U+FFFD */
+			lv_buf_printf(b, "\\u%04lx", cp < 0 ? 0xfffdL : cp);
 		else
-			lv_buf_append(b, p, 1);
+			lv_buf_append(b, p, len);
+		p += len;
 	}
 	lv_buf_puts(b, "\"");
 }

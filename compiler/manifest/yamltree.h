@@ -38,8 +38,10 @@ const struct lv_ynode *lv_ymap_get(const struct lv_ynode *map, const char *key);
 struct lv_ynode *lv_ynode_copy(const struct lv_ynode *n);
 /* 1 if a and b are the same value (positions and quoting aside). */
 int lv_ynode_equal(const struct lv_ynode *a, const struct lv_ynode *b);
-/* Writes s (NULL: "") as a YAML double-quoted scalar: '"' and '\\'
- * escaped, control characters as \\xNN. */
+/* Writes s (NULL: "") as a YAML double-quoted scalar that reads back as
+ * the same string: '"' and '\' escaped, control characters as \xNN, the
+ * characters YAML folds or refuses (C1, NEL, LS, PS, BOM, U+FFFE/FFFF) as
+ * \uXXXX; a byte that is not UTF-8 becomes U+FFFD. */
 void lv_yaml_quote(struct lv_buf *b, const char *s);
 const char *lv_yscalar(const struct lv_ynode *n); /* value of a scalar, else NULL */
 const char *lv_ykind_name(enum lv_ykind k);

@@ -214,6 +214,35 @@ static void fragments_merge_by_the_written_rules(void **state)
 	lv_manifest_release(&m);
 }
 
+static void a_fragment_has_no_name_and_is_a_file(void **state)
+{
+	(void)state;
+	check_golden("include-named");
+}
+
+static void a_diamond_merges_the_shared_fragment_once(void **state)
+{
+	(void)state;
+	struct lv_manifest m;
+	struct lv_diags d = { 0 };
+	assert_int_equal(lv_manifest_load("manifests/include-diamond.yaml", &m, &d), 0);
+	assert_int_equal(m.sources.n, 4);
+	/* d-x's hostname over base's, though d-y includes base again later */
+	assert_string_equal(m.system.hostname, "x");
+	/* the including file's pin wins over base's bash, in base's place */
+	assert_string_equal(m.pkgs.install.v[0].name, "bash");
+	assert_string_equal(m.pkgs.install.v[0].version, "5.2.37-2");
+	assert_string_equal(m.pkgs.install.v[0].at.file, "manifests/include-diamond.yaml");
+	assert_true(has_pkg(&m.pkgs.install, "less"));
+	/* the same source text in two files: two directories, two entries */
+	assert_int_equal(m.files.n, 2);
+	assert_string_equal(m.files.v[0].from, "manifests/include/files-tree");
+	assert_string_equal(m.files.v[1].from, "manifests/files-tree");
+	assert_int_equal(d.n, 0);
+	lv_diags_release(&d);
+	lv_manifest_release(&m);
+}
+
 static void demo_x_on_fragments_reads_as_it_did_before(void **state)
 {
 	(void)state;
@@ -319,6 +348,8 @@ int main(void)
 		cmocka_unit_test(errors_in_a_fragment_point_into_the_fragment),
 		cmocka_unit_test(fragments_must_agree_on_the_shape_of_a_key),
 		cmocka_unit_test(fragments_merge_by_the_written_rules),
+		cmocka_unit_test(a_fragment_has_no_name_and_is_a_file),
+		cmocka_unit_test(a_diamond_merges_the_shared_fragment_once),
 		cmocka_unit_test(demo_x_on_fragments_reads_as_it_did_before),
 		cmocka_unit_test(the_canonical_form_reads_back_the_same),
 		cmocka_unit_test(every_key_is_documented),
