@@ -25,6 +25,7 @@ static const char *const messages[LVE_LAST - LVE_BASE] = {
 	[LVE_POLICY - LVE_BASE] = "the license policy is violated",
 	[LVE_BUILD - LVE_BASE] = "a build step failed",
 	[LVE_DIFFERS - LVE_BASE] = "the artifacts are not identical",
+	[LVE_DEVICE - LVE_BASE] = "a device node in a package (livec makes none on the build host)",
 };
 
 const char *lv_strerror(int code)

@@ -27,6 +27,7 @@ enum lv_err {
 	LVE_POLICY,       /* the license policy is violated */
 	LVE_BUILD,        /* a build step failed (diagnosed) */
 	LVE_DIFFERS,      /* builds or checksums differ (verify, --check-against) */
+	LVE_DEVICE,       /* a package's device node: never made on the build host */
 	LVE_LAST
 };
 

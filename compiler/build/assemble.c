@@ -19,7 +19,8 @@
 #include "build/dpkglog.h"
 #include "base/err.h"
 #include "base/fsutil.h"
-#include "build/inroot.h"
+#include "base/inroot.h"
+#include "build/debentry.h"
 
 #define DEBDIR "var/cache/livec/debs"
 
@@ -183,10 +184,13 @@ struct extract_ctx {
 static int extract_one(const struct lv_debentry *e, struct lv_debreader *rd, void *ud)
 {
 	struct extract_ctx *x = ud;
-	int r = lv_inroot_entry(x->rootfd, e, rd);
+	int r = lv_debentry_place(x->rootfd, e, rd);
 	if (r == -EPERM)
 		lv_error(x->d, "package '%s' has an unsafe path '%s': refused (it would leave the root)",
 			 x->pkg, e->path);
+	else if (r == -LVE_DEVICE)
+		lv_error(x->d, "package '%s' ships the device node '/%s': livec makes no device nodes on the "
+			       "build host (the live system's /dev is the kernel's devtmpfs)", x->pkg, e->path);
 	else if (r < 0)
 		lv_error(x->d, "package '%s': cannot create '/%s': %s", x->pkg, e->path, lv_strerror(r));
 	return r;

@@ -14,7 +14,7 @@
 #include "base/err.h"
 #include "base/fsutil.h"
 #include "build/runtime.h"
-#include "build/inroot.h"
+#include "base/inroot.h"
 #include "build/system.h"
 
 /* 1 when the image keeps its locale in /etc/locale.conf: locales made it,

@@ -24,7 +24,7 @@
 #include "repo/deb822.h"
 #include "repo/decompress.h"
 #include "base/err.h"
-#include "build/inroot.h"
+#include "base/inroot.h"
 #include "image/kernel.h"
 #include "manifest/manifest.h"
 

@@ -8,7 +8,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/fsutil.h"
-#include "build/inroot.h"
+#include "base/inroot.h"
 #include "image/stage.h"
 #include "repo/deb.h"
 

@@ -15,7 +15,7 @@
 
 #include "base/cleanup.h"
 #include "base/err.h"
-#include "build/inroot.h"
+#include "base/inroot.h"
 #include "base/fsutil.h"
 #include "inspect/beneath.h"
 

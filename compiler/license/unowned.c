@@ -1,6 +1,7 @@
 /* Unowned files (unowned.h). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "repo/deb.h"
 #include "base/err.h"
 #include "base/fsutil.h"
+#include "base/inroot.h"
 #include "license/unowned.h"
 #include "manifest/yamltree.h"
 
@@ -150,12 +152,13 @@ static void manifest_files(const struct lv_manifest *m, struct strv *out, const 
 	}
 }
 
-/* The tree's record of generated files, sorted. */
+/* The tree's record of generated files, sorted (read inside the tree: a
+ * package may have made var/lib/livec a link). */
 static int read_record(const char *tree, struct strv *out)
 {
-	_cleanup_free_ char *path = lv_path_join(tree, LV_GENERATED_LIST);
+	_cleanup_close_ int rootfd = open(tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct lv_buf b = { .max = 64u << 20 };
-	int r = lv_read_file(path, &b);
+	int r = rootfd < 0 ? -errno : lv_inroot_read(rootfd, LV_GENERATED_LIST, &b);
 	for (char *line = b.p, *nl; r == 0 && line && *line; line = nl ? nl + 1 : NULL) {
 		nl = strchr(line, '\n');
 		if (nl)
@@ -179,14 +182,20 @@ int lv_unowned_record(const struct lv_cache *c, const struct lv_lock *l, const s
 	struct lv_buf b = { 0 };
 	lv_buf_puts(&b, "# Files no package ships, made while installing: by dpkg, the packages'\n"
 			"# maintainer scripts and livec's system section (livec audit-licenses --tree)\n");
+	/* one name a line: a name with a newline is not recorded, so the
+	 * audit counts that file as unowned */
 	for (size_t i = 0; i < u.n; i++)
-		lv_buf_printf(&b, "%s\n", u.paths[i]);
-	_cleanup_free_ char *path = lv_path_join(tree, LV_GENERATED_LIST);
-	_cleanup_free_ char *dir = lv_dirname(path);
-	if ((r = lv_mkdir_p(dir, 0755)) == 0)
-		r = lv_write_atomic(path, b.p, b.len);
+		if (!strchr(u.paths[i], '\n'))
+			lv_buf_printf(&b, "%s\n", u.paths[i]);
+	/* written inside the tree: what a package made of var/lib/livec (a
+	 * link out, say) leads nowhere outside it */
+	_cleanup_close_ int rootfd = open(tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *dir = lv_dirname(LV_GENERATED_LIST);
+	r = rootfd < 0 ? -errno : lv_inroot_mkdirs(rootfd, dir, 0755);
+	if (r == 0)
+		r = lv_inroot_write(rootfd, LV_GENERATED_LIST, b.p ? b.p : "", b.len, 0644);
 	if (r < 0)
-		lv_error(d, "cannot write '%s': %s", path, lv_strerror(r));
+		lv_error(d, "cannot write '/%s' in the tree: %s", LV_GENERATED_LIST, lv_strerror(r));
 	lv_buf_release(&b);
 	lv_unowned_release(&u);
 	return r;

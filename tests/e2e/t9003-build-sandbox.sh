@@ -53,6 +53,8 @@ test_expect_success 'setup: crafted packages and the signed repository' '
 	craft_deb repo lvtest-dirlink 1.0 "Essential: yes\nPriority: required\n" \
 		d:./usr/ d:./usr/lib/ d:./usr/share/ d:./usr/share/lvtest-real/ \
 		"l:./usr/lib/lvtest->../share/lvtest-real" "f:./usr/lib/lvtest/data=through the link" &&
+	craft_deb repo evil-livec-link 1.0 "" d:./var/ d:./var/lib/ "l:./var/lib/livec->$HOSTDIR" &&
+	craft_deb repo evil-device 1.0 "Essential: yes\n" d:./usr/ d:./usr/share/ c:./usr/share/evil-null &&
 	craft_deb repo evil-dotdot 1.0 "Essential: yes\n" d:./usr/ "f:./../../../../..$ESCAPE=pwned" &&
 	craft_deb repo evil-abs 1.0 "Essential: yes\n" d:./usr/ d:./usr/share/ \
 		"l:./usr/share/evil->$HOSTDIR" "f:./usr/share/evil/pwned=pwned" &&
@@ -68,7 +70,7 @@ manifest() {
 }
 
 test_expect_success 'a build with maintainer scripts: users, diversions, alternatives' '
-	manifest good "evil-dotdot, evil-abs, evil-rel" "lvtest-sys, lvtest-hostile" \
+	manifest good "evil-dotdot, evil-abs, evil-rel, evil-device" "lvtest-sys, lvtest-hostile, evil-livec-link" \
 		"hooks: [{name: mark, run: \"echo hooked >/etc/lvtest-hook\"}]" &&
 	"$LIVEC" lock --lockfile good.lock good.yaml &&
 	"$LIVEC" build --format dir --output tree --lockfile good.lock good.yaml 2>err &&
@@ -97,6 +99,18 @@ test_expect_success 'a FIFO shipped as /etc/machine-id does not hang the build: 
 	test ! -p tree/etc/machine-id
 '
 
+test_expect_success 'var/lib/livec shipped as a link out of the root: the record of generated files stays inside' '
+	test -L tree/var/lib/livec && test -z "$(ls -A "$HOSTDIR")"
+'
+
+test_expect_success 'a device node in a package is refused, named, and not made on the host' '
+	manifest device "evil-dotdot, evil-abs, evil-rel" "" &&
+	"$LIVEC" lock --lockfile device.lock device.yaml &&
+	expect_code 1 "$LIVEC" build --lockfile device.lock device.yaml 2>err &&
+	grep_or_show "package .evil-device. ships the device node ./usr/share/evil-null." err &&
+	test ! -e out/device/.work/root && test ! -e out/device/rootfs.tar
+'
+
 test_expect_success 'every package is installed; the daemon guards are gone' '
 	test "$(grep -c "^Status: install ok installed" tree/var/lib/dpkg/status)" = \
 		"$(awk "/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 } on && /^  [^ ]/" good.lock | wc -l)" &&
@@ -110,7 +124,7 @@ test_expect_success 'a symlinked directory in a package leads inside the root' '
 '
 
 test_expect_success 'a ".." path is refused and nothing is written outside' '
-	manifest dotdot "evil-abs, evil-rel" "" &&
+	manifest dotdot "evil-abs, evil-rel, evil-device" "" &&
 	"$LIVEC" lock --lockfile dotdot.lock dotdot.yaml &&
 	grep -q "^  evil-dotdot:" dotdot.lock &&
 	expect_code 1 "$LIVEC" build --lockfile dotdot.lock dotdot.yaml 2>err &&
@@ -121,7 +135,7 @@ test_expect_success 'a ".." path is refused and nothing is written outside' '
 test_expect_success 'absolute and relative symlinks out of the root cannot be written through' '
 	for evil in evil-abs evil-rel; do
 		other=$(test $evil = evil-abs && echo evil-rel || echo evil-abs) &&
-		manifest $evil "evil-dotdot, $other" "" &&
+		manifest $evil "evil-dotdot, evil-device, $other" "" &&
 		"$LIVEC" lock --lockfile $evil.lock $evil.yaml &&
 		grep -q "^  $evil:" $evil.lock &&
 		{ "$LIVEC" build --format dir --output $evil.tree --lockfile $evil.lock $evil.yaml 2>$evil.err; :; } &&
@@ -130,7 +144,7 @@ test_expect_success 'absolute and relative symlinks out of the root cannot be wr
 '
 
 test_expect_success 'a failing hook stops the build, names the hook, writes nothing' '
-	manifest hook "evil-dotdot, evil-abs, evil-rel" "" "hooks: [{name: boom, run: \"exit 3\"}]" &&
+	manifest hook "evil-dotdot, evil-abs, evil-rel, evil-device" "" "hooks: [{name: boom, run: \"exit 3\"}]" &&
 	"$LIVEC" lock --lockfile hook.lock hook.yaml &&
 	expect_code 1 "$LIVEC" build --lockfile hook.lock hook.yaml 2>err &&
 	grep_or_show "hook .boom. failed (exit status 3)" err &&

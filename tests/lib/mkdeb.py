@@ -5,7 +5,8 @@ every package inside the staging root.
 
 usage: mkdeb.py OUT.deb CONTROL-FILE ENTRY...
 ENTRY: d:PATH | f:PATH=TEXT | l:PATH->TARGET | x:PATH=HOSTFILE (an executable
-with the bytes of HOSTFILE) | p:PATH (a FIFO)   (paths used verbatim)"""
+with the bytes of HOSTFILE) | p:PATH (a FIFO) | c:PATH (the character
+device 1,3)   (paths used verbatim)"""
 import io
 import sys
 import tarfile
@@ -28,6 +29,9 @@ def tar(members):
                 t.addfile(info)
             elif kind == "p":
                 info.type, info.mode = tarfile.FIFOTYPE, 0o644
+                t.addfile(info)
+            elif kind == "c":
+                info.type, info.mode, info.devmajor, info.devminor = tarfile.CHRTYPE, 0o666, 1, 3
                 t.addfile(info)
             elif kind == "x":
                 with open(data, "rb") as f:
@@ -62,8 +66,8 @@ for spec in sys.argv[3:]:
     elif kind == "l":
         path, target = rest.split("->", 1)
         data.append(("l", path, target))
-    elif kind == "p":
-        data.append(("p", rest, None))
+    elif kind in ("p", "c"):
+        data.append((kind, rest, None))
     else:
         data.append(("d", rest, None))
 with open(out, "wb") as f:

@@ -18,7 +18,7 @@
 #include "base/buf.h"
 #include "base/cleanup.h"
 #include "base/fsutil.h"
-#include "build/inroot.h"
+#include "base/inroot.h"
 
 static char dir[] = "/tmp/livec-test-inroot.XXXXXX";
 static char root[4200], host[4200];

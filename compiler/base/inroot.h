@@ -6,21 +6,21 @@
  * `usr/bin/ls` through the image's merged-/usr link, and nothing a package
  * contains (".." components, absolute or relative symlinks pointing out)
  * can create or change a file outside the root.  Paths with ".." components
- * are refused outright: a well-formed package never has them. */
+ * are refused outright: a well-formed package never has them.
+ * (Placing a .deb's entries this way is build/debentry.h.) */
 #ifndef LV_INROOT_H
 #define LV_INROOT_H
 
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "repo/deb.h"
-
 /* 0 if path is acceptable inside a root (relative, no "." or ".." parts). */
 int lv_inroot_check(const char *path);
 /* Creates (or keeps) a directory and its missing parents. */
 int lv_inroot_mkdirs(int rootfd, const char *path, mode_t mode);
-/* Writes one data.tar member below the root. */
-int lv_inroot_entry(int rootfd, const struct lv_debentry *e, struct lv_debreader *rd);
+/* The parent directory of path, resolved in the root, as an O_PATH fd
+ * (-errno); *base points at the last component. */
+int lv_inroot_parent(int rootfd, const char *path, const char **base);
 /* Writes a regular file with the given bytes (replacing what is there). */
 int lv_inroot_write(int rootfd, const char *path, const void *data, size_t len, mode_t mode);
 /* Replaces path by a symlink to target. */

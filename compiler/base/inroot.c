@@ -9,14 +9,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "base/buf.h"
-#include "base/cleanup.h"
-#include "base/err.h"
-#include "base/fsutil.h"
-#include "build/inroot.h"
+#include "buf.h"
+#include "cleanup.h"
+#include "err.h"
+#include "fsutil.h"
+#include "inroot.h"
 
 static int openat2_in_root(int rootfd, const char *path, int flags)
 {
@@ -40,9 +39,7 @@ int lv_inroot_check(const char *path)
 	return 0;
 }
 
-/* The parent directory of path, resolved in the root, as an O_PATH fd;
- * *base points at the last component. */
-static int parent(int rootfd, const char *path, const char **base)
+int lv_inroot_parent(int rootfd, const char *path, const char **base)
 {
 	const char *slash = strrchr(path, '/');
 	if (!slash) {
@@ -65,7 +62,7 @@ int lv_inroot_mkdirs(int rootfd, const char *path, mode_t mode)
 			char c = *s;
 			*s = '\0';
 			const char *base;
-			_cleanup_close_ int d = parent(rootfd, p, &base);
+			_cleanup_close_ int d = lv_inroot_parent(rootfd, p, &base);
 			if (d < 0)
 				return d;
 			if (mkdirat(d, base, mode) == 0) {
@@ -94,92 +91,6 @@ int lv_inroot_clear(int d, const char *base)
 	return 0;
 }
 
-static int owner_mode_time(int d, const char *base, const struct lv_debentry *e, int is_link)
-{
-	struct timespec ts[2] = { { e->mtime, 0 }, { e->mtime, 0 } };
-	if (fchownat(d, base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
-	/* after chown, which clears setuid/setgid */
-	if (!is_link && fchmodat(d, base, e->mode, 0) < 0)
-		return -errno;
-	if (utimensat(d, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
-	return 0;
-}
-
-int lv_inroot_entry(int rootfd, const struct lv_debentry *e, struct lv_debreader *rd)
-{
-	const char *base;
-	int r;
-
-	if ((r = lv_inroot_check(e->path)) < 0 || (e->type == 'h' && lv_inroot_check(e->link) < 0))
-		return -EPERM;
-	_cleanup_close_ int d = parent(rootfd, e->path, &base);
-	if (d < 0)
-		return d;
-	if (e->type == 'd') {
-		struct stat st;
-		if (fstatat(d, base, &st, 0) == 0 && S_ISDIR(st.st_mode)) {
-			/* an existing directory, or a symlink to one (merged /usr) */
-			if (fstatat(d, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-				return 0;
-			return owner_mode_time(d, base, e, 0);
-		}
-		if ((r = lv_inroot_clear(d, base)) < 0)
-			return r;
-		if (mkdirat(d, base, 0700) < 0)
-			return -errno;
-		return owner_mode_time(d, base, e, 0);
-	}
-	if ((r = lv_inroot_clear(d, base)) < 0)
-		return r;
-	if (r == 1)
-		return -EISDIR;
-	switch (e->type) {
-	case 'f': {
-		int fd = openat(d, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return -errno;
-		char buf[65536];
-		long n;
-		long long left = e->size;
-		while (left > 0 && (n = lv_deb_read_data(rd, buf, sizeof(buf))) > 0) {
-			if (write(fd, buf, (size_t)n) != n) {
-				close(fd);
-				return -EIO;
-			}
-			left -= n;
-		}
-		close(fd);
-		if (left)
-			return -LVE_ARCHIVE;
-		return owner_mode_time(d, base, e, 0);
-	}
-	case 'l':
-		if (symlinkat(e->link, d, base) < 0)
-			return -errno;
-		return owner_mode_time(d, base, e, 1);
-	case 'h': {
-		const char *sbase;
-		_cleanup_close_ int sd = parent(rootfd, e->link, &sbase);
-		if (sd < 0)
-			return sd;
-		if (linkat(sd, sbase, d, base, 0) < 0)
-			return -errno;
-		return 0;
-	}
-	case 'c':
-	case 'b':
-	case 'p': {
-		mode_t t = e->type == 'c' ? S_IFCHR : e->type == 'b' ? S_IFBLK : S_IFIFO;
-		if (mknodat(d, base, t | 0600, makedev(e->rdev_major, e->rdev_minor)) < 0)
-			return -errno;
-		return owner_mode_time(d, base, e, 0);
-	}
-	}
-	return -EINVAL;
-}
-
 /* Opens the parent of path and clears what is at its last component (a
  * directory there is an error): ready to create the new entry. */
 static int new_entry(int rootfd, const char *path, const char **base)
@@ -187,7 +98,7 @@ static int new_entry(int rootfd, const char *path, const char **base)
 	int r = lv_inroot_check(path);
 	if (r < 0)
 		return r;
-	int d = parent(rootfd, path, base);
+	int d = lv_inroot_parent(rootfd, path, base);
 	if (d < 0)
 		return d;
 	if ((r = lv_inroot_clear(d, *base)) != 0) {
@@ -228,7 +139,7 @@ int lv_inroot_unlink(int rootfd, const char *path)
 	int r;
 	if ((r = lv_inroot_check(path)) < 0)
 		return r;
-	_cleanup_close_ int d = parent(rootfd, path, &base);
+	_cleanup_close_ int d = lv_inroot_parent(rootfd, path, &base);
 	if (d < 0)
 		return d == -ENOENT ? 0 : d;
 	if (unlinkat(d, base, 0) < 0 && errno != ENOENT)
