@@ -185,7 +185,7 @@ static int child_main(void *arg)
 	sigfillset(&all);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	if (c->kill_with_parent && prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+	if (c->kill_with_parent && prctl(PR_SET_PDEATHSIG, c->death_signal ? c->death_signal : SIGTERM) < 0)
 		child_fail(c);
 	if (c->kill_with_parent && !c->namespaces && getppid() != c->parent)
 		_exit(127); /* the caller died before the line above */

@@ -62,7 +62,9 @@ struct lv_child {
 	struct lv_child_stream in, out, err;
 	unsigned timeout_s;         /* 0: no limit; else stopped and reported as a timeout */
 	int foreground;             /* stay in the caller's process group (the terminal) */
-	int kill_with_parent;       /* SIGTERM when the caller dies (PR_SET_PDEATHSIG) */
+	int kill_with_parent;       /* a signal when the caller dies (PR_SET_PDEATHSIG) */
+	int death_signal;           /* that signal: 0 is SIGTERM (a pid namespace's pid 1
+				     * ignores it: SIGKILL there) */
 	int namespaces;             /* CLONE_NEW* flags: the child starts in new namespaces
 				     * (CLONE_NEWPID: it is pid 1 there) */
 	void (*setup)(void *arg);   /* run in the child after the streams and directory are

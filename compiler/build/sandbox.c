@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "base/child.h"
+#include "base/interrupt.h"
 #include "build/sandbox.h"
 
 #define FAKETIME_LIB "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
@@ -198,8 +200,16 @@ int lv_sandbox_run(const struct lv_sandbox *sb, const char *const *argv)
 		.err = { sb->log_fd >= 0 ? LV_CHILD_STDOUT : LV_CHILD_INHERIT },
 		.namespaces = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET,
 		.setup = enter, .setup_arg = &in,
+		/* livec killed: the sandbox goes too (its pid 1 ignores SIGTERM) */
+		.kill_with_parent = 1, .death_signal = SIGKILL,
 	};
-	int r = lv_child_run(&c);
+	/* Ctrl-C: the sandbox is killed at once, the build stops after it */
+	int r = lv_child_start(&c);
+	if (r == 0) {
+		lv_interrupt_target(c.pid);
+		r = lv_child_finish(&c);
+		lv_interrupt_target(0);
+	}
 	lv_child_release(&c);
 	return r;
 }

@@ -2,6 +2,9 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +19,6 @@
 #include "base/sha256.h"
 #include "build/system.h"
 #include "build/treecache.h"
-#include "base/buf.h"
 
 #define LV_TREECACHE_FORMAT 2 /* 2: the tree has LV_GENERATED_LIST */
 
@@ -111,34 +113,90 @@ int lv_treecache_key(const struct lv_manifest *m, const char *lock_path, long lo
 	return 0;
 }
 
-char *lv_treecache_lookup(const struct lv_cache *c, const char *key)
+/* A shared lock on a cached tree while a build reads it: a tree is only
+ * removed under an exclusive lock it gets at once, so a reader keeps it. */
+static int lock_tree(const char *path, int how)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, how) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+char *lv_treecache_lookup(const struct lv_cache *c, const char *key, int *lockfd)
 {
 	char *p = lv_cache_path(c, "trees", key);
-	struct stat st;
-	if (p && stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+	*lockfd = p ? lock_tree(p, LOCK_SH) : -1;
+	if (*lockfd >= 0)
 		return p;
 	free(p);
 	return NULL;
 }
 
-char *lv_treecache_store(const struct lv_cache *c, const char *name, const char *key, const char *tree)
+/* 1 if `name` in trees/ is a staging root ".build-PID" whose build is gone */
+static int stale_staging(const char *name)
+{
+	char *end;
+	if (strncmp(name, ".build-", 7))
+		return 0;
+	long pid = strtol(name + 7, &end, 10);
+	return !*end && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Every tree no manifest's ".current" names and no build reads, and every
+ * staging root of a build that is gone, removed. */
+static void sweep(const struct lv_cache *c)
+{
+	_cleanup_free_ char *dir = lv_cache_path(c, "trees", "");
+	struct lv_buf current = { .max = 1 << 20 };
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) { /* the keys the pointers name */
+		size_t len = strlen(names[i]->d_name);
+		_cleanup_free_ char *p = lv_path_join(dir, names[i]->d_name);
+		if (len > 8 && !strcmp(names[i]->d_name + len - 8, ".current") && lv_read_file(p, &current) == 0)
+			lv_buf_puts(&current, "\n");
+	}
+	for (int i = 0; i < n; i++) {
+		const char *nm = names[i]->d_name;
+		_cleanup_free_ char *p = lv_path_join(dir, nm);
+		if (stale_staging(nm)) {
+			lv_remove_tree(p);
+		} else if (strlen(nm) == 64 && strspn(nm, "0123456789abcdef") == 64 &&
+			   !(current.p && memmem(current.p, current.len, nm, 64))) {
+			_cleanup_close_ int fd = lock_tree(p, LOCK_EX | LOCK_NB);
+			if (fd >= 0)
+				lv_remove_tree(p);
+		}
+		free(names[i]);
+	}
+	free(n > 0 ? names : NULL);
+	lv_buf_release(&current);
+}
+
+char *lv_treecache_store(const struct lv_cache *c, const char *name, const char *key, const char *tree,
+			 int *lockfd)
 {
 	_cleanup_free_ char *dir = lv_cache_path(c, "trees", "");
 	_cleanup_free_ char *dst = lv_cache_path(c, "trees", key);
 	char pointer_name[300];
-	struct lv_buf old = { .max = 128 };
 
 	lv_mkdir_p(dir, 0755);
 	if (rename(tree, dst) < 0)
 		return NULL; /* another file system, or already there */
-	/* keep one tree per manifest name: drop the one it replaces */
+	*lockfd = lock_tree(dst, LOCK_SH);
+	/* keep one tree per manifest name: the one it replaces goes when no
+	 * build reads it any more */
 	snprintf(pointer_name, sizeof(pointer_name), "%s.current", name);
 	_cleanup_free_ char *pointer = lv_cache_path(c, "trees", pointer_name);
-	if (lv_read_file(pointer, &old) == 0 && old.len == 64 && strncmp(old.p, key, 64)) {
-		_cleanup_free_ char *prev = lv_cache_path(c, "trees", old.p);
-		lv_remove_tree(prev);
-	}
-	lv_buf_release(&old);
 	lv_write_atomic(pointer, key, 64);
+	sweep(c);
 	return TAKE_PTR(dst);
+}
+
+void lv_treecache_clean(const struct lv_cache *c)
+{
+	sweep(c);
 }

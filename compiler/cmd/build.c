@@ -27,6 +27,7 @@
 #include "base/err.h"
 #include "repo/fetch.h"
 #include "base/fsutil.h"
+#include "base/interrupt.h"
 #include "image/image.h"
 #include "lock/lockfile.h"
 #include "build/normalize.h"
@@ -107,6 +108,7 @@ struct build {
 	char *outdir, *outname, *workabs, *cached;
 	const char *tree_root;      /* the tree the writers read: the staging root or the cache's */
 	char key[65];               /* the tree cache's key */
+	int cache_lock;             /* a shared lock on the cached tree the writers read */
 	long long epoch;
 	struct lv_sums published, sums;
 	struct lv_buf buildinfo;
@@ -184,7 +186,8 @@ static int prepare(struct build *b)
 	b->use_cache = b->use_cache && b->fmt->kind != LV_FORMAT_DIR && !b->keep &&
 		       lv_treecache_key(m, b->ctx->lock_path, b->epoch, b->key) == 0;
 	if (b->use_cache) {
-		b->cached = lv_treecache_lookup(&b->ctx->cache, b->key);
+		lv_treecache_clean(&b->ctx->cache);
+		b->cached = lv_treecache_lookup(&b->ctx->cache, b->key, &b->cache_lock);
 		/* stage next to the cache, so the finished tree is renamed in */
 		_cleanup_free_ char *trees = lv_cache_path(&b->ctx->cache, "trees", "");
 		lv_mkdir_p(trees, 0755);
@@ -218,8 +221,8 @@ static int install(struct build *b, struct lv_assembly *a)
 		return r;
 	lv_debug(ctx, "%s after %.1f s", "fetched", elapsed(b));
 	lv_say(ctx, "bootstrapping the Essential set into %s", b->root);
-	if ((r = lv_bootstrap(a, &ctx->d)) < 0)
-		return r;
+	if (lv_interrupted() || (r = lv_bootstrap(a, &ctx->d)) < 0)
+		return lv_interrupted() ? -EINTR : r;
 	const char *preseed = lv_system_preseed(a, &ctx->d);
 	if (ctx->d.errors)
 		return -LVE_MANIFEST;
@@ -230,7 +233,7 @@ static int install(struct build *b, struct lv_assembly *a)
 	}
 	lv_debug(ctx, "%s after %.1f s", "bootstrapped", elapsed(b));
 	lv_say(ctx, "installing %zu packages with dpkg (log: %s)", ctx->lock.rootfs.n, b->logp);
-	r = lv_install(a, &ctx->d);
+	r = lv_interrupted() ? -EINTR : lv_install(a, &ctx->d);
 	a->sb.extra_env = NULL;
 	return r;
 }
@@ -249,7 +252,7 @@ static int assemble(struct build *b)
 		goto out;
 	lv_debug(ctx, "%s after %.1f s", "installed", elapsed(b));
 	lv_say(ctx, "applying the system section, files and hooks");
-	if ((r = lv_system_apply(&a, &ctx->d)) < 0 ||
+	if (lv_interrupted() || (r = lv_system_apply(&a, &ctx->d)) < 0 ||
 	    (r = lv_unowned_record(&ctx->cache, &ctx->lock, &ctx->m, b->root, &ctx->d)) < 0 ||
 	    (r = lv_system_files_hooks(&a, &ctx->d)) < 0)
 		goto out;
@@ -257,7 +260,7 @@ static int assemble(struct build *b)
 	if ((r = lv_normalize(b->root, &ns, &ctx->d)) < 0)
 		goto out;
 	lv_debug(ctx, "normalized: %zu removed, %zu emptied", ns.removed, ns.emptied);
-	if (b->use_cache && (b->cached = lv_treecache_store(&ctx->cache, ctx->m.name, b->key, b->root)))
+	if (b->use_cache && (b->cached = lv_treecache_store(&ctx->cache, ctx->m.name, b->key, b->root, &b->cache_lock)))
 		b->tree_root = b->cached;
 out:
 	if (logfd >= 0)
@@ -312,6 +315,11 @@ static int publish(struct build *b)
 /* The staging root goes, unless --keep or a dir output (moved into place) */
 static void finish(struct build *b, int r)
 {
+	if (lv_interrupted())
+		lv_error(&b->ctx->d, "interrupted (%s): the build stopped%s", strsignal(lv_interrupted()),
+			 b->keep ? "" : "; its staging root is removed");
+	if (b->cache_lock >= 0)
+		close(b->cache_lock);
 	if (r < 0 && b->keep)
 		lv_note(&b->ctx->d, "the staging root is kept in %s", b->root);
 	else if (!b->keep && *b->root && (r < 0 || b->fmt->kind != LV_FORMAT_DIR))
@@ -328,7 +336,7 @@ static void finish(struct build *b, int r)
 
 int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 {
-	struct build b = { .ctx = ctx, .use_cache = 1 };
+	struct build b = { .ctx = ctx, .use_cache = 1, .cache_lock = -1 };
 	int r = parse_options(&b, argc, argv);
 	if (r != 0)
 		return r > 0 ? 0 : r;
@@ -345,14 +353,17 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 	if ((r = lv_system_check(&ctx->m, &ctx->lock, &ctx->d)) < 0)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &b.t0);
+	lv_interrupt_setup();
 	if ((r = prepare(&b)) == 0 && b.cached)
 		lv_say(ctx, "the tree of this lock and manifest is cached: skipping to the writers");
 	else if (r == 0)
 		r = assemble(&b);
-	if (r == 0)
+	if (r == 0 && !lv_interrupted())
 		r = write_output(&b);
-	if (r == 0 && b.fmt->kind != LV_FORMAT_DIR)
+	if (r == 0 && !lv_interrupted() && b.fmt->kind != LV_FORMAT_DIR)
 		r = publish(&b);
+	if (lv_interrupted())
+		r = -EINTR;
 	finish(&b, r);
 	return r;
 }

@@ -172,6 +172,19 @@ static int read_record(const char *tree, struct strv *out)
 	return r;
 }
 
+/* livec's directory in the image is a directory: what a package put there
+ * instead (a link out, a file) is removed, with a warning. */
+static int own_directory(int rootfd, const char *dir, struct lv_diags *d)
+{
+	struct stat st;
+	_cleanup_close_ int fd = lv_inroot_open(rootfd, dir, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || S_ISDIR(st.st_mode))
+		return 0;
+	lv_warn(d, "/%s in the image is not a directory (a package made it one of its own): replaced by "
+		   "livec's", dir);
+	return lv_inroot_unlink(rootfd, dir);
+}
+
 int lv_unowned_record(const struct lv_cache *c, const struct lv_lock *l, const struct lv_manifest *m,
 		      const char *tree, struct lv_diags *d)
 {
@@ -191,7 +204,9 @@ int lv_unowned_record(const struct lv_cache *c, const struct lv_lock *l, const s
 	 * link out, say) leads nowhere outside it */
 	_cleanup_close_ int rootfd = open(tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_free_ char *dir = lv_dirname(LV_GENERATED_LIST);
-	r = rootfd < 0 ? -errno : lv_inroot_mkdirs(rootfd, dir, 0755);
+	r = rootfd < 0 ? -errno : own_directory(rootfd, dir, d);
+	if (r == 0)
+		r = lv_inroot_mkdirs(rootfd, dir, 0755);
 	if (r == 0)
 		r = lv_inroot_write(rootfd, LV_GENERATED_LIST, b.p ? b.p : "", b.len, 0644);
 	if (r < 0)

@@ -58,6 +58,13 @@ static void merge_value(struct composer *c, struct lv_ynode *dst, size_t vi, con
 			const char *where)
 {
 	struct lv_ynode *have = dst->kids[vi];
+	if (lv_ynull(src))
+		return; /* `key:` with nothing says nothing */
+	if (lv_ynull(have)) {
+		lv_ynode_free(have);
+		dst->kids[vi] = lv_ynode_copy(src);
+		return;
+	}
 	if (have->kind != src->kind) {
 		char hint[512];
 		snprintf(hint, sizeof(hint), "%s:%d gives it as %s", have->file, have->line, shape(have));

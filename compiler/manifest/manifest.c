@@ -452,6 +452,7 @@ static void *at(void *base, size_t off)
 
 static void read_map(struct reader *r, const struct lv_ynode *map, const struct schema *s, void *base,
 		     const char *where);
+static void apply_default(struct reader *r, const struct field *f, void *base);
 
 /* A list of strings or packages: each item a scalar, checked. */
 static void read_items(struct reader *r, const struct lv_ynode *seq, const struct field *f, void *value,
@@ -522,8 +523,7 @@ static void store_scalar(struct reader *r, const struct field *f, const struct l
 	long l = 0;
 	switch (f->type) {
 	case F_STR:
-		if (n->line && !n->quoted && (!*n->value || !strcmp(n->value, "~") || !strcmp(n->value, "null")) &&
-		    !(f->flags & (FL_REQUIRED | FL_NONEMPTY)))
+		if (n->line && lv_ynull(n) && !(f->flags & (FL_REQUIRED | FL_NONEMPTY)))
 			return; /* YAML's null: as if not written (`password:` is not "no password") */
 		if ((f->flags & FL_NONEMPTY) && !*n->value) {
 			err_at(r, n, f->hint, "'%s' is empty", where);
@@ -568,6 +568,10 @@ static void read_field(struct reader *r, const struct lv_ynode *n, const struct 
 		       const char *where)
 {
 	void *value = at(base, f->off);
+	if (lv_ynull(n) && (f->type == F_MAP || f->type == F_LIST || f->type == F_STRS || f->type == F_PKGS)) {
+		apply_default(r, f, base); /* `key:` with nothing: as if not written */
+		return;
+	}
 	if (!scalar_ok(f, n)) {
 		const char *found = n->kind != LV_YSCALAR ? lv_ykind_name(n->kind)
 				    : n->quoted && f->type != F_MODE ? "a quoted string" : NULL;

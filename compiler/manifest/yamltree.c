@@ -290,6 +290,13 @@ void lv_yaml_quote(struct lv_buf *b, const char *s)
 	lv_buf_puts(b, "\"");
 }
 
+int lv_ynull(const struct lv_ynode *n)
+{
+	return n && n->kind == LV_YSCALAR && !n->quoted &&
+	       (!*n->value || !strcmp(n->value, "~") || !strcmp(n->value, "null") || !strcmp(n->value, "Null") ||
+		!strcmp(n->value, "NULL"));
+}
+
 const char *lv_yscalar(const struct lv_ynode *n)
 {
 	return n && n->kind == LV_YSCALAR ? n->value : NULL;

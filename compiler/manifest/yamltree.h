@@ -43,6 +43,8 @@ int lv_ynode_equal(const struct lv_ynode *a, const struct lv_ynode *b);
  * characters YAML folds or refuses (C1, NEL, LS, PS, BOM, U+FFFE/FFFF) as
  * \uXXXX; a byte that is not UTF-8 becomes U+FFFD. */
 void lv_yaml_quote(struct lv_buf *b, const char *s);
+/* 1 if n is YAML's null: an empty plain value (`key:`), ~ or null. */
+int lv_ynull(const struct lv_ynode *n);
 const char *lv_yscalar(const struct lv_ynode *n); /* value of a scalar, else NULL */
 const char *lv_ykind_name(enum lv_ykind k);
 

@@ -100,7 +100,8 @@ test_expect_success 'a FIFO shipped as /etc/machine-id does not hang the build: 
 '
 
 test_expect_success 'var/lib/livec shipped as a link out of the root: the record of generated files stays inside' '
-	test -L tree/var/lib/livec && test -z "$(ls -A "$HOSTDIR")"
+	grep_or_show "/var/lib/livec in the image is not a directory" err &&
+	test -d tree/var/lib/livec && test -s tree/var/lib/livec/generated && test -z "$(ls -A "$HOSTDIR")"
 '
 
 test_expect_success 'a device node in a package is refused, named, and not made on the host' '
@@ -149,6 +150,27 @@ test_expect_success 'a failing hook stops the build, names the hook, writes noth
 	expect_code 1 "$LIVEC" build --lockfile hook.lock hook.yaml 2>err &&
 	grep_or_show "hook .boom. failed (exit status 3)" err &&
 	test ! -e out/hook/rootfs.tar && test ! -e out/hook/.work/root
+'
+
+test_expect_success 'Ctrl-C (SIGINT) during dpkg: the build stops, says so, and leaves no staging tree' '
+	manifest intr "evil-dotdot, evil-abs, evil-rel, evil-device" lvtest-sys &&
+	"$LIVEC" lock --lockfile intr.lock intr.yaml &&
+	{ "$LIVEC" build --lockfile intr.lock intr.yaml 2>intr.err & pid=$!; } &&
+	n=0 && while ! grep -q "installing .* packages with dpkg" intr.err && [ $n -lt 600 ]; do
+		sleep 0.5; n=$((n + 1)); done &&
+	grep -q "installing" intr.err &&
+	kill -INT $pid && { wait $pid; test $? -ne 0; } &&
+	grep_or_show "interrupted (Interrupt): the build stopped; its staging root is removed" intr.err &&
+	test -z "$(ls -A "$XDG_CACHE_HOME/livec/trees" 2>/dev/null | grep "^\.build-")" &&
+	test ! -e out/intr/rootfs.tar && test ! -e out/intr/.work/root
+'
+
+test_expect_success 'a staging root left by a build that was killed is removed by the next build' '
+	mkdir -p "$XDG_CACHE_HOME/livec/trees/.build-999999/etc" &&
+	manifest left "evil-dotdot, evil-abs, evil-rel, evil-device" "" &&
+	"$LIVEC" lock --lockfile left.lock left.yaml &&
+	"$LIVEC" build --format tar --lockfile left.lock left.yaml 2>err &&
+	test ! -e "$XDG_CACHE_HOME/livec/trees/.build-999999"
 '
 
 test_done

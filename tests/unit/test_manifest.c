@@ -197,6 +197,9 @@ static void fragments_merge_by_the_written_rules(void **state)
 	assert_string_equal(m.system.hostname, "extra");
 	assert_string_equal(m.system.locale, "de_DE.UTF-8");
 	assert_string_equal(m.system.timezone, "Europe/Berlin");
+	/* an empty `licenses:` in a later fragment leaves the earlier policy */
+	assert_int_equal(m.licenses.deny.n, 1);
+	assert_int_equal(m.hooks.n, 0);
 	/* lists append in order, repeats dropped */
 	assert_int_equal(m.dist.components.n, 2);
 	assert_string_equal(m.dist.components.v[1], "contrib");
