@@ -157,13 +157,29 @@ static void drop_privileges(void)
 struct inside {
 	const char *root;
 	int faketime;
+	const char *lower, *changes;
 };
+
+/* livec shell: the tree seen through an overlay, the changes elsewhere */
+static void overlay(const struct inside *in)
+{
+	char opts[8500];
+	if (!in->lower)
+		return;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		die("make mounts private");
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", in->lower, in->changes,
+		 in->changes);
+	if (mount("overlay", in->root, "overlay", 0, opts) < 0)
+		die("mount the overlay");
+}
 
 /* The child's setup, in its new namespaces: the mounts, the host name,
  * the fake clock, the root. */
 static void enter(void *arg)
 {
 	const struct inside *in = arg;
+	overlay(in);
 	setup_mounts(in->root);
 	if (sethostname("livec", 5) < 0 || setdomainname("", 0) < 0)
 		die("sethostname");
@@ -192,23 +208,35 @@ int lv_sandbox_run(const struct lv_sandbox *sb, const char *const *argv)
 	size_t ne = 13;
 	for (const char *const *e = sb->extra_env; e && *e && ne < 27; e++)
 		env[ne++] = *e;
-	struct inside in = { .root = sb->root, .faketime = faketime_env(env, &ne, faketime, sizeof(faketime)) };
+	struct inside in = { .root = sb->root, .faketime = faketime_env(env, &ne, faketime, sizeof(faketime)),
+			     .lower = sb->lower, .changes = sb->changes };
 	env[ne] = NULL;
 	struct lv_child c = {
-		.argv = argv, .env = env, .clear_env = 1, .in = { LV_CHILD_NULL },
+		.argv = argv, .env = env, .clear_env = 1, .in = { sb->interactive ? LV_CHILD_INHERIT : LV_CHILD_NULL },
 		.out = { sb->log_fd >= 0 ? LV_CHILD_FD : LV_CHILD_INHERIT, .fd = sb->log_fd },
 		.err = { sb->log_fd >= 0 ? LV_CHILD_STDOUT : LV_CHILD_INHERIT },
-		.namespaces = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET,
+		.namespaces = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (sb->network ? 0 : CLONE_NEWNET),
+		.foreground = sb->interactive,
 		.setup = enter, .setup_arg = &in,
 		/* livec killed: the sandbox goes too (its pid 1 ignores SIGTERM) */
 		.kill_with_parent = 1, .death_signal = SIGKILL,
 	};
-	/* Ctrl-C: the sandbox is killed at once, the build stops after it */
+	/* Ctrl-C: the sandbox is killed at once, the build stops after it; at
+	 * the terminal, it is the shell's to handle, as system(3) does */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	if (sb->interactive) {
+		sigaction(SIGINT, &ign, &old_int);
+		sigaction(SIGQUIT, &ign, &old_quit);
+	}
 	int r = lv_child_start(&c);
 	if (r == 0) {
-		lv_interrupt_target(c.pid);
+		lv_interrupt_target(sb->interactive ? 0 : c.pid);
 		r = lv_child_finish(&c);
 		lv_interrupt_target(0);
+	}
+	if (sb->interactive) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
 	}
 	lv_child_release(&c);
 	return r;

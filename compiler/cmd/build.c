@@ -334,6 +334,32 @@ static void finish(struct build *b, int r)
 	free(b->cached);
 }
 
+int lv_build_tree(struct lv_ctx *ctx, char **tree, int *lockfd)
+{
+	struct build b = { .ctx = ctx, .use_cache = 1, .cache_lock = -1, .fmt = lv_format_find("tar") };
+	int r;
+	umask(022);
+	if ((r = lv_system_check(&ctx->m, &ctx->lock, &ctx->d)) < 0)
+		return r;
+	clock_gettime(CLOCK_MONOTONIC, &b.t0);
+	lv_interrupt_setup();
+	if ((r = prepare(&b)) == 0 && !b.cached)
+		r = assemble(&b);
+	if (r == 0 && !b.cached) {
+		lv_error(&ctx->d, "the tree could not be kept in the cache (%s)", b.root);
+		r = -LVE_BUILD;
+	}
+	if (lv_interrupted())
+		r = -EINTR;
+	if (r == 0) {
+		*tree = TAKE_PTR(b.cached);
+		*lockfd = b.cache_lock;
+		b.cache_lock = -1;
+	}
+	finish(&b, r);
+	return r;
+}
+
 int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 {
 	struct build b = { .ctx = ctx, .use_cache = 1, .cache_lock = -1 };

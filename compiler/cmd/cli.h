@@ -19,6 +19,7 @@ struct lv_ctx {
 	char *lock_path;         /* the manifest's lockfile (--lockfile or the default) */
 	struct lv_lock lock;     /* read when the verb needs the lockfile */
 	struct lv_diags d;
+	int status;              /* livec's exit status when the verb succeeds (livec shell: the shell's) */
 };
 
 /* A progress line for the user (stderr), unless --quiet. */
@@ -37,9 +38,15 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_verify(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_persist(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_inspect(struct lv_ctx *ctx, int argc, char **argv);
+int lv_cmd_shell(struct lv_ctx *ctx, int argc, char **argv);
+
+/* The manifest's installed tree (livec build's, from the tree cache, built
+ * first if it is not there): its path in *tree (malloc'd) and a shared
+ * lock on it in *lockfd, to close when done. */
+int lv_build_tree(struct lv_ctx *ctx, char **tree, int *lockfd);
 
 /* Each verb's table (options.h), next to its code: main.c's verb list. */
 extern const struct lv_verb lv_verb_lock, lv_verb_fetch, lv_verb_audit, lv_verb_build, lv_verb_cloop,
-	lv_verb_run, lv_verb_verify, lv_verb_persist, lv_verb_inspect;
+	lv_verb_run, lv_verb_verify, lv_verb_persist, lv_verb_inspect, lv_verb_shell;
 
 #endif

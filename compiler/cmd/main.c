@@ -24,7 +24,7 @@
 
 static const struct lv_verb *const verbs[] = {
 	&lv_verb_lock, &lv_verb_fetch, &lv_verb_build, &lv_verb_verify,
-	&lv_verb_run, &lv_verb_persist, &lv_verb_cloop, &lv_verb_audit, &lv_verb_inspect,
+	&lv_verb_run, &lv_verb_persist, &lv_verb_cloop, &lv_verb_audit, &lv_verb_inspect, &lv_verb_shell,
 };
 
 /* The common options: before or after the verb, taken out of argv here. */
@@ -160,6 +160,11 @@ static int parse_common(struct lv_ctx *ctx, int argc, char **argv, const struct 
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *value;
+		if (*verb && !strcmp(a, "--")) { /* the rest is the verb's (livec shell's command) */
+			while (i < argc)
+				rest[(*nrest)++] = argv[i++];
+			break;
+		}
 		const struct lv_opt *o = lv_opt_match(common_opts, a, &value);
 		if (o && o->arg && !value && i + 1 < argc)
 			value = argv[++i];
@@ -190,7 +195,7 @@ static int parse_common(struct lv_ctx *ctx, int argc, char **argv, const struct 
 static int find_manifest(struct lv_ctx *ctx, const struct lv_verb *verb, int nrest, char **rest)
 {
 	int wants_help = 0;
-	for (int i = 1; i < nrest; i++) {
+	for (int i = 1; i < nrest && strcmp(rest[i], "--"); i++) {
 		if (lv_opt_takes_value(verb->opts, rest[i]))
 			i++;
 		else if (!strcmp(rest[i], "-h") || !strcmp(rest[i], "--help"))
@@ -234,7 +239,7 @@ static int finish(struct lv_ctx *ctx, int r)
 	lv_cache_release(&ctx->cache);
 	lv_lock_release(&ctx->lock);
 	free(ctx->lock_path);
-	return exit_code(r);
+	return r == 0 ? ctx->status : exit_code(r);
 }
 
 int main(int argc, char **argv)

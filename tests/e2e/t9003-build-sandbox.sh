@@ -173,4 +173,30 @@ test_expect_success 'a staging root left by a build that was killed is removed b
 	test ! -e "$XDG_CACHE_HOME/livec/trees/.build-999999"
 '
 
+test_expect_success 'livec shell: a command in the tree; its exit status is livec'"'"'s; the host'"'"'s files are not there' '
+	"$LIVEC" shell --lockfile left.lock left.yaml -- cat /etc/debian_version >version &&
+	grep -q "^[0-9a-z]" version &&
+	{ "$LIVEC" shell --lockfile left.lock left.yaml -- sh -c "exit 7"; test $? = 7; } &&
+	: >"$HOSTDIR/on-the-host" &&
+	"$LIVEC" shell --lockfile left.lock left.yaml -- test ! -e "$HOSTDIR/on-the-host" &&
+	rm "$HOSTDIR/on-the-host"
+'
+
+test_expect_success 'livec shell: no network unless --network' '
+	test -n "$MIRROR_IP" &&
+	! "$LIVEC" shell --lockfile left.lock left.yaml -- \
+		bash -c "exec 3<>/dev/tcp/$MIRROR_IP/80" 2>/dev/null &&
+	"$LIVEC" shell --network --lockfile left.lock left.yaml -- \
+		bash -c "exec 3<>/dev/tcp/$MIRROR_IP/80"
+'
+
+test_expect_success 'livec shell: changes are thrown away, or kept with --keep DIR' '
+	"$LIVEC" shell --lockfile left.lock left.yaml -- touch /etc/lvtest-shell &&
+	"$LIVEC" shell --lockfile left.lock left.yaml -- test ! -e /etc/lvtest-shell &&
+	"$LIVEC" shell --keep kept --lockfile left.lock left.yaml -- touch /etc/lvtest-shell &&
+	test -e kept/upper/etc/lvtest-shell &&
+	"$LIVEC" shell --lockfile left.lock left.yaml -- test ! -e /etc/lvtest-shell &&
+	test -z "$(ls /tmp | grep "^livec-shell\.")"
+'
+
 test_done
