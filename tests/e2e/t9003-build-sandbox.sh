@@ -199,4 +199,16 @@ test_expect_success 'livec shell: changes are thrown away, or kept with --keep D
 	test -z "$(ls /tmp | grep "^livec-shell\.")"
 '
 
+test_expect_success 'two builds sharing a cache at once: both succeed, and both trees are cached' '
+	manifest conc1 "evil-dotdot, evil-abs, evil-rel, evil-device" lvtest-sys &&
+	manifest conc2 "evil-dotdot, evil-abs, evil-rel, evil-device, lvtest-dirlink" "" &&
+	"$LIVEC" lock --lockfile conc1.lock conc1.yaml && "$LIVEC" lock --lockfile conc2.lock conc2.yaml &&
+	{ "$LIVEC" build --format tar --lockfile conc1.lock conc1.yaml 2>conc1.err & p1=$!; } &&
+	{ "$LIVEC" build --format tar --lockfile conc2.lock conc2.yaml 2>conc2.err & p2=$!; } &&
+	wait $p1 && wait $p2 &&
+	test -s out/conc1/rootfs.tar && test -s out/conc2/rootfs.tar &&
+	test -d "$XDG_CACHE_HOME/livec/trees/$(cat "$XDG_CACHE_HOME/livec/trees/conc1.current")" &&
+	test -d "$XDG_CACHE_HOME/livec/trees/$(cat "$XDG_CACHE_HOME/livec/trees/conc2.current")"
+'
+
 test_done
