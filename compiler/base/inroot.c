@@ -170,3 +170,12 @@ int lv_inroot_open(int rootfd, const char *path, int flags)
 	int r = *path ? lv_inroot_check(path) : 0;
 	return r < 0 ? r : openat2_in_root(rootfd, path, flags | O_CLOEXEC);
 }
+
+int lv_inroot_exists(int rootfd, const char *path)
+{
+	int fd = openat2_in_root(rootfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}

@@ -39,4 +39,8 @@ int lv_inroot_unlink(int rootfd, const char *path);
  * nothing is there now, or -errno. */
 int lv_inroot_clear(int d, const char *base);
 
+/* 1 if something is at path inside the root (its last component not
+ * followed), else 0. */
+int lv_inroot_exists(int rootfd, const char *path);
+
 #endif

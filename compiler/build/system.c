@@ -138,20 +138,19 @@ static int install_runtime(int rootfd, const char *name, const char *dest, mode_
 }
 
 /* A command's program is in the image: an absolute path, or a name in the
- * usual bin directories (symlinks are not followed: they point into the
- * image, not the host). */
+ * usual bin directories (looked up inside the root: a link on the way
+ * leads into the image, never to the host; the last one is not followed). */
 static int in_image(int rootfd, const char *cmd)
 {
 	static const char *const dirs[] = { "usr/local/bin", "usr/bin", "bin", "usr/local/sbin", "usr/sbin", "sbin" };
 	char prog[256], path[512];
-	struct stat st;
 	size_t n = strcspn(cmd, " \t");
 	snprintf(prog, sizeof(prog), "%.*s", (int)(n < sizeof(prog) ? n : sizeof(prog) - 1), cmd);
 	if (prog[0] == '/')
-		return fstatat(rootfd, prog + 1, &st, AT_SYMLINK_NOFOLLOW) == 0;
+		return lv_inroot_exists(rootfd, prog + 1);
 	for (size_t i = 0; i < LV_ARRAY_SIZE(dirs); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dirs[i], prog);
-		if (fstatat(rootfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		if (lv_inroot_exists(rootfd, path))
 			return 1;
 	}
 	return 0;

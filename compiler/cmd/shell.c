@@ -2,6 +2,7 @@
  * sandbox, on a copy-on-write view of the manifest's installed tree. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/fsutil.h"
+#include "base/inroot.h"
 #include "build/sandbox.h"
 #include "cmd/cli.h"
 #include "cmd/options.h"
@@ -75,8 +77,8 @@ static const char *const *command(int argc, char **argv, const char *tree)
 	static const char *bash[] = { "/bin/bash", "--login", NULL }, *sh[] = { "/bin/sh", "-l", NULL };
 	if (optind > 0 && optind < argc && !strcmp(argv[optind - 1], "--") && optind + 1 < argc)
 		return (const char *const *)&argv[optind + 1];
-	_cleanup_free_ char *b = lv_path_join(tree, "usr/bin/bash");
-	return access(b, X_OK) == 0 ? bash : sh;
+	_cleanup_close_ int rootfd = open(tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return rootfd >= 0 && lv_inroot_exists(rootfd, "usr/bin/bash") ? bash : sh;
 }
 
 int lv_cmd_shell(struct lv_ctx *ctx, int argc, char **argv)

@@ -95,6 +95,22 @@ static void a_fifo_is_never_read(void **s)
 	lv_buf_release(&b);
 }
 
+static void a_program_is_looked_for_inside_the_tree(void **s)
+{
+	(void)s;
+	char p[4400];
+	/* a directory link to the host, as a package could ship usr/local/bin */
+	snprintf(p, sizeof(p), "%s/hostbin", root);
+	assert_int_equal(symlink(dir, p), 0);
+	assert_true(access(host, F_OK) == 0);
+	assert_false(lv_inroot_exists(rootfd, "hostbin/host-secret"));
+	assert_true(lv_inroot_exists(rootfd, "etc/shadow"));
+	/* the last component is not followed: a dangling link is there */
+	assert_true(lv_inroot_exists(rootfd, "boot/vmlinuz-abs"));
+	assert_false(lv_inroot_exists(rootfd, "boot/none"));
+	unlink(p);
+}
+
 static void a_file_over_the_limit_is_refused(void **s)
 {
 	(void)s;
@@ -109,6 +125,7 @@ int main(void)
 		cmocka_unit_test(an_absolute_link_to_a_host_file_stays_in_the_tree),
 		cmocka_unit_test(dot_dot_and_climbing_links_go_nowhere),
 		cmocka_unit_test(a_fifo_is_never_read),
+		cmocka_unit_test(a_program_is_looked_for_inside_the_tree),
 		cmocka_unit_test(a_file_over_the_limit_is_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
