@@ -271,6 +271,12 @@ static int after_spawn(struct lv_child *c)
 		if (!(t && i == tail_i && t->how != LV_CHILD_BUFFER))
 			close_fd(&c->fds[i]);
 	close_fd(&c->errpipe[1]);
+	if (c->spawned && (e = c->spawned(c->setup_arg, c->pid)) < 0) {
+		kill(c->pid, SIGKILL);
+		while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
+			;
+		return e;
+	}
 	ssize_t n;
 	while ((n = read(c->errpipe[0], &e, sizeof(e))) < 0 && errno == EINTR)
 		;

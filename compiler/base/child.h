@@ -70,6 +70,10 @@ struct lv_child {
 	void (*setup)(void *arg);   /* run in the child after the streams and directory are
 				     * set, before the exec (e.g. chroot); may _exit(127) */
 	void *setup_arg;
+	int (*spawned)(void *arg, pid_t pid); /* run in the caller as soon as the child
+				     * exists, before it can exec (e.g. writing the id maps
+				     * of its user namespace, which setup waits for); an
+				     * error kills the child and is lv_child_start's */
 	unsigned tail_lines;        /* keep this many last lines of output in .tail */
 
 	/* results */

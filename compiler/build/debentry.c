@@ -11,11 +11,15 @@
 #include "base/err.h"
 #include "base/inroot.h"
 #include "build/debentry.h"
+#include "build/idmap.h"
 
 static int owner_mode_time(int d, const char *base, const struct lv_debentry *e, int is_link)
 {
 	struct timespec ts[2] = { { e->mtime, 0 }, { e->mtime, 0 } };
-	if (fchownat(d, base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
+	const struct lv_idmap *ids = lv_idmap();
+	if (e->uid >= LV_IDMAP_COUNT || e->gid >= LV_IDMAP_COUNT)
+		return -ERANGE;
+	if (fchownat(d, base, ids->uid + e->uid, ids->gid + e->gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	/* after chown, which clears setuid/setgid */
 	if (!is_link && fchmodat(d, base, e->mode, 0) < 0)

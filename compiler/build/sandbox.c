@@ -1,6 +1,8 @@
 /* The build sandbox (sandbox.h): one child (base/child.h) cloned into new
- * mount, pid, uts, ipc and network namespaces, where the command is pid 1.
- * Before the exec it mounts a fresh /proc, a minimal /dev, /tmp and /run
+ * user, mount, pid, uts, ipc and network namespaces, where the command is
+ * pid 1 and root of a user namespace whose ids are the image's range of
+ * unprivileged host ids (build/idmap.h).  Before the exec it waits for
+ * livec to write its id maps, then mounts a fresh /proc, a minimal /dev, /tmp and /run
  * inside the root, names the host, makes the root the root of its mount
  * namespace (pivot_root, the host's tree detached: a chroot escape ends at
  * the image's own root), drops from the capability bounding set what
@@ -20,11 +22,12 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include "base/child.h"
 #include "base/interrupt.h"
+#include "build/idmap.h"
 #include "build/sandbox.h"
 
 #define FAKETIME_LIB "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
@@ -35,58 +38,57 @@ static void die(const char *what)
 	_exit(127);
 }
 
-static void dev_node(const char *dev, const char *name, unsigned maj, unsigned min)
+/* A user namespace makes no device nodes: the host's harmless ones are
+ * bound onto empty files, as mmdebstrap's unshare mode does. */
+static void dev_node(const char *dev, const char *name)
 {
-	char p[4200];
+	char p[4200], host[64];
 	snprintf(p, sizeof(p), "%s/%s", dev, name);
-	if (mknod(p, S_IFCHR | 0666, makedev(maj, min)) < 0)
+	snprintf(host, sizeof(host), "/dev/%s", name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0 || close(fd) < 0 || mount(host, p, NULL, MS_BIND, NULL) < 0)
 		die(p);
-	chmod(p, 0666); /* umask */
 }
 
-static void setup_mounts(const char *root)
+/* The root, bound onto itself (it must be a mount point to become the
+ * namespace's root), becomes the working directory.  Still with livec's
+ * own ids: the path may pass through a directory only they can search (a
+ * home of mode 0700, in a rootless build). */
+static void enter_root(const char *root)
 {
-	char p[4096];
-
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		die("make mounts private");
-	/* the root must be a mount point to become the namespace's root */
 	if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		die("bind the root");
-	snprintf(p, sizeof(p), "%s/proc", root);
-	mkdir(p, 0555);
-	if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+	if (chdir(root) < 0)
+		die("enter the root");
+}
+
+static void mount_tmpfs(const char *dir, mode_t mode, unsigned long flags, const char *opts)
+{
+	mkdir(dir, mode);
+	if (mount("tmpfs", dir, "tmpfs", flags, opts) < 0)
+		die(dir);
+}
+
+/* /proc, /dev, /tmp and /run inside the root (the working directory). */
+static void setup_mounts(void)
+{
+	mkdir("proc", 0555);
+	if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		die("mount /proc");
-	snprintf(p, sizeof(p), "%s/dev", root);
-	mkdir(p, 0755);
-	if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=1m") < 0)
-		die("mount /dev");
-	dev_node(p, "null", 1, 3);
-	dev_node(p, "zero", 1, 5);
-	dev_node(p, "full", 1, 7);
-	dev_node(p, "random", 1, 8);
-	dev_node(p, "urandom", 1, 9);
-	dev_node(p, "tty", 5, 0);
+	mount_tmpfs("dev", 0755, MS_NOSUID | MS_NOEXEC, "mode=0755,size=1m");
+	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
+		dev_node("dev", nodes[i]);
 	static const char *const links[][2] = {
-		{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
-		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+		{ "/proc/self/fd", "dev/fd" }, { "/proc/self/fd/0", "dev/stdin" },
+		{ "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
 	};
-	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-		char l[4200];
-		snprintf(l, sizeof(l), "%s/%s", p, links[i][1]);
-		if (symlink(links[i][0], l) < 0)
-			die(l);
-	}
-	snprintf(p, sizeof(p), "%s/dev/shm", root);
-	mkdir(p, 01777);
-	mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m");
-	static const char *const tmps[] = { "tmp", "run" };
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(p, sizeof(p), "%s/%s", root, tmps[i]);
-		mkdir(p, i ? 0755 : 01777);
-		if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, i ? "mode=0755" : "mode=1777") < 0)
-			die(p);
-	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlink(links[i][0], links[i][1]) < 0)
+			die(links[i][1]);
+	mount_tmpfs("dev/shm", 01777, MS_NOSUID | MS_NODEV, "mode=1777,size=64m");
+	mount_tmpfs("tmp", 01777, MS_NOSUID | MS_NODEV, "mode=1777");
+	mount_tmpfs("run", 0755, MS_NOSUID | MS_NODEV, "mode=0755");
 }
 
 /* When livec itself runs under faketime (as `livec verify` does to vary the
@@ -109,12 +111,11 @@ static int faketime_env(const char **env, size_t *ne, char *faketime, size_t n)
 	return 1;
 }
 
-static void copy_faketime(const char *root)
+static void copy_faketime(void)
 {
-	char dst[4200], buf[65536];
-	snprintf(dst, sizeof(dst), "%s/tmp/.livec-faketime.so.1", root);
+	char buf[65536];
 	int in = open(FAKETIME_LIB, O_RDONLY | O_CLOEXEC);
-	int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int out = open("tmp/.livec-faketime.so.1", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	ssize_t n = 0;
 	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
 		if (write(out, buf, (size_t)n) != n)
@@ -136,10 +137,11 @@ static const int dropped_caps[] = {
 	CAP_SYS_TTY_CONFIG, CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF, CAP_PERFMON, CAP_CHECKPOINT_RESTORE,
 };
 
-/* The root becomes / of the mount namespace, the host's tree detached. */
-static void pivot(const char *root)
+/* The root (the working directory) becomes / of the mount namespace, the
+ * host's tree detached. */
+static void pivot(void)
 {
-	if (chdir(root) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		die("pivot_root");
 	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
 		die("detach the host's tree");
@@ -155,6 +157,7 @@ static void drop_privileges(void)
 }
 
 struct inside {
+	int maps[2];       /* a byte here once livec wrote the id maps */
 	const char *root;
 	int faketime;
 	const char *lower, *changes;
@@ -166,26 +169,54 @@ static void overlay(const struct inside *in)
 	char opts[8500];
 	if (!in->lower)
 		return;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		die("make mounts private");
 	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", in->lower, in->changes,
 		 in->changes);
 	if (mount("overlay", in->root, "overlay", 0, opts) < 0)
 		die("mount the overlay");
 }
 
-/* The child's setup, in its new namespaces: the mounts, the host name,
- * the fake clock, the root. */
+/* In the caller, as soon as the child exists: its id maps, then go. */
+static int spawned(void *arg, pid_t pid)
+{
+	struct inside *in = arg;
+	int r = lv_idmap_child(pid);
+	if (r == 0 && write(in->maps[1], "", 1) != 1)
+		r = -errno;
+	return r;
+}
+
+static void wait_for_maps(struct inside *in)
+{
+	char c;
+	close(in->maps[1]);
+	if (read(in->maps[0], &c, 1) != 1)
+		_exit(127); /* the caller could not map us, and says why */
+}
+
+/* Root of the user namespace: files made from now on are the image's. */
+static void become_root(void)
+{
+	if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
+		die("become root of the user namespace");
+}
+
+/* The child's setup, in its new namespaces: its ids, the mounts, the host
+ * name, the fake clock, the root. */
 static void enter(void *arg)
 {
-	const struct inside *in = arg;
+	struct inside *in = arg;
+	wait_for_maps(in);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		die("make mounts private");
 	overlay(in);
-	setup_mounts(in->root);
+	enter_root(in->root);
+	become_root();
+	setup_mounts();
 	if (sethostname("livec", 5) < 0 || setdomainname("", 0) < 0)
 		die("sethostname");
 	if (in->faketime)
-		copy_faketime(in->root);
-	pivot(in->root);
+		copy_faketime();
+	pivot();
 	drop_privileges();
 	umask(022);
 }
@@ -208,16 +239,18 @@ int lv_sandbox_run(const struct lv_sandbox *sb, const char *const *argv)
 	size_t ne = 13;
 	for (const char *const *e = sb->extra_env; e && *e && ne < 27; e++)
 		env[ne++] = *e;
-	struct inside in = { .root = sb->root, .faketime = faketime_env(env, &ne, faketime, sizeof(faketime)),
+	struct inside in = { .maps = { -1, -1 }, .root = sb->root, .faketime = faketime_env(env, &ne, faketime, sizeof(faketime)),
 			     .lower = sb->lower, .changes = sb->changes };
 	env[ne] = NULL;
+	if (pipe2(in.maps, O_CLOEXEC) < 0)
+		return -errno;
 	struct lv_child c = {
 		.argv = argv, .env = env, .clear_env = 1, .in = { sb->interactive ? LV_CHILD_INHERIT : LV_CHILD_NULL },
 		.out = { sb->log_fd >= 0 ? LV_CHILD_FD : LV_CHILD_INHERIT, .fd = sb->log_fd },
 		.err = { sb->log_fd >= 0 ? LV_CHILD_STDOUT : LV_CHILD_INHERIT },
-		.namespaces = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (sb->network ? 0 : CLONE_NEWNET),
+		.namespaces = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (sb->network ? 0 : CLONE_NEWNET),
 		.foreground = sb->interactive,
-		.setup = enter, .setup_arg = &in,
+		.setup = enter, .setup_arg = &in, .spawned = spawned,
 		/* livec killed: the sandbox goes too (its pid 1 ignores SIGTERM) */
 		.kill_with_parent = 1, .death_signal = SIGKILL,
 	};
@@ -228,7 +261,12 @@ int lv_sandbox_run(const struct lv_sandbox *sb, const char *const *argv)
 		sigaction(SIGINT, &ign, &old_int);
 		sigaction(SIGQUIT, &ign, &old_quit);
 	}
+	/* the child starts with livec's own ids, to find the root on any path
+	 * livec can walk; it becomes the image's root itself */
+	int owner = lv_idmap_tree_owner(0);
 	int r = lv_child_start(&c);
+	if (owner > 0)
+		lv_idmap_tree_owner(1);
 	if (r == 0) {
 		lv_interrupt_target(sb->interactive ? 0 : c.pid);
 		r = lv_child_finish(&c);
@@ -239,5 +277,7 @@ int lv_sandbox_run(const struct lv_sandbox *sb, const char *const *argv)
 		sigaction(SIGQUIT, &old_quit, NULL);
 	}
 	lv_child_release(&c);
+	close(in.maps[0]);
+	close(in.maps[1]);
 	return r;
 }

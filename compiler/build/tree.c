@@ -13,6 +13,7 @@
 
 #include "base/cleanup.h"
 #include "base/err.h"
+#include "build/idmap.h"
 #include "build/tree.h"
 
 struct inode_key {
@@ -25,6 +26,7 @@ struct reader {
 	struct lv_tree *t;
 	size_t cap;
 	long long epoch;
+	enum lv_tree_ids ids;
 	struct inode_key *inodes;
 	size_t ninodes, capinodes;
 	struct lv_diags *d;
@@ -103,6 +105,8 @@ static void file_node(struct reader *r, struct lv_node *n, int dfd, const char *
 	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	ssize_t cl = fd >= 0 ? fgetxattr(fd, "security.capability", capv, sizeof(capv)) : -1;
 	if (cl > 0) {
+		/* as the image carries it, not naming the sandbox's root */
+		cl = (ssize_t)lv_idmap_file_caps(capv, (size_t)cl);
 		n->cap = malloc((size_t)cl);
 		memcpy(n->cap, capv, (size_t)cl);
 		n->cap_len = (size_t)cl;
@@ -110,6 +114,22 @@ static void file_node(struct reader *r, struct lv_node *n, int dfd, const char *
 }
 
 static int walk(struct reader *r, int dfd, const char *prefix);
+
+/* Mode and owner: the ids on disk as the image's (build/idmap.h).  An id
+ * outside the image's range is a file livec made with its own ids: a bug
+ * to report, not an owner to publish. */
+static int owner(struct lv_node *n, const struct stat *st, enum lv_tree_ids ids, struct lv_diags *d)
+{
+	n->mode = st->st_mode & 07777;
+	n->uid = st->st_uid;
+	n->gid = st->st_gid;
+	if (ids == LV_TREE_IMAGE_IDS && (lv_idmap_image_id(st->st_uid, 0, &n->uid) < 0 || lv_idmap_image_id(st->st_gid, 1, &n->gid) < 0))
+		return lv_error(d, "'/%s' in the tree belongs to %u:%u, outside the image's ids (%u..%u)", n->path,
+				(unsigned)st->st_uid, (unsigned)st->st_gid, lv_idmap()->uid,
+				lv_idmap()->uid + LV_IDMAP_COUNT - 1),
+		       -ERANGE;
+	return 0;
+}
 
 /* A directory: its entries follow it, read through their own fd. */
 static int dir_node(struct reader *r, struct lv_node *n, int dfd, const char *name, const char *path)
@@ -154,9 +174,8 @@ static int read_entry(struct reader *r, int dfd, const char *prefix, const char 
 	}
 	struct lv_node *n = add(r);
 	n->path = path;
-	n->mode = st.st_mode & 07777;
-	n->uid = st.st_uid;
-	n->gid = st.st_gid;
+	if (owner(n, &st, r->ids, r->d) < 0)
+		return -ERANGE;
 	n->mtime = st.st_mtime < r->epoch ? (long long)st.st_mtime : r->epoch;
 	if (S_ISREG(st.st_mode))
 		file_node(r, n, dfd, name, &st);
@@ -189,9 +208,9 @@ static int walk(struct reader *r, int dfd, const char *prefix)
 	return rc;
 }
 
-int lv_tree_read(const char *root, long long epoch, struct lv_tree *t, struct lv_diags *d)
+int lv_tree_read(const char *root, enum lv_tree_ids ids, long long epoch, struct lv_tree *t, struct lv_diags *d)
 {
-	struct reader r = { .t = t, .epoch = epoch, .d = d };
+	struct reader r = { .t = t, .epoch = epoch, .ids = ids, .d = d };
 	struct stat st;
 
 	memset(t, 0, sizeof(*t));
@@ -204,9 +223,8 @@ int lv_tree_read(const char *root, long long epoch, struct lv_tree *t, struct lv
 	struct lv_node *top = add(&r);
 	top->path = strdup("");
 	top->type = 'd';
-	top->mode = st.st_mode & 07777;
-	top->uid = st.st_uid;
-	top->gid = st.st_gid;
+	if (owner(top, &st, ids, d) < 0)
+		return -ERANGE;
 	top->mtime = st.st_mtime < epoch ? (long long)st.st_mtime : epoch;
 	int rc = walk(&r, fd, "");
 	free(r.inodes);

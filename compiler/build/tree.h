@@ -34,7 +34,11 @@ struct lv_tree {
 	size_t n;
 };
 
-int lv_tree_read(const char *root, long long epoch, struct lv_tree *t, struct lv_diags *d);
+/* Which ids the files on disk have: an assembled image tree's (on disk at
+ * the image's range, build/idmap.h), or livec's own (a staging directory
+ * livec wrote itself, owners as they are). */
+enum lv_tree_ids { LV_TREE_OWN_IDS, LV_TREE_IMAGE_IDS };
+int lv_tree_read(const char *root, enum lv_tree_ids ids, long long epoch, struct lv_tree *t, struct lv_diags *d);
 void lv_tree_release(struct lv_tree *t);
 /* A new tree with the nodes of src for which keep() says 1 (the root is
  * always kept); hard-link groups are renumbered, the first kept member

@@ -18,6 +18,7 @@
 #include "build/runtime.h"
 #include "base/sha256.h"
 #include "build/system.h"
+#include "build/idmap.h"
 #include "build/treecache.h"
 
 #define LV_TREECACHE_FORMAT 2 /* 2: the tree has LV_GENERATED_LIST */
@@ -80,8 +81,9 @@ int lv_treecache_key(const struct lv_manifest *m, const char *lock_path, long lo
 	if ((r = lv_sha256_file(lock_path, lock_sha, NULL)) < 0)
 		return r;
 	lv_sha256_init(&s);
-	snprintf(head, sizeof(head), "livec-tree %d %s %lld %s\n", LV_TREECACHE_FORMAT, LIVEC_VERSION,
-		 epoch, m->dist.architecture);
+	/* the host ids the tree's files belong to (idmap.h) */
+	snprintf(head, sizeof(head), "livec-tree %d %s %lld %s %u:%u\n", LV_TREECACHE_FORMAT, LIVEC_VERSION,
+		 epoch, m->dist.architecture, lv_idmap()->host_uid, lv_idmap()->host_gid);
 	lv_sha256_update(&s, head, strlen(head));
 	lv_sha256_update(&s, lock_sha, 64);
 	/* livec itself: the code that assembles the tree (a rebuilt livec of

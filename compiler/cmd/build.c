@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "build/assemble.h"
+#include "build/idmap.h"
 #include "image/buildinfo.h"
 #include "base/cleanup.h"
 #include "cmd/cli.h"
@@ -217,9 +218,16 @@ static int install(struct build *b, struct lv_assembly *a)
 		r = lv_fetch_packages(&ctx->cache, &repos, fsets, 2, 4, &fst, &ctx->d);
 	}
 	lv_repos_release(&repos);
+	if (r == 0)
+		r = lv_unowned_lists(&ctx->cache, &ctx->lock, &ctx->d);
 	if (r < 0)
 		return r;
 	lv_debug(ctx, "%s after %.1f s", "fetched", elapsed(b));
+	/* from here on, what livec creates in the tree is the image's root's */
+	if ((r = lv_idmap_tree_owner(1)) < 0) {
+		lv_error(&ctx->d, "cannot take the image's ids: %s", strerror(-r));
+		return r;
+	}
 	lv_say(ctx, "bootstrapping the Essential set into %s", b->root);
 	if (lv_interrupted() || (r = lv_bootstrap(a, &ctx->d)) < 0)
 		return lv_interrupted() ? -EINTR : r;
@@ -263,6 +271,7 @@ static int assemble(struct build *b)
 	if (b->use_cache && (b->cached = lv_treecache_store(&ctx->cache, ctx->m.name, b->key, b->root, &b->cache_lock)))
 		b->tree_root = b->cached;
 out:
+	lv_idmap_tree_owner(0);
 	if (logfd >= 0)
 		close(logfd);
 	lv_assembly_release(&a);
@@ -275,7 +284,7 @@ static int write_output(struct build *b)
 	struct lv_ctx *ctx = b->ctx;
 	char imgwork[PATH_MAX];
 	int r;
-	if ((r = lv_tree_read(b->tree_root, b->epoch, &b->tree, &ctx->d)) < 0)
+	if ((r = lv_tree_read(b->tree_root, LV_TREE_IMAGE_IDS, b->epoch, &b->tree, &ctx->d)) < 0)
 		return r;
 	lv_debug(ctx, "tree read after %.1f s", elapsed(b));
 	snprintf(imgwork, sizeof(imgwork), "%s/image", b->workabs);
@@ -339,7 +348,7 @@ int lv_build_tree(struct lv_ctx *ctx, char **tree, int *lockfd)
 	struct build b = { .ctx = ctx, .use_cache = 1, .cache_lock = -1, .fmt = lv_format_find("tar") };
 	int r;
 	umask(022);
-	if ((r = lv_system_check(&ctx->m, &ctx->lock, &ctx->d)) < 0)
+	if ((r = lv_idmap_setup(&ctx->d)) < 0 || (r = lv_system_check(&ctx->m, &ctx->lock, &ctx->d)) < 0)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &b.t0);
 	lv_interrupt_setup();
@@ -371,12 +380,7 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 		return r;
 	/* Whatever the caller's umask, the build's files get the same modes. */
 	umask(022);
-	if (geteuid() != 0) {
-		lv_error(&ctx->d, "livec build needs root: it installs packages in a chroot with their "
-				  "own namespaces");
-		return -EPERM;
-	}
-	if ((r = lv_system_check(&ctx->m, &ctx->lock, &ctx->d)) < 0)
+	if ((r = lv_idmap_setup(&ctx->d)) < 0 || (r = lv_system_check(&ctx->m, &ctx->lock, &ctx->d)) < 0)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &b.t0);
 	lv_interrupt_setup();

@@ -88,7 +88,7 @@ int lv_cmd_persist(struct lv_ctx *ctx, int argc, char **argv)
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	long long epoch = sde && *sde ? atoll(sde) : 0;
 	struct lv_tree t;
-	int r = lv_tree_read(dir, epoch, &t, &ctx->d);
+	int r = lv_tree_read(dir, LV_TREE_OWN_IDS, epoch, &t, &ctx->d);
 	if (r == 0) {
 		t.v[0].uid = t.v[0].gid = 0;
 		struct lv_ext2_opts o = { .label = label, .epoch = epoch, .size = size };

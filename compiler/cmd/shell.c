@@ -15,6 +15,7 @@
 #include "base/err.h"
 #include "base/fsutil.h"
 #include "base/inroot.h"
+#include "build/idmap.h"
 #include "build/sandbox.h"
 #include "cmd/cli.h"
 #include "cmd/options.h"
@@ -93,10 +94,6 @@ int lv_cmd_shell(struct lv_ctx *ctx, int argc, char **argv)
 		default: return -LVE_USAGE;
 		}
 	}
-	if (geteuid() != 0) {
-		lv_error(&ctx->d, "livec shell needs root: it runs the tree's programs in the build's sandbox");
-		return -EPERM;
-	}
 	if (keep && lv_exists(keep)) {
 		lv_error(&ctx->d, "--keep '%s': it exists; name a new directory", keep);
 		return -LVE_USAGE;
@@ -105,12 +102,16 @@ int lv_cmd_shell(struct lv_ctx *ctx, int argc, char **argv)
 	int lockfd = -1;
 	if ((r = lv_build_tree(ctx, &tree, &lockfd)) < 0)
 		return r;
+	/* the overlay's layers are the image's root's, like the tree */
 	char tmpl[] = "/tmp/livec-shell.XXXXXX";
+	lv_idmap_tree_owner(1);
 	const char *changes = keep ? keep : mkdtemp(tmpl);
 	_cleanup_free_ char *root = changes ? lv_path_join(changes, "root") : NULL;
-	if (!changes || (r = make_changes(changes, network, &ctx->d)) < 0) {
+	r = !changes ? -errno : make_changes(changes, network, &ctx->d);
+	lv_idmap_tree_owner(0);
+	if (r < 0) {
 		close(lockfd);
-		return changes ? r : -errno;
+		return r;
 	}
 	char term[300];
 	snprintf(term, sizeof(term), "TERM=%s", getenv("TERM") ? getenv("TERM") : "dumb");

@@ -200,7 +200,7 @@ static int outer_iso(const struct lv_image *im, const char *iso_dir, const char 
 		r = lv_image_layer_sum(im, layers[i], p, d);
 	}
 	struct lv_tree outer;
-	if (r < 0 || (r = lv_tree_read(iso_dir, im->epoch, &outer, d)) < 0)
+	if (r < 0 || (r = lv_tree_read(iso_dir, LV_TREE_OWN_IDS, im->epoch, &outer, d)) < 0)
 		return r;
 	for (size_t i = 0; i < outer.n; i++)
 		outer.v[i].uid = outer.v[i].gid = 0;

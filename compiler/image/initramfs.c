@@ -124,7 +124,7 @@ int lv_initramfs_write(const struct lv_image *im, int rootfd, const char *kver, 
 	    (r = contract(im, id, readonly, dir)) < 0)
 		return r;
 	struct lv_tree t;
-	if ((r = lv_tree_read(dir, im->epoch, &t, d)) < 0)
+	if ((r = lv_tree_read(dir, LV_TREE_OWN_IDS, im->epoch, &t, d)) < 0)
 		return r;
 	/* the initramfs belongs to root whoever built it */
 	for (size_t i = 0; i < t.n; i++)

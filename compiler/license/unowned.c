@@ -72,6 +72,18 @@ static int file_list(const struct lv_cache *c, const struct lv_lockpkg *p, struc
 	return 0;
 }
 
+int lv_unowned_lists(const struct lv_cache *c, const struct lv_lock *l, struct lv_diags *d)
+{
+	struct lv_buf list = { .max = 256u << 20 };
+	int r = 0;
+	for (size_t i = 0; i < l->rootfs.n && r == 0; i++) {
+		list.len = 0;
+		r = file_list(c, &l->rootfs.v[i], &list, d);
+	}
+	lv_buf_release(&list);
+	return r;
+}
+
 /* Resolves a package path's first component through a symlink in the tree
  * (merged /usr: "bin/ls" -> "usr/bin/ls"). */
 static char *canonical(const char *tree, const char *path)

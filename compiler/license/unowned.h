@@ -41,6 +41,10 @@ struct lv_unowned {
 	int have_record;  /* the tree has LV_GENERATED_LIST */
 };
 
+/* Lists the entries of every package of the lock in the cache (made from
+ * the fetched .debs once, then read back): done by a build right after
+ * fetching, so what follows in the tree's own ids writes no cache file. */
+int lv_unowned_lists(const struct lv_cache *c, const struct lv_lock *l, struct lv_diags *d);
 /* Writes the tree's LV_GENERATED_LIST: every regular file that is in it now
  * and that no locked package ships. */
 int lv_unowned_record(const struct lv_cache *c, const struct lv_lock *l, const struct lv_manifest *m,

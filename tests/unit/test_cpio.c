@@ -56,7 +56,7 @@ static void write_cpio(const char *out)
 {
 	struct lv_tree t;
 	struct lv_diags d = { 0 };
-	assert_int_equal(lv_tree_read(root, 1700000000, &t, &d), 0);
+	assert_int_equal(lv_tree_read(root, LV_TREE_OWN_IDS, 1700000000, &t, &d), 0);
 	assert_int_equal(lv_cpio_write(&t, out, &d), 0);
 	lv_tree_release(&t);
 }

@@ -68,7 +68,7 @@ static void write_img(const char *out)
 	struct lv_tree t;
 	struct lv_diags d = { 0 };
 	struct lv_ext2_opts o = { .label = "LIVECTEST", .epoch = 1700000000 };
-	assert_int_equal(lv_tree_read(root, 1700000000, &t, &d), 0);
+	assert_int_equal(lv_tree_read(root, LV_TREE_OWN_IDS, 1700000000, &t, &d), 0);
 	assert_int_equal(lv_ext2_write(&t, out, &o, &d), 0);
 	assert_int_equal(d.errors, 0);
 	lv_tree_release(&t);

@@ -89,7 +89,7 @@ static int setup(void **s)
 	snprintf(img, sizeof(img), "%s/inner.img", dir);
 	snprintf(out, sizeof(out), "%s/out", dir);
 	make_tree();
-	if (lv_tree_read(root, EPOCH, &t, &d) < 0 || lv_ext2_write(&t, img, &o, &d) < 0)
+	if (lv_tree_read(root, LV_TREE_OWN_IDS, EPOCH, &t, &d) < 0 || lv_ext2_write(&t, img, &o, &d) < 0)
 		return -1;
 	lv_tree_release(&t);
 	lv_diags_release(&d);
@@ -123,8 +123,8 @@ static void the_same_tree_comes_back(void **s)
 	assert_int_equal(lv_ext2_each(img, "inner.img", to_beneath, &b, &d), 0);
 	assert_int_equal(lv_beneath_finish(&b), 0);
 	lv_beneath_release(&b);
-	assert_int_equal(lv_tree_read(root, EPOCH, &want, &d), 0);
-	assert_int_equal(lv_tree_read(out, EPOCH, &got, &d), 0);
+	assert_int_equal(lv_tree_read(root, LV_TREE_OWN_IDS, EPOCH, &want, &d), 0);
+	assert_int_equal(lv_tree_read(out, LV_TREE_OWN_IDS, EPOCH, &got, &d), 0);
 	/* genext2fs adds lost+found; the rest is the tree, node for node */
 	size_t k = 0;
 	for (size_t i = 0; i < got.n; i++) {

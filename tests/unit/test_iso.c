@@ -61,7 +61,7 @@ static void write_iso(const char *out)
 	struct lv_tree t;
 	struct lv_diags d = { 0 };
 	struct lv_iso_opts o = { .volume_id = "LIVECTEST", .epoch = 1700000000 };
-	assert_int_equal(lv_tree_read(root, 1700000000, &t, &d), 0);
+	assert_int_equal(lv_tree_read(root, LV_TREE_OWN_IDS, 1700000000, &t, &d), 0);
 	assert_int_equal(lv_iso_write(&t, out, &o, &d), 0);
 	assert_int_equal(d.errors, 0);
 	lv_tree_release(&t);
@@ -133,7 +133,7 @@ static void a_hybrid_image_boots_bios_and_uefi_from_cd_and_stick(void **s)
 				 .boot_image = "boot/isolinux/isolinux.bin", .boot_catalog = "boot/isolinux/boot.cat",
 				 .isohybrid_mbr = mbr, .efi_image = esp };
 	snprintf(hyb, sizeof(hyb), "%s/hybrid.iso", dir);
-	assert_int_equal(lv_tree_read(root, 1700000000, &t, &d), 0);
+	assert_int_equal(lv_tree_read(root, LV_TREE_OWN_IDS, 1700000000, &t, &d), 0);
 	assert_int_equal(lv_iso_write(&t, hyb, &o, &d), 0);
 	lv_tree_release(&t);
 	struct lv_buf img = { .max = 1u << 30 }, fat = { .max = 1u << 30 };

@@ -69,7 +69,7 @@ static void make_iso(const struct mfile *f, size_t n, char *out, size_t size)
 		free(parent);
 		assert_int_equal(lv_write_atomic(p, f[i].text, strlen(f[i].text)), 0);
 	}
-	assert_int_equal(lv_tree_read(root, 1700000000, &t, &d), 0);
+	assert_int_equal(lv_tree_read(root, LV_TREE_OWN_IDS, 1700000000, &t, &d), 0);
 	assert_int_equal(lv_iso_write(&t, out, &o, &d), 0);
 	lv_tree_release(&t);
 	lv_diags_release(&d);

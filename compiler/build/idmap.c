@@ -1,0 +1,196 @@
+/* The image's ids on the build host (idmap.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+#include <unistd.h>
+
+#include "base/child.h"
+#include "base/cleanup.h"
+#include "base/err.h"
+#include "build/idmap.h"
+
+static struct lv_idmap map;
+static int ready;
+
+const struct lv_idmap *lv_idmap(void)
+{
+	return &map;
+}
+
+/* The first range of at least LV_IDMAP_COUNT ids /etc/subuid (or
+ * /etc/subgid) gives to the user, by name or number; 0 if none. */
+static unsigned long subordinate(const char *file, const char *name, unsigned id)
+{
+	_cleanup_fclose_ FILE *f = fopen(file, "re");
+	char line[512], idstr[16];
+	snprintf(idstr, sizeof(idstr), "%u", id);
+	while (f && fgets(line, sizeof(line), f)) {
+		char *who = strtok(line, ":\n"), *start = strtok(NULL, ":\n"), *count = strtok(NULL, ":\n");
+		if (!who || !start || !count || (strcmp(who, name) && strcmp(who, idstr)))
+			continue;
+		unsigned long s = strtoul(start, NULL, 10), n = strtoul(count, NULL, 10);
+		if (s > 0 && n >= LV_IDMAP_COUNT && s + LV_IDMAP_COUNT <= 0xffffffffu)
+			return s;
+	}
+	return 0;
+}
+
+/* The setuid helpers write the maps of `pid` (our own process, after its
+ * unshare): 0 is the user, 1..65536 the subordinate ids. */
+static int run_map_helpers(pid_t pid, unsigned uid, unsigned gid, unsigned long sub, unsigned long subg)
+{
+	char spid[16], su[16], sg[16], ss[24], ssg[24], cnt[16];
+	snprintf(spid, sizeof(spid), "%d", (int)pid);
+	snprintf(su, sizeof(su), "%u", uid);
+	snprintf(sg, sizeof(sg), "%u", gid);
+	snprintf(ss, sizeof(ss), "%lu", sub);
+	snprintf(ssg, sizeof(ssg), "%lu", subg);
+	snprintf(cnt, sizeof(cnt), "%u", LV_IDMAP_COUNT);
+	const char *const uargv[] = { "newuidmap", spid, "0", su, "1", "1", ss, cnt, NULL };
+	const char *const gargv[] = { "newgidmap", spid, "0", sg, "1", "1", ssg, cnt, NULL };
+	const char *const *argvs[] = { uargv, gargv };
+	for (int i = 0; i < 2; i++) {
+		/* their complaints go to livec's stderr as they are */
+		struct lv_child c = { .argv = argvs[i], .in = { LV_CHILD_NULL }, .out = { LV_CHILD_NULL },
+				      .timeout_s = 30 };
+		int st = lv_child_run(&c);
+		if (st != 0)
+			dprintf(2, "livec: %s: %s\n", argvs[i][0], lv_child_explain(&c));
+		lv_child_release(&c);
+		if (st != 0)
+			return -EPERM;
+	}
+	return 0;
+}
+
+/* Rootless: a user namespace for livec itself.  The setuid helpers must
+ * run outside it, so a helper process forked before the unshare waits for
+ * it, then writes our maps. */
+static int enter_own_namespace(struct lv_diags *d)
+{
+	unsigned uid = getuid(), gid = getgid();
+	struct passwd *pw = getpwuid(uid);
+	const char *name = pw ? pw->pw_name : "";
+	unsigned long sub = subordinate("/etc/subuid", name, uid), subg = subordinate("/etc/subgid", name, uid);
+	if (!sub || !subg)
+		return lv_error(d, "rootless builds need %u subordinate user and group ids for '%s', and "
+				   "/etc/%s has none.\n  As root: usermod --add-subuids 100000-165535 "
+				   "--add-subgids 100000-165535 %s\n  (or run livec as root)",
+				LV_IDMAP_COUNT, name, !sub ? "subuid" : "subgid", *name ? name : "USER"),
+		       -EPERM;
+	int go[2];
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t self = getpid();
+	fflush(NULL);
+	pid_t helper = fork();
+	if (helper < 0)
+		return -errno;
+	if (helper == 0) {
+		char c;
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(run_map_helpers(self, uid, gid, sub, subg) == 0 ? 0 : 1);
+	}
+	close(go[0]);
+	int r = unshare(CLONE_NEWUSER) < 0 ? -errno : 0;
+	if (r == 0 && write(go[1], "x", 1) != 1)
+		r = -errno;
+	close(go[1]);
+	int st;
+	while (waitpid(helper, &st, 0) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return lv_error(d, "cannot make a user namespace: %s", strerror(-r)), r;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		return lv_error(d, "cannot map the subordinate ids %lu and %lu into livec's user namespace "
+				   "(newuidmap and newgidmap come with the uidmap package)", sub, subg),
+		       -EPERM;
+	}
+	if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
+		return lv_error(d, "cannot become root in livec's user namespace: %s", strerror(errno)), -errno;
+	map = (struct lv_idmap){ .uid = 1, .gid = 1, .host_uid = (unsigned)sub, .host_gid = (unsigned)subg,
+				 .rootless = 1 };
+	return 0;
+}
+
+int lv_idmap_setup(struct lv_diags *d)
+{
+	if (ready)
+		return 0;
+	int r = 0;
+	if (geteuid() == 0)
+		map = (struct lv_idmap){ LV_IDMAP_ROOT_BASE, LV_IDMAP_ROOT_BASE, LV_IDMAP_ROOT_BASE,
+					 LV_IDMAP_ROOT_BASE, 0 };
+	else
+		r = enter_own_namespace(d);
+	ready = r == 0;
+	return r;
+}
+
+static int write_file(pid_t pid, const char *what, const char *text)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/%d/%s", (int)pid, what);
+	_cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -errno;
+}
+
+int lv_idmap_child(pid_t pid)
+{
+	char um[64], gm[64];
+	snprintf(um, sizeof(um), "0 %u %u\n", map.uid, LV_IDMAP_COUNT);
+	snprintf(gm, sizeof(gm), "0 %u %u\n", map.gid, LV_IDMAP_COUNT);
+	int r = write_file(pid, "uid_map", um);
+	return r < 0 ? r : write_file(pid, "gid_map", gm);
+}
+
+int lv_idmap_tree_owner(int on)
+{
+	int was = (unsigned)setfsuid(-1) == map.uid && map.uid != geteuid();
+	setfsgid(on ? map.gid : getegid());
+	setfsuid(on ? map.uid : geteuid());
+	/* a file-system id other than 0 takes the file capabilities
+	 * (chown, DAC override, fowner, ...) from the effective set: back */
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct c[2];
+	if (syscall(SYS_capget, &h, c) < 0)
+		return -errno;
+	c[0].effective = c[0].permitted;
+	c[1].effective = c[1].permitted;
+	return syscall(SYS_capset, &h, c) < 0 ? -errno : was;
+}
+
+int lv_idmap_image_id(unsigned disk, int group, unsigned *id)
+{
+	unsigned base = group ? map.gid : map.uid;
+	if (disk < base || disk - base >= LV_IDMAP_COUNT)
+		return -ERANGE;
+	*id = disk - base;
+	return 0;
+}
+
+size_t lv_idmap_file_caps(void *cap, size_t len)
+{
+	unsigned char *p = cap;
+	if (len != 24 || p[3] != 3)
+		return len;
+	unsigned rootid = (unsigned)p[20] | (unsigned)p[21] << 8 | (unsigned)p[22] << 16 | (unsigned)p[23] << 24;
+	if (rootid != map.uid)
+		return len;
+	p[3] = 2; /* revision 2: the same sets, for whoever is root */
+	return 20;
+}
