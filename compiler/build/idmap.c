@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
@@ -120,6 +121,7 @@ static int enter_own_namespace(struct lv_diags *d)
 	}
 	if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
 		return lv_error(d, "cannot become root in livec's user namespace: %s", strerror(errno)), -errno;
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); /* as in lv_idmap_tree_owner */
 	map = (struct lv_idmap){ .uid = 1, .gid = 1, .host_uid = (unsigned)sub, .host_gid = (unsigned)subg,
 				 .rootless = 1 };
 	return 0;
@@ -171,7 +173,11 @@ int lv_idmap_tree_owner(int on)
 		return -errno;
 	c[0].effective = c[0].permitted;
 	c[1].effective = c[1].permitted;
-	return syscall(SYS_capset, &h, c) < 0 ? -errno : was;
+	if (syscall(SYS_capset, &h, c) < 0)
+		return -errno;
+	/* a change of ids makes a process undumpable, and the /proc files of
+	 * its children (the sandbox's id maps) root's: they stay livec's */
+	return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0 ? -errno : was;
 }
 
 int lv_idmap_image_id(unsigned disk, int group, unsigned *id)

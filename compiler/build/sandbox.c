@@ -50,15 +50,47 @@ static void dev_node(const char *dev, const char *name)
 		die(p);
 }
 
-/* The root, bound onto itself (it must be a mount point to become the
- * namespace's root), becomes the working directory.  Still with livec's
- * own ids: the path may pass through a directory only they can search (a
- * home of mode 0700, in a rootless build). */
-static void enter_root(const char *root)
+struct inside {
+	int maps[2];       /* a byte here once livec wrote the id maps */
+	const char *root;
+	int faketime;
+	const char *lower, *changes;
+	int lowerfd, changesfd; /* opened inside, with livec's ids */
+};
+
+/* The directories the sandbox mounts, opened while the child still has
+ * livec's own ids: their paths may pass through a directory only those
+ * can search (a home of mode 0700).  Later steps use the descriptors. */
+static int open_dir(const char *path)
 {
-	if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die(path);
+	return fd;
+}
+
+/* The root's own mount (it must be one to become the namespace's root),
+ * on the root, and the working directory: the root itself bound there, or
+ * for livec shell an overlay of the cached tree with its changes elsewhere
+ * (made as the image's root, who owns those layers). */
+static void attach_root(const struct inside *in, int rootfd)
+{
+	int m;
+	if (in->lower) {
+		char lower[64], upper[64], work[64];
+		int up = in->changesfd;
+		snprintf(lower, sizeof(lower), "/proc/self/fd/%d", in->lowerfd);
+		snprintf(upper, sizeof(upper), "/proc/self/fd/%d/upper", up);
+		snprintf(work, sizeof(work), "/proc/self/fd/%d/work", up);
+		int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+		if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
+		    fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+		    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+		    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 || (m = fsmount(fs, FSMOUNT_CLOEXEC, 0)) < 0)
+			die("mount the overlay");
+	} else if ((m = open_tree(rootfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE)) < 0)
 		die("bind the root");
-	if (chdir(root) < 0)
+	if (move_mount(m, "", rootfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 || fchdir(m) < 0)
 		die("enter the root");
 }
 
@@ -156,24 +188,6 @@ static void drop_privileges(void)
 		die("no_new_privs");
 }
 
-struct inside {
-	int maps[2];       /* a byte here once livec wrote the id maps */
-	const char *root;
-	int faketime;
-	const char *lower, *changes;
-};
-
-/* livec shell: the tree seen through an overlay, the changes elsewhere */
-static void overlay(const struct inside *in)
-{
-	char opts[8500];
-	if (!in->lower)
-		return;
-	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", in->lower, in->changes,
-		 in->changes);
-	if (mount("overlay", in->root, "overlay", 0, opts) < 0)
-		die("mount the overlay");
-}
 
 /* In the caller, as soon as the child exists: its id maps, then go. */
 static int spawned(void *arg, pid_t pid)
@@ -208,9 +222,13 @@ static void enter(void *arg)
 	wait_for_maps(in);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die("make mounts private");
-	overlay(in);
-	enter_root(in->root);
+	int rootfd = open_dir(in->root);
+	if (in->lower) {
+		in->lowerfd = open_dir(in->lower);
+		in->changesfd = open_dir(in->changes);
+	}
 	become_root();
+	attach_root(in, rootfd);
 	setup_mounts();
 	if (sethostname("livec", 5) < 0 || setdomainname("", 0) < 0)
 		die("sethostname");

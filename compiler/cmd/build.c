@@ -267,6 +267,7 @@ static int assemble(struct build *b)
 	lv_debug(ctx, "system section applied after %.1f s", elapsed(b));
 	if ((r = lv_normalize(b->root, &ns, &ctx->d)) < 0)
 		goto out;
+	lv_idmap_tree_owner(0); /* the tree is done: the cache's files are livec's */
 	lv_debug(ctx, "normalized: %zu removed, %zu emptied", ns.removed, ns.emptied);
 	if (b->use_cache && (b->cached = lv_treecache_store(&ctx->cache, ctx->m.name, b->key, b->root, &b->cache_lock)))
 		b->tree_root = b->cached;
