@@ -280,3 +280,34 @@ void lv_tree_filter(const struct lv_tree *src, lv_tree_keep_fn keep, void *ud, s
 	}
 	free(map);
 }
+
+/* One file: owner first (chown clears setuid bits and capabilities), then
+ * mode and capabilities again, time last. */
+static int apply_node(int rootfd, const struct lv_node *n)
+{
+	const char *p = *n->path ? n->path : ".";
+	struct timespec ts[2] = { { n->mtime, 0 }, { n->mtime, 0 } };
+	if (fchownat(rootfd, p, n->uid, n->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == EINVAL ? -ERANGE : -errno; /* EINVAL: not mapped here */
+	if (n->type != 'l' && fchmodat(rootfd, p, n->mode, 0) < 0)
+		return -errno;
+	if (n->cap) {
+		_cleanup_close_ int fd = openat(rootfd, p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fsetxattr(fd, "security.capability", n->cap, n->cap_len, 0) < 0)
+			return -errno;
+	}
+	return utimensat(rootfd, p, ts, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+int lv_tree_apply(const struct lv_tree *t)
+{
+	_cleanup_close_ int rootfd = open(t->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	for (size_t i = t->n; i-- > 0;) { /* children before parents: their times stay */
+		int r = apply_node(rootfd, &t->v[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

@@ -49,21 +49,20 @@ static int write_tar(struct lv_ctx *ctx, const struct lv_image *im, const struct
 	return lv_tar_write(im->tree, im->output, f->comp, &ctx->d);
 }
 
-/* The tree itself: its times clamped as the IR has them, then moved into
- * place. */
+/* The tree itself: owners, modes and times as the IR has them (the
+ * image's ids, not the range they had on disk), then moved into place. */
 static int write_dir(struct lv_ctx *ctx, const struct lv_image *im, const struct lv_format *f)
 {
 	const struct lv_tree *t = im->tree;
-	_cleanup_close_ int rootfd = open(t->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	(void)f;
-	for (size_t i = t->n; i-- > 0;) { /* children before parents */
-		struct timespec ts[2] = { { t->v[i].mtime, 0 }, { t->v[i].mtime, 0 } };
-		if (utimensat(rootfd, *t->v[i].path ? t->v[i].path : ".", ts, AT_SYMLINK_NOFOLLOW) < 0)
-			return -errno;
+	int r = lv_tree_apply(t);
+	if (r < 0) {
+		lv_error(&ctx->d, "cannot give the tree in '%s' its owners and times: %s", t->root, lv_strerror(r));
+		return r;
 	}
 	lv_remove_tree(im->output);
 	if (rename(t->root, im->output) < 0) {
-		int r = -errno;
+		r = -errno;
 		lv_error(&ctx->d, "cannot move the tree to '%s': %s", im->output, strerror(errno));
 		return r;
 	}

@@ -95,6 +95,18 @@ test_expect_success 'a maintainer script cannot reach the host: no device nodes,
 	test ! -e "$ESCAPE.script" && test ! -e tree/lvtest-sda
 '
 
+test_expect_success 'the directory output has the image'"'"'s ids, not the range they had on disk' '
+	test "$(stat -c %u:%g tree/etc/passwd)" = 0:0 &&
+	test "$(stat -c %U tree/usr/bin/passwd)" = root && test -u tree/usr/bin/passwd &&
+	test -z "$(find tree -uid +65535 -o -gid +65535 | head -n 3)"
+'
+
+test_expect_success 'a file capability set in the sandbox is published as the image has it (revision 2)' '
+	grep -q "^setcap: done" tree/var/lib/lvtest-escape.log &&
+	python3 -c "import os, sys; v = os.getxattr(sys.argv[1], \"security.capability\"); \
+		sys.exit(not (len(v) == 20 and v[3] == 2 and v[5] == 0x20))" tree/usr/lib/lvtest/escape
+'
+
 test_expect_success 'a FIFO shipped as /etc/machine-id does not hang the build: it is removed' '
 	test ! -p tree/etc/machine-id
 '
@@ -197,6 +209,25 @@ test_expect_success 'livec shell: changes are thrown away, or kept with --keep D
 	test -e kept/upper/etc/lvtest-shell &&
 	"$LIVEC" shell --lockfile left.lock left.yaml -- test ! -e /etc/lvtest-shell &&
 	test -z "$(ls /tmp | grep "^livec-shell\.")"
+'
+
+test_expect_success 'rootless: the hostile build as a user with subordinate ids is contained and gives the same bytes' '
+	rootless_dir && seed_rootless_cache &&
+	"$LIVEC" build --format tar --output good-root.tar --lockfile good.lock good.yaml 2>root.err &&
+	(cd rootless && as_rootless "$LIVEC" build --format tar --output good.tar --lockfile ../good.lock ../good.yaml) \
+		2>rootless.err || { cat rootless.err; exit 1; }
+	cmp good-root.tar rootless/good.tar &&
+	tar -xOf rootless/good.tar ./var/lib/lvtest-escape.log >rootless-escape.log &&
+	grep -q "^mknod: denied" rootless-escape.log && grep -q "^mount: denied" rootless-escape.log &&
+	grep -q "^setns: denied" rootless-escape.log && grep -q "^escape: " rootless-escape.log &&
+	test ! -e "$ESCAPE.script" && test -z "$(ls -A "$HOSTDIR")"
+'
+
+test_expect_success 'rootless: livec shell runs in the tree, sees no host file, and its exit status is livec'"'"'s' '
+	: >"$HOSTDIR/on-the-host" &&
+	(cd rootless && as_rootless "$LIVEC" shell --lockfile ../left.lock ../left.yaml -- \
+		sh -c "test ! -e $HOSTDIR/on-the-host && test -s /etc/debian_version && exit 5"); test $? = 5 &&
+	rm "$HOSTDIR/on-the-host"
 '
 
 test_expect_success 'two builds sharing a cache at once: both succeed, and both trees are cached' '

@@ -80,3 +80,29 @@ test_done() {
 	say "# $TEST_NAME: $test_passed passed, $test_failed failed${test_skipped:+, $test_skipped skipped}"
 	[ "$test_failed" = 0 ]
 }
+
+# Rootless builds: a user with subordinate ids, made once per machine, with
+# a home of mode 0700 as adduser makes it.  rootless_dir makes a directory
+# that user owns (for its outputs and cache) and lets it read $TRASH;
+# as_rootless runs a command there as that user, with that cache.
+ROOTLESS_USER=livec-rootless
+rootless_user() {
+	id -u "$ROOTLESS_USER" >/dev/null 2>&1 ||
+		useradd --create-home --shell /bin/sh "$ROOTLESS_USER" || return 1
+	chmod 0700 "/home/$ROOTLESS_USER" &&
+	{ grep -q "^$ROOTLESS_USER:" /etc/subuid && grep -q "^$ROOTLESS_USER:" /etc/subgid ||
+		usermod --add-subuids 300000-365535 --add-subgids 300000-365535 "$ROOTLESS_USER"; }
+}
+rootless_dir() {
+	rootless_user && mkdir -p "$TRASH/rootless" && chmod 0755 "$TRASH" &&
+	chown "$ROOTLESS_USER:" "$TRASH/rootless"
+}
+as_rootless() {
+	runuser -u "$ROOTLESS_USER" -- env HOME="/home/$ROOTLESS_USER" XDG_CACHE_HOME="$TRASH/rootless/cache" "$@"
+}
+# seed_rootless_cache: the packages already fetched as root, for the user
+seed_rootless_cache() {
+	mkdir -p "$TRASH/rootless/cache/livec" &&
+	cp -r "${XDG_CACHE_HOME:-$HOME/.cache}/livec/sha256" "$TRASH/rootless/cache/livec/" &&
+	chown -R "$ROOTLESS_USER:" "$TRASH/rootless/cache"
+}
