@@ -3,7 +3,8 @@
 # under different conditions: build directory (and its length), TZ, locale,
 # umask, hostname (own UTS namespace), wall-clock date (faketime, carried
 # into the sandbox).  The tarballs must be byte-identical; the tree must be
-# what the lock says.
+# what the lock says.  Built rootless (a user with subordinate ids), the ISO
+# and the tarball are the same bytes as root's.
 . "$(dirname "$0")/../lib/test-lib.sh"
 
 MANIFEST="$TEST_ROOT/examples/console/livec.yaml"
@@ -59,6 +60,17 @@ test_expect_success 'no host data: no build path, no host name, owners numeric a
 	! grep -a -q "another-builder" b/a/much/longer/build/directory/path/out/console/rootfs.tar &&
 	tar -xOf a/out/console/rootfs.tar ./etc/hostname | grep -qx livec &&
 	test "$(tar -xOf a/out/console/rootfs.tar ./etc/machine-id | wc -c)" = 0
+'
+
+test_expect_success 'rootless: a user with subordinate ids builds the same ISO and tarball, byte for byte' '
+	(cd a && "$LIVEC" build --lockfile "$LOCK" "$MANIFEST" 2>../iso.err) &&
+	rootless_dir && seed_rootless_cache &&
+	(cd rootless && as_rootless "$LIVEC" build --lockfile "$LOCK" "$MANIFEST" &&
+		as_rootless "$LIVEC" build --format tar --lockfile "$LOCK" "$MANIFEST") 2>rootless.err ||
+		{ cat rootless.err; exit 1; }
+	cmp a/out/console/console.iso rootless/out/console/console.iso &&
+	cmp a/out/console/rootfs.tar rootless/out/console/rootfs.tar &&
+	test "$(stat -c %U rootless/out/console/console.iso)" = "$ROOTLESS_USER"
 '
 
 test_done

@@ -176,4 +176,15 @@ test_expect_success 'files: a missing source and a target out of the root: both 
 	test ! -e "$TRASH/nocache" && test ! -e out
 '
 
+test_expect_success 'a user without subordinate ids: one error saying how to add them, nothing built' '
+	! grep -q "^nobody:" /etc/subuid &&
+	"$LIVEC" lock --lockfile nobody.lock good.yaml &&
+	chmod 0755 "$TRASH" && mkdir -p nobody && chown nobody: nobody &&
+	(cd nobody && expect_code 1 runuser -u nobody -- env XDG_CACHE_HOME="$TRASH/nobody/cache" \
+		"$LIVEC" build --lockfile ../nobody.lock ../good.yaml) 2>err &&
+	grep_or_show "rootless builds need 65536 subordinate user and group ids for .nobody." err &&
+	grep_or_show "usermod --add-subuids 100000-165535 --add-subgids 100000-165535 nobody" err &&
+	test ! -e nobody/out
+'
+
 test_done
