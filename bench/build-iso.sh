@@ -3,8 +3,10 @@
 # same warm cache:
 #   classic: mmdebstrap (the console packages + live-boot) -> mksquashfs (xz)
 #            -> xorriso with ISOLINUX
-#   livec:   livec build (no tree cache) of examples/console
-# Prints both times and sizes and their ratio (target: livec at most 0.5x),
+#   livec:   livec build (no tree cache) of examples/console, as root and
+#            rootless (a user with subordinate ids, tools/rootless-user.sh)
+# Prints the times and sizes and their ratios (targets: livec at most 0.5x
+# the classic pipeline; rootless at most 1.2x root, the same bytes),
 # then cloop throughput next to create_compressed_fs on the same inner image
 # at the same level and block size (target: at least 2x faster, no larger).
 # Not a pass/fail test.  Needs root.  Usage: bench/build-iso.sh
@@ -24,6 +26,19 @@ now() { date +%s%N; }
 t0=$(now)
 $LIVEC -q build --no-cache --output "$work/livec.iso" --workdir "$work/lw" --lockfile "$LOCK" "$MANIFEST"
 t1=$(now)
+
+# livec rootless: the same build by a user, on its own copy of the cache
+sh tools/rootless-user.sh livec-rootless
+rl=$(mktemp -d /tmp/livec-bench-rootless.XXXXXX)
+trap 'rm -rf "$work" "$rl"' EXIT
+chmod 0755 "$rl"
+mkdir -p "$rl/cache/livec"
+cp -r "${XDG_CACHE_HOME:-$HOME/.cache}/livec/sha256" "$rl/cache/livec/"
+chown -R livec-rootless: "$rl"
+r0=$(now)
+runuser -u livec-rootless -- env XDG_CACHE_HOME="$rl/cache" \
+	$LIVEC -q build --no-cache --output "$rl/livec.iso" --workdir "$rl/lw" --lockfile "$LOCK" "$MANIFEST"
+r1=$(now)
 
 # classic: live-boot comes from the mirror (it is not in the console lock)
 mirror=$(sed -n 's|^URIs: *||p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
@@ -49,6 +64,11 @@ echo "live ISO of examples/console, warm cache:"
 echo "  livec build                         ${l} ms  $(stat -c %s "$work/livec.iso") bytes"
 echo "  mmdebstrap + mksquashfs + xorriso   ${c} ms  $(stat -c %s "$work/classic.iso") bytes"
 awk -v l="$l" -v c="$c" 'BEGIN { printf "  ratio livec/classic                 %.2f (target: <= 0.50)\n", l / c }'
+r=$(((r1 - r0) / 1000000))
+echo "  livec build, rootless               ${r} ms  $(stat -c %s "$rl/livec.iso") bytes"
+awk -v l="$l" -v r="$r" 'BEGIN { printf "  ratio rootless/root                 %.2f (target: <= 1.20)\n", r / l }'
+cmp -s "$work/livec.iso" "$rl/livec.iso" && echo "  rootless ISO = root ISO, byte for byte" ||
+	echo "  rootless ISO DIFFERS from the root one"
 
 # cloop throughput on the same inner image
 xorriso -as mkisofs -quiet -R -o "$work/inner.iso" "$work/chroot/usr" 2>/dev/null

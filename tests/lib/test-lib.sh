@@ -86,13 +86,7 @@ test_done() {
 # that user owns (for its outputs and cache) and lets it read $TRASH;
 # as_rootless runs a command there as that user, with that cache.
 ROOTLESS_USER=livec-rootless
-rootless_user() {
-	id -u "$ROOTLESS_USER" >/dev/null 2>&1 ||
-		useradd --create-home --shell /bin/sh "$ROOTLESS_USER" || return 1
-	chmod 0700 "/home/$ROOTLESS_USER" &&
-	{ grep -q "^$ROOTLESS_USER:" /etc/subuid && grep -q "^$ROOTLESS_USER:" /etc/subgid ||
-		usermod --add-subuids 300000-365535 --add-subgids 300000-365535 "$ROOTLESS_USER"; }
-}
+rootless_user() { sh "$TEST_ROOT/tools/rootless-user.sh" "$ROOTLESS_USER"; }
 rootless_dir() {
 	rootless_user && mkdir -p "$TRASH/rootless" && chmod 0755 "$TRASH" &&
 	chown "$ROOTLESS_USER:" "$TRASH/rootless"
