@@ -175,15 +175,29 @@ static void closure(struct lv_pkgdeps *all, size_t n, char *mark, const char *re
 	}
 }
 
+/* What a .deb may unpack to: far more than any Debian package does (the
+ * most in bookworm's main is about 250 times its .deb, by Installed-Size),
+ * far less than a disk: a compression bomb is refused. */
+#define LV_DEB_MAX_RATIO 1000u
+#define LV_DEB_MAX_SLACK (1u << 20)
+
 struct extract_ctx {
 	int rootfd;
 	const char *pkg;
+	uint64_t left; /* bytes the package may still unpack to */
 	struct lv_diags *d;
 };
 
 static int extract_one(const struct lv_debentry *e, struct lv_debreader *rd, void *ud)
 {
 	struct extract_ctx *x = ud;
+	if (e->type == 'f' && (uint64_t)e->size > x->left) {
+		lv_error(x->d, "package '%s' unpacks to more than %u times its size (at '/%s'): refused", x->pkg,
+			 LV_DEB_MAX_RATIO, e->path);
+		return -LVE_ARCHIVE;
+	}
+	if (e->type == 'f')
+		x->left -= (uint64_t)e->size;
 	int r = lv_debentry_place(x->rootfd, e, rd);
 	if (r == -EPERM)
 		lv_error(x->d, "package '%s' has an unsafe path '%s': refused (it would leave the root)",
@@ -274,7 +288,8 @@ int lv_bootstrap(struct lv_assembly *a, struct lv_diags *d)
 		if (!mark[i])
 			continue;
 		char why[256];
-		struct extract_ctx x = { .rootfd = rootfd, .pkg = s->v[i].name, .d = d };
+		struct extract_ctx x = { .rootfd = rootfd, .pkg = s->v[i].name, .d = d,
+					 .left = s->v[i].size * LV_DEB_MAX_RATIO + LV_DEB_MAX_SLACK };
 		_cleanup_free_ char *deb = lv_cache_blob(a->cache, s->v[i].sha256);
 		r = lv_deb_each(deb, extract_one, &x, why, sizeof(why));
 		if (r < 0) {

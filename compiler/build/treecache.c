@@ -137,14 +137,15 @@ char *lv_treecache_lookup(const struct lv_cache *c, const char *key, int *lockfd
 	return NULL;
 }
 
-/* 1 if `name` in trees/ is a staging root ".build-PID" whose build is gone */
+/* 1 if `name` in trees/ is a staging root ".build-PID.XXXXXX" whose build
+ * is gone */
 static int stale_staging(const char *name)
 {
 	char *end;
 	if (strncmp(name, ".build-", 7))
 		return 0;
 	long pid = strtol(name + 7, &end, 10);
-	return !*end && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+	return (*end == '.' || !*end) && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
 /* Every tree no manifest's ".current" names and no build reads, and every

@@ -158,6 +158,21 @@ static int parse_options(struct build *b, int argc, char **argv)
 	return 0;
 }
 
+/* A fresh staging root next to the cache (mkdtemp: a name no one could
+ * know in advance), the image's root's, as the tree it becomes.  A build
+ * that dies leaves it behind; the next one's sweep removes it (its name
+ * holds our pid). */
+static int staging_root(struct build *b)
+{
+	int r = lv_idmap_tree_owner(1);
+	if (r >= 0)
+		r = mkdtemp(b->root) && chmod(b->root, 0755) == 0 ? 0 : -errno;
+	lv_idmap_tree_owner(0);
+	if (r < 0)
+		lv_error(&b->ctx->d, "cannot create a staging root '%s': %s", b->root, lv_strerror(r));
+	return r;
+}
+
 /* Where the output, the work directory, the staging root and the log go;
  * whether the tree is cached already. */
 static int prepare(struct build *b)
@@ -192,11 +207,14 @@ static int prepare(struct build *b)
 		/* stage next to the cache, so the finished tree is renamed in */
 		_cleanup_free_ char *trees = lv_cache_path(&b->ctx->cache, "trees", "");
 		lv_mkdir_p(trees, 0755);
-		snprintf(b->root, sizeof(b->root), "%s.build-%ld", trees, (long)getpid());
-	} else
+		snprintf(b->root, sizeof(b->root), "%s.build-%ld.XXXXXX", trees, (long)getpid());
+		if (!b->cached && (r = staging_root(b)) < 0)
+			return r;
+	} else {
 		snprintf(b->root, sizeof(b->root), "%s/root", b->workabs);
+		lv_remove_tree(b->root); /* a leftover from an interrupted build */
+	}
 	snprintf(b->logp, sizeof(b->logp), "%s/build.log", b->workabs);
-	lv_remove_tree(b->root); /* a leftover from an interrupted build */
 	b->tree_root = b->cached ? b->cached : b->root;
 	lv_buildinfo(&b->ctx->lock, b->fmt->kind == LV_FORMAT_ISO && m->image.inner == LV_INNER_EXT2, &b->buildinfo);
 	return 0;

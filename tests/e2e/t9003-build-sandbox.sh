@@ -60,12 +60,15 @@ test_expect_success 'setup: crafted packages and the signed repository' '
 		"l:./usr/share/evil->$HOSTDIR" "f:./usr/share/evil/pwned=pwned" &&
 	craft_deb repo evil-rel 1.0 "Essential: yes\n" d:./usr/ d:./usr/share/ \
 		"l:./usr/share/evil2->../../../../../../../../..$HOSTDIR" "f:./usr/share/evil2/pwned=pwned" &&
+	craft_deb repo evil-bomb 1.0 "Essential: yes\n" d:./usr/ d:./usr/share/ z:./usr/share/zeros=100 &&
 	index_repo repo lv && sign_repo repo lv "$FPR"
 '
 
-# manifest NAME EXCLUDES INSTALL [EXTRA YAML]
+# manifest NAME EXCLUDES INSTALL [EXTRA YAML]   (the bomb is left out but in "bomb")
 manifest() {
-	repo_manifest "$1" lv "variant: essential" "boot: []" "exclude: [$2]" "install: [$3]"
+	_ex=$2
+	[ "$1" = bomb ] || _ex="${_ex:+$_ex, }evil-bomb"
+	repo_manifest "$1" lv "variant: essential" "boot: []" "exclude: [$_ex]" "install: [$3]"
 	[ -z "${4:-}" ] || printf '%s\n' "$4" >>"$TRASH/$1.yaml"
 }
 
@@ -122,6 +125,15 @@ test_expect_success 'a device node in a package is refused, named, and not made 
 	expect_code 1 "$LIVEC" build --lockfile device.lock device.yaml 2>err &&
 	grep_or_show "package .evil-device. ships the device node ./usr/share/evil-null." err &&
 	test ! -e out/device/.work/root && test ! -e out/device/rootfs.tar
+'
+
+test_expect_success 'a compression bomb (100 MiB of zeros in a 16 KiB package) is refused while unpacking' '
+	manifest bomb "evil-dotdot, evil-abs, evil-rel, evil-device" "" &&
+	"$LIVEC" lock --lockfile bomb.lock bomb.yaml &&
+	expect_code 1 "$LIVEC" build --lockfile bomb.lock bomb.yaml 2>err &&
+	grep_or_show "package .evil-bomb. unpacks to more than 1000 times its size (at ./usr/share/zeros.): refused" err &&
+	test ! -e out/bomb/rootfs.tar &&
+	test -z "$(ls -A "$XDG_CACHE_HOME/livec/trees" 2>/dev/null | grep "^\.build-")"
 '
 
 test_expect_success 'every package is installed; the daemon guards are gone' '

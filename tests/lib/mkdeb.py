@@ -6,7 +6,8 @@ every package inside the staging root.
 usage: mkdeb.py OUT.deb CONTROL-FILE ENTRY...
 ENTRY: d:PATH | f:PATH=TEXT | l:PATH->TARGET | x:PATH=HOSTFILE (an executable
 with the bytes of HOSTFILE) | p:PATH (a FIFO) | c:PATH (the character
-device 1,3)   (paths used verbatim)"""
+device 1,3) | z:PATH=MIB (MIB MiB of zeros; the data member is then
+xz-compressed, as a compression bomb would be)   (paths used verbatim)"""
 import io
 import sys
 import tarfile
@@ -15,9 +16,9 @@ import time
 EPOCH = 1700000000
 
 
-def tar(members):
+def tar(members, comp="gz"):
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.GNU_FORMAT) as t:
+    with tarfile.open(fileobj=buf, mode="w:" + comp, format=tarfile.GNU_FORMAT) as t:
         for kind, name, data in members:
             info = tarfile.TarInfo(name)
             info.mtime = EPOCH
@@ -38,6 +39,9 @@ def tar(members):
                     raw = f.read()
                 info.size, info.mode = len(raw), 0o755
                 t.addfile(info, io.BytesIO(raw))
+            elif kind == "z":
+                info.size, info.mode = int(data) << 20, 0o644
+                t.addfile(info, io.BytesIO(bytes(info.size)))
             else:
                 raw = data.encode()
                 info.size, info.mode = len(raw), 0o755 if name.endswith("inst") else 0o644
@@ -60,7 +64,7 @@ for script in ("preinst", "postinst", "triggers"):
 data = [("d", "./", None)]
 for spec in sys.argv[3:]:
     kind, rest = spec.split(":", 1)
-    if kind in ("f", "x"):
+    if kind in ("f", "x", "z"):
         path, text = rest.split("=", 1)
         data.append((kind, path, text))
     elif kind == "l":
@@ -74,4 +78,5 @@ with open(out, "wb") as f:
     f.write(b"!<arch>\n")
     f.write(ar_member("debian-binary", b"2.0\n"))
     f.write(ar_member("control.tar.gz", tar(ctrl)))
-    f.write(ar_member("data.tar.gz", tar(data)))
+    comp = "xz" if any(kind == "z" for kind, _, _ in data) else "gz"
+    f.write(ar_member("data.tar." + comp, tar(data, comp)))
