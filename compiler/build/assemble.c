@@ -317,17 +317,23 @@ int lv_bootstrap(struct lv_assembly *a, struct lv_diags *d)
 		static const char cfg[] = "# livec: the build root is thrown away on failure\nforce-unsafe-io\n";
 		r = lv_inroot_write(rootfd, "etc/dpkg/dpkg.cfg.d/livec-unsafe-io", cfg, sizeof(cfg) - 1, 0644);
 	}
-	/* the .debs, for the sandboxed dpkg to read */
+	/* the .debs, for the sandboxed dpkg to read: linked from the cache (the
+	 * image's root cannot change livec's file), else copied; into the
+	 * directory as found inside the root, whatever a package made of it */
+	_cleanup_close_ int debs = r == 0 ? lv_inroot_open(rootfd, DEBDIR, O_PATH | O_DIRECTORY) : -1;
+	if (r == 0 && debs < 0)
+		r = debs;
 	for (size_t i = 0; i < s->n && r == 0; i++) {
 		_cleanup_free_ char *src = lv_cache_blob(a->cache, s->v[i].sha256);
-		char dst[4096];
-		snprintf(dst, sizeof(dst), "%s/" DEBDIR "/%s.deb", a->root, s->v[i].name);
-		if (link(src, dst) == 0)
+		char name[300], dst[400];
+		snprintf(name, sizeof(name), "%s.deb", s->v[i].name);
+		if (linkat(AT_FDCWD, src, debs, name, 0) == 0)
 			continue;
 		struct lv_buf b = { .max = 4u << 30 };
+		snprintf(dst, sizeof(dst), DEBDIR "/%s", name);
 		r = lv_read_file(src, &b);
 		if (r == 0)
-			r = lv_write_atomic(dst, b.p, b.len);
+			r = lv_inroot_write(rootfd, dst, b.p, b.len, 0644);
 		lv_buf_release(&b);
 	}
 	if (r < 0 && d->errors == 0)

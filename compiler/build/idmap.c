@@ -18,6 +18,7 @@
 #include "base/child.h"
 #include "base/cleanup.h"
 #include "base/err.h"
+#include "base/fsutil.h"
 #include "build/idmap.h"
 
 static struct lv_idmap map;
@@ -44,6 +45,25 @@ static unsigned long subordinate(const char *file, const char *name, unsigned id
 			return s;
 	}
 	return 0;
+}
+
+/* The first 65536 ids above every range /etc/subuid and /etc/subgid give
+ * out (at least 100000): what to suggest to a user who has none. */
+static unsigned long free_range(void)
+{
+	unsigned long top = 100000;
+	static const char *const files[] = { "/etc/subuid", "/etc/subgid" };
+	for (int i = 0; i < 2; i++) {
+		_cleanup_fclose_ FILE *f = fopen(files[i], "re");
+		char line[512];
+		while (f && fgets(line, sizeof(line), f)) {
+			char *who = strtok(line, ":\n"), *start = strtok(NULL, ":\n"), *count = strtok(NULL, ":\n");
+			unsigned long end = who && start && count ? strtoul(start, NULL, 10) + strtoul(count, NULL, 10) : 0;
+			if (end > top)
+				top = end;
+		}
+	}
+	return top;
 }
 
 /* The setuid helpers write the maps of `pid` (our own process, after its
@@ -83,12 +103,15 @@ static int enter_own_namespace(struct lv_diags *d)
 	struct passwd *pw = getpwuid(uid);
 	const char *name = pw ? pw->pw_name : "";
 	unsigned long sub = subordinate("/etc/subuid", name, uid), subg = subordinate("/etc/subgid", name, uid);
-	if (!sub || !subg)
+	if (!sub || !subg) {
+		unsigned long first = free_range();
 		return lv_error(d, "rootless builds need %u subordinate user and group ids for '%s', and "
-				   "/etc/%s has none.\n  As root: usermod --add-subuids 100000-165535 "
-				   "--add-subgids 100000-165535 %s\n  (or run livec as root)",
-				LV_IDMAP_COUNT, name, !sub ? "subuid" : "subgid", *name ? name : "USER"),
+				   "/etc/%s has no range that large.\n  As root: usermod --add-subuids %lu-%lu "
+				   "--add-subgids %lu-%lu %s\n  (or run livec as root)",
+				LV_IDMAP_COUNT, name, !sub ? "subuid" : "subgid", first, first + LV_IDMAP_COUNT - 1,
+				first, first + LV_IDMAP_COUNT - 1, *name ? name : "USER"),
 		       -EPERM;
+	}
 	int go[2];
 	if (pipe2(go, O_CLOEXEC) < 0)
 		return -errno;
@@ -123,7 +146,11 @@ static int enter_own_namespace(struct lv_diags *d)
 		return lv_error(d, "cannot become root in livec's user namespace: %s", strerror(errno)), -errno;
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); /* as in lv_idmap_tree_owner */
 	map = (struct lv_idmap){ .uid = 1, .gid = 1, .host_uid = (unsigned)sub, .host_gid = (unsigned)subg,
-				 .rootless = 1 };
+				 .rootless = 1, .overflow = 65534 };
+	struct lv_buf ov = { .max = 64 };
+	if (lv_read_file("/proc/sys/kernel/overflowuid", &ov) == 0 && ov.len)
+		map.overflow = (unsigned)strtoul(ov.p, NULL, 10);
+	lv_buf_release(&ov);
 	return 0;
 }
 
@@ -183,7 +210,9 @@ int lv_idmap_tree_owner(int on)
 int lv_idmap_image_id(unsigned disk, int group, unsigned *id)
 {
 	unsigned base = group ? map.gid : map.uid;
-	if (disk < base || disk - base >= LV_IDMAP_COUNT)
+	/* rootless, an id this namespace does not map reads as the overflow
+	 * id, inside the image's range: a stranger's file, not the image's */
+	if (disk < base || disk - base >= LV_IDMAP_COUNT || (map.rootless && disk == map.overflow))
 		return -ERANGE;
 	*id = disk - base;
 	return 0;

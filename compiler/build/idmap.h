@@ -31,6 +31,7 @@ struct lv_idmap {
 	unsigned uid, gid;           /* base: image id 0, as livec sees it */
 	unsigned host_uid, host_gid; /* the same, as the host's first namespace sees it */
 	int rootless;
+	unsigned overflow;           /* rootless: the id unmapped ones read as */
 };
 
 /* Once per process, before any tree work, while livec has one thread.  As

@@ -1,8 +1,9 @@
 /* The build sandbox (sandbox.h): one child (base/child.h) cloned into new
- * user, mount, pid, uts, ipc and network namespaces, where the command is
- * pid 1 and root of a user namespace whose ids are the image's range of
- * unprivileged host ids (build/idmap.h).  Before the exec it waits for
- * livec to write its id maps, then mounts a fresh /proc, a minimal /dev, /tmp and /run
+ * mount, pid, uts, ipc and network namespaces, where the command is pid 1.
+ * With livec's ids still, it mounts the root and what goes in it; then it
+ * moves into a user namespace whose ids are the image's range of
+ * unprivileged host ids (build/idmap.h), where livec writes its id maps
+ * and the command is root.  In that order it mounts a fresh /proc, a minimal /dev, /tmp and /run
  * inside the root, names the host, makes the root the root of its mount
  * namespace (pivot_root, the host's tree detached: a chroot escape ends at
  * the image's own root), drops from the capability bounding set what
@@ -23,6 +24,7 @@
 #include <linux/capability.h>
 #include <sys/stat.h>
 #include <grp.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "base/child.h"
@@ -51,16 +53,13 @@ static void dev_node(const char *dev, const char *name)
 }
 
 struct inside {
+	int ready[2];      /* a byte here once the child has its user namespace */
 	int maps[2];       /* a byte here once livec wrote the id maps */
 	const char *root;
 	int faketime;
 	const char *lower, *changes;
-	int lowerfd, changesfd; /* opened inside, with livec's ids */
 };
 
-/* The directories the sandbox mounts, opened while the child still has
- * livec's own ids: their paths may pass through a directory only those
- * can search (a home of mode 0700).  Later steps use the descriptors. */
 static int open_dir(const char *path)
 {
 	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -69,34 +68,60 @@ static int open_dir(const char *path)
 	return fd;
 }
 
-/* The root's own mount (it must be one to become the namespace's root),
- * on the root, and the working directory: the root itself bound there, or
- * for livec shell an overlay of the cached tree with its changes elsewhere
- * (made as the image's root, who owns those layers). */
-static void attach_root(const struct inside *in, int rootfd)
+/* A mount of its own on the root (fd), and the working directory: the
+ * root itself bound there (a copy of the mount at `from`), or for livec
+ * shell an overlay of the cached tree with its changes elsewhere. */
+static void mount_on(int rootfd, int m)
 {
-	int m;
+	if (m < 0 || move_mount(m, "", rootfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ||
+	    fchdir(m) < 0)
+		die("mount the root");
+	close(m);
+}
+
+static int bind_of(int from)
+{
+	return open_tree(from, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+}
+
+static void attach_root(const struct inside *in)
+{
+	int rootfd = open_dir(in->root), m;
 	if (in->lower) {
 		char lower[64], upper[64], work[64];
-		int up = in->changesfd;
-		snprintf(lower, sizeof(lower), "/proc/self/fd/%d", in->lowerfd);
+		int up = open_dir(in->changes);
+		snprintf(lower, sizeof(lower), "/proc/self/fd/%d", open_dir(in->lower));
 		snprintf(upper, sizeof(upper), "/proc/self/fd/%d/upper", up);
 		snprintf(work, sizeof(work), "/proc/self/fd/%d/work", up);
 		int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+		/* outside the first user namespace, overlayfs keeps what it
+		 * notes in user.* attributes: trusted.* needs the host's root */
 		if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
 		    fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
 		    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+		    (lv_idmap()->rootless && fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
 		    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 || (m = fsmount(fs, FSMOUNT_CLOEXEC, 0)) < 0)
 			die("mount the overlay");
-	} else if ((m = open_tree(rootfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE)) < 0)
-		die("bind the root");
-	if (move_mount(m, "", rootfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 || fchdir(m) < 0)
-		die("enter the root");
+	} else
+		m = bind_of(rootfd);
+	mount_on(rootfd, m);
+	close(rootfd);
 }
 
-static void mount_tmpfs(const char *dir, mode_t mode, unsigned long flags, const char *opts)
+/* A mount point missing from the tree is made as the image's root's. */
+static void mount_point(const char *dir, mode_t mode)
 {
-	mkdir(dir, mode);
+	if (mkdir(dir, mode) == 0 && chown(dir, lv_idmap()->uid, lv_idmap()->gid) < 0)
+		die(dir);
+}
+
+/* A tmpfs whose root belongs to the image's root (mode: its mode). */
+static void mount_tmpfs(const char *dir, mode_t mode, unsigned long flags, const char *size)
+{
+	char opts[128];
+	snprintf(opts, sizeof(opts), "mode=%o,uid=%u,gid=%u%s", (unsigned)mode, lv_idmap()->uid, lv_idmap()->gid,
+		 size);
+	mount_point(dir, mode);
 	if (mount("tmpfs", dir, "tmpfs", flags, opts) < 0)
 		die(dir);
 }
@@ -104,10 +129,10 @@ static void mount_tmpfs(const char *dir, mode_t mode, unsigned long flags, const
 /* /proc, /dev, /tmp and /run inside the root (the working directory). */
 static void setup_mounts(void)
 {
-	mkdir("proc", 0555);
+	mount_point("proc", 0555);
 	if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		die("mount /proc");
-	mount_tmpfs("dev", 0755, MS_NOSUID | MS_NOEXEC, "mode=0755,size=1m");
+	mount_tmpfs("dev", 0755, MS_NOSUID | MS_NOEXEC, ",size=1m");
 	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
 		dev_node("dev", nodes[i]);
@@ -118,9 +143,9 @@ static void setup_mounts(void)
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (symlink(links[i][0], links[i][1]) < 0)
 			die(links[i][1]);
-	mount_tmpfs("dev/shm", 01777, MS_NOSUID | MS_NODEV, "mode=1777,size=64m");
-	mount_tmpfs("tmp", 01777, MS_NOSUID | MS_NODEV, "mode=1777");
-	mount_tmpfs("run", 0755, MS_NOSUID | MS_NODEV, "mode=0755");
+	mount_tmpfs("dev/shm", 01777, MS_NOSUID | MS_NODEV, ",size=64m");
+	mount_tmpfs("tmp", 01777, MS_NOSUID | MS_NODEV, "");
+	mount_tmpfs("run", 0755, MS_NOSUID | MS_NODEV, "");
 }
 
 /* When livec itself runs under faketime (as `livec verify` does to vary the
@@ -189,51 +214,68 @@ static void drop_privileges(void)
 }
 
 
-/* In the caller, as soon as the child exists: its id maps, then go. */
+/* In the caller, once the child has its user namespace: its id maps,
+ * then go. */
 static int spawned(void *arg, pid_t pid)
 {
 	struct inside *in = arg;
+	char c;
+	close(in->ready[1]);
+	in->ready[1] = -1;
+	if (read(in->ready[0], &c, 1) != 1)
+		return 0; /* the child failed before, and says why */
 	int r = lv_idmap_child(pid);
 	if (r == 0 && write(in->maps[1], "", 1) != 1)
 		r = -errno;
 	return r;
 }
 
-static void wait_for_maps(struct inside *in)
+/* The image's own user namespace, with a mount namespace it owns: root
+ * there is the first of the image's ids, and nothing more.  The caller
+ * writes the maps. */
+static void enter_userns(struct inside *in)
 {
 	char c;
 	close(in->maps[1]);
-	if (read(in->maps[0], &c, 1) != 1)
+	close(in->ready[0]);
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		die("make the image's user namespace");
+	if (write(in->ready[1], "", 1) != 1 || read(in->maps[0], &c, 1) != 1)
 		_exit(127); /* the caller could not map us, and says why */
-}
-
-/* Root of the user namespace: files made from now on are the image's. */
-static void become_root(void)
-{
+	close(in->ready[1]);
 	if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
 		die("become root of the user namespace");
+	/* new ids clear the parent-death signal: again, and if the caller is
+	 * gone already (its end of the pipe closed), go too */
+	struct pollfd p = { .fd = in->maps[0], .events = POLLIN };
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || poll(&p, 1, 0) != 0)
+		_exit(127);
+	close(in->maps[0]);
+	/* mounts that came from livec's namespace are locked together: the
+	 * root's, bound anew here, can become this namespace's root */
+	int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (here < 0)
+		die("the root");
+	mount_on(here, bind_of(here));
+	close(here);
 }
 
-/* The child's setup, in its new namespaces: its ids, the mounts, the host
- * name, the fake clock, the root. */
+/* The child's setup.  First with livec's own ids and privileges (any path
+ * livec can walk, a home of mode 0700 too): the root's mount, /proc, /dev,
+ * /tmp and /run, the host name, the fake clock.  Then in the image's user
+ * namespace: the root becomes /, capabilities dropped. */
 static void enter(void *arg)
 {
 	struct inside *in = arg;
-	wait_for_maps(in);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die("make mounts private");
-	int rootfd = open_dir(in->root);
-	if (in->lower) {
-		in->lowerfd = open_dir(in->lower);
-		in->changesfd = open_dir(in->changes);
-	}
-	become_root();
-	attach_root(in, rootfd);
+	attach_root(in);
 	setup_mounts();
 	if (sethostname("livec", 5) < 0 || setdomainname("", 0) < 0)
 		die("sethostname");
 	if (in->faketime)
 		copy_faketime();
+	enter_userns(in);
 	pivot();
 	drop_privileges();
 	umask(022);
@@ -257,16 +299,20 @@ int lv_sandbox_run(const struct lv_sandbox *sb, const char *const *argv)
 	size_t ne = 13;
 	for (const char *const *e = sb->extra_env; e && *e && ne < 27; e++)
 		env[ne++] = *e;
-	struct inside in = { .maps = { -1, -1 }, .root = sb->root, .faketime = faketime_env(env, &ne, faketime, sizeof(faketime)),
+	struct inside in = { .ready = { -1, -1 }, .maps = { -1, -1 }, .root = sb->root, .faketime = faketime_env(env, &ne, faketime, sizeof(faketime)),
 			     .lower = sb->lower, .changes = sb->changes };
 	env[ne] = NULL;
-	if (pipe2(in.maps, O_CLOEXEC) < 0)
-		return -errno;
+	if (pipe2(in.ready, O_CLOEXEC) < 0 || pipe2(in.maps, O_CLOEXEC) < 0) {
+		int e = -errno;
+		close(in.ready[0]);
+		close(in.ready[1]);
+		return e;
+	}
 	struct lv_child c = {
 		.argv = argv, .env = env, .clear_env = 1, .in = { sb->interactive ? LV_CHILD_INHERIT : LV_CHILD_NULL },
 		.out = { sb->log_fd >= 0 ? LV_CHILD_FD : LV_CHILD_INHERIT, .fd = sb->log_fd },
 		.err = { sb->log_fd >= 0 ? LV_CHILD_STDOUT : LV_CHILD_INHERIT },
-		.namespaces = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (sb->network ? 0 : CLONE_NEWNET),
+		.namespaces = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (sb->network ? 0 : CLONE_NEWNET),
 		.foreground = sb->interactive,
 		.setup = enter, .setup_arg = &in, .spawned = spawned,
 		/* livec killed: the sandbox goes too (its pid 1 ignores SIGTERM) */
@@ -295,7 +341,9 @@ int lv_sandbox_run(const struct lv_sandbox *sb, const char *const *argv)
 		sigaction(SIGQUIT, &old_quit, NULL);
 	}
 	lv_child_release(&c);
-	close(in.maps[0]);
-	close(in.maps[1]);
+	for (int i = 0; i < 2; i++) {
+		close(in.ready[i]);
+		close(in.maps[i]);
+	}
 	return r;
 }

@@ -1,8 +1,9 @@
 /* Running commands inside the staging root, isolated from the host.
  *
  * Each command runs in its own mount, pid, uts, ipc and network namespaces,
- * with the root as the root of its mount namespace (pivot_root, the host's
- * tree detached): no network (only a down loopback), a /proc of its own,
+ * and as root of a user namespace of the image's ids (build/idmap.h: an
+ * unprivileged range on the host), with the root as the root of its mount
+ * namespace (pivot_root, the host's tree detached): no network (only a down loopback), a /proc of its own,
  * a minimal /dev on tmpfs (null zero full random urandom tty, fd links),
  * fresh tmpfs on /tmp and /run, hostname "livec", umask 022, without the
  * capabilities that reach the host, with no_new_privs, and a fixed

@@ -283,13 +283,21 @@ void lv_tree_filter(const struct lv_tree *src, lv_tree_keep_fn keep, void *ud, s
 
 /* One file: owner first (chown clears setuid bits and capabilities), then
  * mode and capabilities again, time last. */
-static int apply_node(int rootfd, const struct lv_node *n)
+static int apply_node(int rootfd, const struct lv_node *n, size_t *stripped)
 {
 	const char *p = *n->path ? n->path : ".";
 	struct timespec ts[2] = { { n->mtime, 0 }, { n->mtime, 0 } };
 	if (fchownat(rootfd, p, n->uid, n->gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == EINVAL ? -ERANGE : -errno; /* EINVAL: not mapped here */
-	if (n->type != 'l' && fchmodat(rootfd, p, n->mode, 0) < 0)
+	/* rootless, the image's root is the user: a setuid-root program
+	 * would run as the user for anyone who runs it */
+	unsigned mode = n->mode;
+	if (lv_idmap()->rootless && n->type == 'f' && ((n->uid == 0 && (mode & S_ISUID)) ||
+						       (n->gid == 0 && (mode & S_ISGID)))) {
+		mode &= ~((n->uid == 0 ? S_ISUID : 0u) | (n->gid == 0 ? S_ISGID : 0u));
+		(*stripped)++;
+	}
+	if (n->type != 'l' && fchmodat(rootfd, p, mode, 0) < 0)
 		return -errno;
 	if (n->cap) {
 		_cleanup_close_ int fd = openat(rootfd, p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -299,13 +307,14 @@ static int apply_node(int rootfd, const struct lv_node *n)
 	return utimensat(rootfd, p, ts, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
-int lv_tree_apply(const struct lv_tree *t)
+int lv_tree_apply(const struct lv_tree *t, size_t *stripped)
 {
 	_cleanup_close_ int rootfd = open(t->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	*stripped = 0;
 	if (rootfd < 0)
 		return -errno;
 	for (size_t i = t->n; i-- > 0;) { /* children before parents: their times stay */
-		int r = apply_node(rootfd, &t->v[i]);
+		int r = apply_node(rootfd, &t->v[i], stripped);
 		if (r < 0)
 			return r;
 	}

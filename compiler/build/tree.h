@@ -41,8 +41,10 @@ enum lv_tree_ids { LV_TREE_OWN_IDS, LV_TREE_IMAGE_IDS };
 int lv_tree_read(const char *root, enum lv_tree_ids ids, long long epoch, struct lv_tree *t, struct lv_diags *d);
 /* Gives the files on disk what their nodes say: owner (as read: the
  * image's ids), mode, file capabilities and time.  For a tree published
- * as a directory; an owner livec cannot give is an error (-ERANGE). */
-int lv_tree_apply(const struct lv_tree *t);
+ * as a directory; an owner livec cannot give is an error (-ERANGE).
+ * Rootless, root's setuid and setgid bits are left out (they would make
+ * programs that run as the user): *stripped counts them. */
+int lv_tree_apply(const struct lv_tree *t, size_t *stripped);
 void lv_tree_release(struct lv_tree *t);
 /* A new tree with the nodes of src for which keep() says 1 (the root is
  * always kept); hard-link groups are renumbered, the first kept member

@@ -55,11 +55,15 @@ static int write_dir(struct lv_ctx *ctx, const struct lv_image *im, const struct
 {
 	const struct lv_tree *t = im->tree;
 	(void)f;
-	int r = lv_tree_apply(t);
+	size_t stripped;
+	int r = lv_tree_apply(t, &stripped);
 	if (r < 0) {
 		lv_error(&ctx->d, "cannot give the tree in '%s' its owners and times: %s", t->root, lv_strerror(r));
 		return r;
 	}
+	if (stripped)
+		lv_note(&ctx->d, "rootless: %zu setuid or setgid programs of root's are not setuid or setgid in "
+				 "the directory (they would run as you); the ISO and tarballs keep them", stripped);
 	lv_remove_tree(im->output);
 	if (rename(t->root, im->output) < 0) {
 		r = -errno;

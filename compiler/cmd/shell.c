@@ -102,8 +102,14 @@ int lv_cmd_shell(struct lv_ctx *ctx, int argc, char **argv)
 	int lockfd = -1;
 	if ((r = lv_build_tree(ctx, &tree, &lockfd)) < 0)
 		return r;
-	/* the overlay's layers are the image's root's, like the tree */
+	/* the overlay's layers are the image's root's, like the tree; --keep's
+	 * directory itself is the user's */
 	char tmpl[] = "/tmp/livec-shell.XXXXXX";
+	if (keep && (r = lv_mkdir_p(keep, 0755)) < 0) {
+		lv_error(&ctx->d, "cannot create '%s': %s", keep, lv_strerror(r));
+		close(lockfd);
+		return r;
+	}
 	lv_idmap_tree_owner(1);
 	const char *changes = keep ? keep : mkdtemp(tmpl);
 	_cleanup_free_ char *root = changes ? lv_path_join(changes, "root") : NULL;

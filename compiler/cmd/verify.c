@@ -455,6 +455,9 @@ static void plan_sides(struct verify *v)
 	if (v->mask & (1u << LV_VARY_TIME))
 		b->env.faketime = "+1d";
 	b->env.one_cpu = !!(v->mask & (1u << LV_VARY_CPUS));
+	/* rootless: no UTS namespace around a build (that needs root) */
+	if (!(v->mask & (1u << LV_VARY_HOSTNAME)) && geteuid() != 0)
+		a->env.hostname = a->env.domainname = b->env.hostname = b->env.domainname = NULL;
 }
 
 /* 1. build A, then B (through disorderfs when the directory order

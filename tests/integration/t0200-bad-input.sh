@@ -183,7 +183,8 @@ test_expect_success 'a user without subordinate ids: one error saying how to add
 	(cd nobody && expect_code 1 runuser -u nobody -- env XDG_CACHE_HOME="$TRASH/nobody/cache" \
 		"$LIVEC" build --lockfile ../nobody.lock ../good.yaml) 2>err &&
 	grep_or_show "rootless builds need 65536 subordinate user and group ids for .nobody." err &&
-	grep_or_show "usermod --add-subuids 100000-165535 --add-subgids 100000-165535 nobody" err &&
+	first=$(cat /etc/subuid /etc/subgid | awk -F: "BEGIN { m = 100000 } \$2 + \$3 > m { m = \$2 + \$3 } END { print m }") &&
+	grep_or_show "usermod --add-subuids $first-$((first + 65535)) --add-subgids $first-$((first + 65535)) nobody" err &&
 	test ! -e nobody/out
 '
 
