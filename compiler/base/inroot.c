@@ -179,3 +179,13 @@ int lv_inroot_exists(int rootfd, const char *path)
 	close(fd);
 	return 1;
 }
+
+int lv_inroot_want_dir(int rootfd, const char *path)
+{
+	struct stat st;
+	_cleanup_close_ int fd = lv_inroot_open(rootfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || S_ISDIR(st.st_mode))
+		return 0;
+	int r = lv_inroot_unlink(rootfd, path);
+	return r < 0 ? r : 1;
+}

@@ -31,6 +31,9 @@ struct lv_buf;
 int lv_inroot_read(int rootfd, const char *path, struct lv_buf *b);
 /* Opens path ("" for the root itself) with open(2) flags; -errno. */
 int lv_inroot_open(int rootfd, const char *path, int flags);
+/* Makes way for a directory at path: removes what is there if it is not
+ * one (a symlink, a file).  1 if it removed something, 0 if not, -errno. */
+int lv_inroot_want_dir(int rootfd, const char *path);
 /* Removes a file or symlink (not a directory); ENOENT is not an error. */
 int lv_inroot_unlink(int rootfd, const char *path);
 

@@ -255,6 +255,30 @@ int lv_assembly_sh(const struct lv_assembly *a, struct lv_diags *d, const char *
 	return run(a, d, what, argv);
 }
 
+/* The .debs, for the sandboxed dpkg to read: linked from the cache (the
+ * image's root cannot change livec's file), else copied; into the
+ * directory as found inside the root, whatever a package made of it. */
+static int place_debs(const struct lv_assembly *a, int rootfd)
+{
+	const struct lv_lockset *s = &a->lock->rootfs;
+	_cleanup_close_ int debs = lv_inroot_open(rootfd, DEBDIR, O_PATH | O_DIRECTORY);
+	int r = debs < 0 ? debs : 0;
+	for (size_t i = 0; i < s->n && r == 0; i++) {
+		_cleanup_free_ char *src = lv_cache_blob(a->cache, s->v[i].sha256);
+		char name[300], dst[400];
+		snprintf(name, sizeof(name), "%s.deb", s->v[i].name);
+		if (linkat(AT_FDCWD, src, debs, name, 0) == 0)
+			continue;
+		struct lv_buf b = { .max = 4u << 30 };
+		snprintf(dst, sizeof(dst), DEBDIR "/%s", name);
+		r = lv_read_file(src, &b);
+		if (r == 0)
+			r = lv_inroot_write(rootfd, dst, b.p, b.len, 0644);
+		lv_buf_release(&b);
+	}
+	return r;
+}
+
 int lv_bootstrap(struct lv_assembly *a, struct lv_diags *d)
 {
 	const struct lv_lockset *s = &a->lock->rootfs;
@@ -302,8 +326,10 @@ int lv_bootstrap(struct lv_assembly *a, struct lv_diags *d)
 	 * is thrown away if anything fails */
 	static const char *const dirs[] = { "var/lib/dpkg/info", "var/lib/dpkg/updates",
 					    "var/lib/dpkg/triggers", "etc/dpkg/dpkg.cfg.d", DEBDIR };
+	/* what a package made of one (a link out of the root) is replaced */
 	for (size_t i = 0; i < LV_ARRAY_SIZE(dirs) && r == 0; i++)
-		r = lv_inroot_mkdirs(rootfd, dirs[i], 0755);
+		if ((r = lv_inroot_want_dir(rootfd, dirs[i])) >= 0)
+			r = lv_inroot_mkdirs(rootfd, dirs[i], 0755);
 	if (r == 0)
 		r = lv_inroot_write(rootfd, "var/lib/dpkg/status", "", 0, 0644);
 	if (r == 0)
@@ -317,25 +343,8 @@ int lv_bootstrap(struct lv_assembly *a, struct lv_diags *d)
 		static const char cfg[] = "# livec: the build root is thrown away on failure\nforce-unsafe-io\n";
 		r = lv_inroot_write(rootfd, "etc/dpkg/dpkg.cfg.d/livec-unsafe-io", cfg, sizeof(cfg) - 1, 0644);
 	}
-	/* the .debs, for the sandboxed dpkg to read: linked from the cache (the
-	 * image's root cannot change livec's file), else copied; into the
-	 * directory as found inside the root, whatever a package made of it */
-	_cleanup_close_ int debs = r == 0 ? lv_inroot_open(rootfd, DEBDIR, O_PATH | O_DIRECTORY) : -1;
-	if (r == 0 && debs < 0)
-		r = debs;
-	for (size_t i = 0; i < s->n && r == 0; i++) {
-		_cleanup_free_ char *src = lv_cache_blob(a->cache, s->v[i].sha256);
-		char name[300], dst[400];
-		snprintf(name, sizeof(name), "%s.deb", s->v[i].name);
-		if (linkat(AT_FDCWD, src, debs, name, 0) == 0)
-			continue;
-		struct lv_buf b = { .max = 4u << 30 };
-		snprintf(dst, sizeof(dst), DEBDIR "/%s", name);
-		r = lv_read_file(src, &b);
-		if (r == 0)
-			r = lv_inroot_write(rootfd, dst, b.p, b.len, 0644);
-		lv_buf_release(&b);
-	}
+	if (r == 0)
+		r = place_debs(a, rootfd);
 	if (r < 0 && d->errors == 0)
 		lv_error(d, "cannot prepare the staging root '%s': %s", a->root, lv_strerror(r));
 out:

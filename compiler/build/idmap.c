@@ -160,8 +160,8 @@ int lv_idmap_setup(struct lv_diags *d)
 		return 0;
 	int r = 0;
 	if (geteuid() == 0)
-		map = (struct lv_idmap){ LV_IDMAP_ROOT_BASE, LV_IDMAP_ROOT_BASE, LV_IDMAP_ROOT_BASE,
-					 LV_IDMAP_ROOT_BASE, 0 };
+		map = (struct lv_idmap){ .uid = LV_IDMAP_ROOT_BASE, .gid = LV_IDMAP_ROOT_BASE,
+					 .host_uid = LV_IDMAP_ROOT_BASE, .host_gid = LV_IDMAP_ROOT_BASE };
 	else
 		r = enter_own_namespace(d);
 	ready = r == 0;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -58,6 +59,7 @@ struct inside {
 	const char *root;
 	int faketime;
 	const char *lower, *changes;
+	int interactive;
 };
 
 static int open_dir(const char *path)
@@ -126,15 +128,16 @@ static void mount_tmpfs(const char *dir, mode_t mode, unsigned long flags, const
 		die(dir);
 }
 
-/* /proc, /dev, /tmp and /run inside the root (the working directory). */
-static void setup_mounts(void)
+/* /proc, /dev, /tmp and /run inside the root (the working directory).
+ * /dev/tty only at the terminal (livec shell). */
+static void setup_mounts(int tty)
 {
 	mount_point("proc", 0555);
 	if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		die("mount /proc");
 	mount_tmpfs("dev", 0755, MS_NOSUID | MS_NOEXEC, ",size=1m");
 	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
-	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]) - !tty; i++)
 		dev_node("dev", nodes[i]);
 	static const char *const links[][2] = {
 		{ "/proc/self/fd", "dev/fd" }, { "/proc/self/fd/0", "dev/stdin" },
@@ -270,7 +273,14 @@ static void enter(void *arg)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die("make mounts private");
 	attach_root(in);
-	setup_mounts();
+	setup_mounts(in->interactive);
+	/* a build's programs do not get livec's terminal: nothing to type
+	 * into the user's shell with (TIOCSTI), no escape sequences */
+	int tty = in->interactive ? -1 : open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (tty >= 0) {
+		ioctl(tty, TIOCNOTTY);
+		close(tty);
+	}
 	if (sethostname("livec", 5) < 0 || setdomainname("", 0) < 0)
 		die("sethostname");
 	if (in->faketime)
@@ -300,7 +310,8 @@ int lv_sandbox_run(const struct lv_sandbox *sb, const char *const *argv)
 	for (const char *const *e = sb->extra_env; e && *e && ne < 27; e++)
 		env[ne++] = *e;
 	struct inside in = { .ready = { -1, -1 }, .maps = { -1, -1 }, .root = sb->root, .faketime = faketime_env(env, &ne, faketime, sizeof(faketime)),
-			     .lower = sb->lower, .changes = sb->changes };
+			     .lower = sb->lower, .changes = sb->changes,
+			     .interactive = sb->interactive };
 	env[ne] = NULL;
 	if (pipe2(in.ready, O_CLOEXEC) < 0 || pipe2(in.maps, O_CLOEXEC) < 0) {
 		int e = -errno;

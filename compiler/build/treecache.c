@@ -186,7 +186,7 @@ char *lv_treecache_store(const struct lv_cache *c, const char *name, const char 
 	_cleanup_free_ char *dst = lv_cache_path(c, "trees", key);
 	char pointer_name[300];
 
-	lv_mkdir_p(dir, 0755);
+	lv_mkdir_p(dir, 0700);
 	if (rename(tree, dst) < 0)
 		return NULL; /* another file system, or already there */
 	*lockfd = lock_tree(dst, LOCK_SH);

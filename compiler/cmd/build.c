@@ -66,9 +66,10 @@ const struct lv_verb lv_verb_build = {
 	.description =
 		"Builds the image from the lockfile (run 'livec lock' first): fetches and\n"
 		"verifies every locked .deb, installs them with the image's own dpkg in a\n"
-		"sandbox (no network, own namespaces), applies the manifest's system\n"
-		"settings, files and hooks, removes what differs between builds, and writes\n"
-		"the result.  Needs root.  Exit 3 if the lockfile is stale.",
+		"sandbox (no network, own namespaces, root there is nobody on the host),\n"
+		"applies the manifest's system settings, files and hooks, removes what\n"
+		"differs between builds, and writes the result.  As root, or as a user with 65536 subordinate ids (rootless:\n"
+		"the same bytes).  Exit 3 if the lockfile is stale.",
 	.opts = build_opts,
 	.epilogue =
 		"Next to the output, SHA256SUMS lists its checksum and, for an ISO, each\n"
@@ -192,7 +193,11 @@ static int prepare(struct build *b)
 		return r;
 	b->outdir = lv_dirname(b->output);
 	b->outname = lv_basename(b->output);
-	if ((r = lv_mkdir_p(b->workdir, 0755)) < 0 || (r = lv_mkdir_p(b->outdir, 0755)) < 0) {
+	/* the work directory and the cache's trees are livec's alone: a staging
+	 * root holds setuid programs of the image's ids, which no other user
+	 * may run */
+	if ((r = lv_mkdir_p(b->workdir, 0700)) < 0 || (r = chmod(b->workdir, 0700) < 0 ? -errno : 0) < 0 ||
+	    (r = lv_mkdir_p(b->outdir, 0755)) < 0) {
 		lv_error(&b->ctx->d, "cannot create '%s': %s", b->workdir, lv_strerror(r));
 		return r;
 	}
@@ -206,7 +211,8 @@ static int prepare(struct build *b)
 		b->cached = lv_treecache_lookup(&b->ctx->cache, b->key, &b->cache_lock);
 		/* stage next to the cache, so the finished tree is renamed in */
 		_cleanup_free_ char *trees = lv_cache_path(&b->ctx->cache, "trees", "");
-		lv_mkdir_p(trees, 0755);
+		lv_mkdir_p(trees, 0700);
+		chmod(trees, 0700);
 		snprintf(b->root, sizeof(b->root), "%s.build-%ld.XXXXXX", trees, (long)getpid());
 		if (!b->cached && (r = staging_root(b)) < 0)
 			return r;

@@ -40,7 +40,8 @@ const struct lv_verb lv_verb_shell = {
 		"build's sandbox: its own namespaces, no network, nothing of the host's\n"
 		"files.  The tree is seen through an overlay: what the shell changes is\n"
 		"thrown away on exit unless --keep.  After --, a command runs instead of\n"
-		"the interactive shell.  livec's exit status is the shell's.  Needs root.",
+		"the interactive shell.  livec's exit status is the shell's.  As root or\n"
+		"rootless, as 'livec build'.",
 	.opts = shell_opts,
 	.epilogue = "Example: livec shell examples/console/livec.yaml -- cat /etc/debian_version",
 };

@@ -188,13 +188,11 @@ static int read_record(const char *tree, struct strv *out)
  * instead (a link out, a file) is removed, with a warning. */
 static int own_directory(int rootfd, const char *dir, struct lv_diags *d)
 {
-	struct stat st;
-	_cleanup_close_ int fd = lv_inroot_open(rootfd, dir, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || S_ISDIR(st.st_mode))
-		return 0;
-	lv_warn(d, "/%s in the image is not a directory (a package made it one of its own): replaced by "
-		   "livec's", dir);
-	return lv_inroot_unlink(rootfd, dir);
+	int r = lv_inroot_want_dir(rootfd, dir);
+	if (r == 1)
+		lv_warn(d, "/%s in the image is not a directory (a package made it one of its own): replaced "
+			   "by livec's", dir);
+	return r < 0 ? r : 0;
 }
 
 int lv_unowned_record(const struct lv_cache *c, const struct lv_lock *l, const struct lv_manifest *m,

@@ -60,6 +60,8 @@ test_expect_success 'setup: crafted packages and the signed repository' '
 		"l:./usr/share/evil->$HOSTDIR" "f:./usr/share/evil/pwned=pwned" &&
 	craft_deb repo evil-rel 1.0 "Essential: yes\n" d:./usr/ d:./usr/share/ \
 		"l:./usr/share/evil2->../../../../../../../../..$HOSTDIR" "f:./usr/share/evil2/pwned=pwned" &&
+	craft_deb repo evil-debslink 1.0 "Essential: yes\n" d:./var/ d:./var/cache/ d:./var/cache/livec/ \
+		"l:./var/cache/livec/debs->$HOSTDIR" &&
 	craft_deb repo evil-bomb 1.0 "Essential: yes\n" d:./usr/ d:./usr/share/ z:./usr/share/zeros=100 &&
 	index_repo repo lv && sign_repo repo lv "$FPR"
 '
@@ -117,6 +119,11 @@ test_expect_success 'a FIFO shipped as /etc/machine-id does not hang the build: 
 test_expect_success 'var/lib/livec shipped as a link out of the root: the record of generated files stays inside' '
 	grep_or_show "/var/lib/livec in the image is not a directory" err &&
 	test -d tree/var/lib/livec && test -s tree/var/lib/livec/generated && test -z "$(ls -A "$HOSTDIR")"
+'
+
+test_expect_success 'var/cache/livec/debs shipped as a link out of the root: the .debs for dpkg stay inside' '
+	grep -q "^Package: evil-debslink" tree/var/lib/dpkg/status &&
+	test -z "$(ls -A "$HOSTDIR")"
 '
 
 test_expect_success 'a device node in a package is refused, named, and not made on the host' '
@@ -240,6 +247,13 @@ test_expect_success 'rootless: livec shell runs in the tree, sees no host file, 
 	(cd rootless && as_rootless "$LIVEC" shell --lockfile ../left.lock ../left.yaml -- \
 		sh -c "test ! -e $HOSTDIR/on-the-host && test -s /etc/debian_version && exit 5"); test $? = 5 &&
 	rm "$HOSTDIR/on-the-host"
+'
+
+test_expect_success 'rootless: livec verify builds twice (the host name left as it is) and finds the same bytes' '
+	(cd rootless && as_rootless "$LIVEC" verify --format tar --workdir verify --lockfile ../left.lock ../left.yaml) \
+		>rootless-verify.out 2>&1 || { cat rootless-verify.out; exit 1; }
+	grep_or_show "the host name is not varied" rootless-verify.out &&
+	grep_or_show "verify: [1-9][0-9]* identical, 0 differ" rootless-verify.out
 '
 
 test_expect_success 'two builds sharing a cache at once: both succeed, and both trees are cached' '
