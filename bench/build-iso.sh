@@ -33,7 +33,7 @@ rl=$(mktemp -d /tmp/livec-bench-rootless.XXXXXX)
 trap 'rm -rf "$work" "$rl"' EXIT
 chmod 0755 "$rl"
 mkdir -p "$rl/cache/livec"
-cp -r "${XDG_CACHE_HOME:-$HOME/.cache}/livec/sha256" "$rl/cache/livec/"
+cp -r "${XDG_CACHE_HOME:-$HOME/.cache}/livec/sha256" "${XDG_CACHE_HOME:-$HOME/.cache}/livec/files" "$rl/cache/livec/"
 chown -R livec-rootless: "$rl"
 r0=$(now)
 runuser -u livec-rootless -- env XDG_CACHE_HOME="$rl/cache" \
