@@ -32,6 +32,9 @@ static const struct lv_opt lock_opts[] = {
 	{ 'O', "allow-older", 0, NULL, "accept metadata older than the lockfile's (a deliberate rollback; "
 	  "refused otherwise, as a replayed mirror)", NULL },
 	{ 'D', "dump-testcase", 0, "DIR", "write a libsolv testcase of the solve (for testsolv)", NULL },
+	{ 'e', "explain", 0, "PACKAGE", "why PACKAGE is in the lock (the chain of dependencies from a "
+	  "package that is there by itself), or why not (what names it and what met that instead); offline, "
+	  "from the lock and the cached indexes it was made from", NULL },
 	{ 0, NULL, 0, NULL, NULL, NULL },
 };
 
@@ -39,7 +42,7 @@ const struct lv_verb lv_verb_lock = {
 	.name = "lock",
 	.run = lv_cmd_lock,
 	.needs = LV_NEEDS_MANIFEST | LV_NEEDS_CACHE,
-	.synopsis = "lock [--check | --update [--allow-older]] [--dump-testcase DIR] MANIFEST",
+	.synopsis = "lock [--check | --update [--allow-older] | --explain PACKAGE] [--dump-testcase DIR] MANIFEST",
 	.summary = "resolve the manifest against the mirror into a pinned lockfile",
 	.description =
 		"Resolves MANIFEST against its Debian mirror and writes the lockfile: every\n"
@@ -262,10 +265,64 @@ static int write_lock(struct lv_ctx *ctx, const char *path, const char *digest, 
 	return 0;
 }
 
+/* The indexes a lock was made from, out of the .solv cache: 1 if all are
+ * there. */
+static int load_locked_indexes(struct lv_ctx *ctx, const struct lv_lock *l, struct lv_resolver *rs)
+{
+	for (size_t i = 0; i < l->nrepos; i++)
+		for (size_t k = 0; k < l->repos[i].nidx; k++)
+			if (!lv_resolver_load_cached(rs, &ctx->cache, l->repos[i].name, l->repos[i].idx[k].sha256))
+				return 0;
+	return 1;
+}
+
+/* Were these the indexes the lock names? */
+static int same_indexes(const struct lv_lock *l, const struct lv_repos *repos)
+{
+	size_t n = 0, found = 0;
+	for (size_t i = 0; i < l->nrepos; i++)
+		for (size_t k = 0; k < l->repos[i].nidx; k++, n++)
+			for (size_t a = 0; a < repos->n; a++)
+				for (size_t b = 0; b < repos->v[a].nidx; b++)
+					found += !strcmp(repos->v[a].idx[b].sha256, l->repos[i].idx[k].sha256);
+	return n == found;
+}
+
+/* --explain: against the lock as it is and the indexes it was made from
+ * (offline, from the cache); those not cached, from the mirror, which may
+ * have newer ones by now (said so). */
+static int explain(struct lv_ctx *ctx, const char *path, const char *name)
+{
+	struct lv_lock l;
+	struct lv_repos repos = { 0 };
+	int r = lv_lock_read(path, &l, &ctx->d);
+	if (r < 0)
+		return r;
+	struct lv_resolver *rs = lv_resolver_new(ctx->m.dist.architecture);
+	if (!load_locked_indexes(ctx, &l, rs)) {
+		lv_resolver_free(rs);
+		rs = lv_resolver_new(ctx->m.dist.architecture);
+		lv_say(ctx, "the indexes of %s are not all cached: reading the mirror's", path);
+		if ((r = load_indexes(ctx, path, 1, &repos, rs)) == 0 && !same_indexes(&l, &repos))
+			lv_note(&ctx->d, "the mirror's indexes are newer than the lock's: the answer is about "
+					 "today's packages");
+	}
+	if (r == 0) {
+		struct lv_buf out = { 0 };
+		lv_resolver_explain(rs, &ctx->m, &l, name, &out);
+		fwrite(out.p ? out.p : "", 1, out.len, stdout);
+		lv_buf_release(&out);
+	}
+	lv_repos_release(&repos);
+	lv_resolver_free(rs);
+	lv_lock_release(&l);
+	return r;
+}
+
 int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv)
 {
 	int do_check = 0, update = 0, allow_older = 0, c, r;
-	const char *dump = NULL, *path = ctx->lock_path;
+	const char *dump = NULL, *path = ctx->lock_path, *why = NULL;
 	char digest[72];
 
 	while ((c = lv_opt_next(&lv_verb_lock, argc, argv)) != -1) {
@@ -274,10 +331,13 @@ int lv_cmd_lock(struct lv_ctx *ctx, int argc, char **argv)
 		case 'u': update = 1; break;
 		case 'D': dump = optarg; break;
 		case 'O': allow_older = 1; break;
+		case 'e': why = optarg; break;
 		case LV_OPT_HELP: return 0;
 		default: return -LVE_USAGE;
 		}
 	}
+	if (why)
+		return explain(ctx, path, why);
 	lv_lock_inputs_digest(&ctx->m, digest);
 	if (do_check)
 		return check(ctx, path, digest);

@@ -32,16 +32,12 @@
 #include "base/fsutil.h"
 #include "repo/release.h"
 #include "lock/resolve.h"
+#include "lock/solv.h"
 
 /* Bump when the livec attributes stored in .solv files change. */
 #define LV_SOLV_FORMAT 2
 #define LV_FAVOR_ROUNDS 16
 
-struct lv_resolver {
-	Pool *pool;
-	Id k_essential, k_priority, k_srcname, k_srcver, k_maintainer;
-	Solver *last;   /* the last solver, kept for lv_resolver_dump */
-};
 
 struct lv_resolver *lv_resolver_new(const char *arch)
 {
@@ -192,7 +188,7 @@ int lv_resolver_load_packages(struct lv_resolver *rs, const struct lv_cache *c, 
 
 /* ---- helpers on solvables ---- */
 
-static const char *sname(Pool *pool, Id p)
+const char *lv_solv_name(Pool *pool, Id p)
 {
 	return pool_id2str(pool, pool->solvables[p].name);
 }
@@ -229,14 +225,13 @@ static int excluded(const struct lv_manifest *m, const char *name)
 	return 0;
 }
 
-/* The alternatives of dep in order: "a | b | c" -> a, b, c. */
-static void flatten_or(Pool *pool, Id dep, Queue *out)
+void lv_solv_alternatives(Pool *pool, Id dep, Queue *out)
 {
 	if (ISRELDEP(dep)) {
 		Reldep *rd = GETRELDEP(pool, dep);
 		if (rd->flags == REL_OR) {
-			flatten_or(pool, rd->name, out);
-			flatten_or(pool, rd->evr, out);
+			lv_solv_alternatives(pool, rd->name, out);
+			lv_solv_alternatives(pool, rd->evr, out);
 			return;
 		}
 	}
@@ -284,7 +279,7 @@ static int favor_first_alternatives(Pool *pool, const Queue *result, Queue *job,
 				if (*dp == SOLVABLE_PREREQMARKER)
 					continue;
 				queue_empty(&alts);
-				flatten_or(pool, *dp, &alts);
+				lv_solv_alternatives(pool, *dp, &alts);
 				if (alts.count < 2)
 					continue;
 				Id first = alts.elements[0];
@@ -337,12 +332,12 @@ static char *reason_for(struct lv_resolver *rs, Solver *solv, Id p, const Map *e
 		if (type == SOLVER_RULE_PKG_REQUIRES && from) {
 			int alt = ISRELDEP(dep) && GETRELDEP(pool, dep)->flags == REL_OR;
 			if (asprintf(&out, "%s %s (%s)", alt ? "alternative chosen for" : "dependency of",
-				     sname(pool, from), pool_dep2str(pool, dep)) < 0)
+				     lv_solv_name(pool, from), pool_dep2str(pool, dep)) < 0)
 				return NULL;
 			return out;
 		}
 		if (type == SOLVER_RULE_PKG_RECOMMENDS && from) {
-			if (asprintf(&out, "recommended by %s", sname(pool, from)) < 0)
+			if (asprintf(&out, "recommended by %s", lv_solv_name(pool, from)) < 0)
 				return NULL;
 			return out;
 		}
@@ -353,7 +348,7 @@ static char *reason_for(struct lv_resolver *rs, Solver *solv, Id p, const Map *e
 		queue_init(&q);
 		solver_describe_weakdep_decision(solv, p, &q);
 		if (q.count >= 3 && q.elements[1] > 0 &&
-		    asprintf(&out, "recommended by %s", sname(pool, q.elements[1])) < 0)
+		    asprintf(&out, "recommended by %s", lv_solv_name(pool, q.elements[1])) < 0)
 			out = NULL;
 		queue_free(&q);
 		if (out)
@@ -404,7 +399,7 @@ static const char *closest_name(Pool *pool, const char *name)
 	Id p;
 	FOR_POOL_SOLVABLES(p)
 	{
-		const char *n = sname(pool, p);
+		const char *n = lv_solv_name(pool, p);
 		size_t dd = lv_edit_distance(name, n);
 		if (dd < best_d) {
 			best_d = dd;
@@ -562,7 +557,7 @@ static void base_jobs(struct lv_resolver *rs, const struct lv_manifest *m, Queue
 		Solvable *s = pool->solvables + p;
 		if (s->arch != ARCH_ALL && s->arch != pool_str2id(pool, m->dist.architecture, 0))
 			continue;
-		const char *name = sname(pool, p);
+		const char *name = lv_solv_name(pool, p);
 		int e = is_essential(rs, p), v = in_variant(m->pkgs.variant, priority_of(rs, p));
 		if ((!e && !v) || excluded(m, name))
 			continue;

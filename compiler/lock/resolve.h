@@ -1,4 +1,5 @@
-/* Resolution with libsolv (the only module that uses libsolv).
+/* Resolution with libsolv (resolve.c and explain.c are the only modules
+ * that use libsolv; lock/solv.h is what they share).
  *
  * Takes verified Packages indexes (or their cached .solv form) and the
  * manifest's package request.  Gives the two locked package sets: `rootfs`
@@ -15,6 +16,7 @@
 #define LV_RESOLVE_H
 
 #include "repo/cache.h"
+#include "base/buf.h"
 #include "base/diag.h"
 #include "lock/lockfile.h"
 #include "manifest/manifest.h"
@@ -37,6 +39,12 @@ int lv_resolver_load_packages(struct lv_resolver *rs, const struct lv_cache *c, 
  * manifest position; an unsatisfiable request is explained in words. */
 int lv_resolve(struct lv_resolver *rs, const struct lv_manifest *m, struct lv_lockset *rootfs,
 	       struct lv_lockset *boot, struct lv_diags *d);
+
+/* Why the package `name` is in the lock l, or why not (lock --explain),
+ * in sentences appended to out; the indexes the lock was made from must be
+ * loaded first.  0: in the lock; 1: not in it. */
+int lv_resolver_explain(struct lv_resolver *rs, const struct lv_manifest *m, const struct lv_lock *l,
+			const char *name, struct lv_buf *out);
 
 /* Writes a libsolv testcase of the last solve into dir (for bug reports). */
 int lv_resolver_dump(struct lv_resolver *rs, const char *dir);

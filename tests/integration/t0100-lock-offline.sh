@@ -226,6 +226,30 @@ test_expect_success 'the examples on fragments still have the locks they had (sa
 	done
 '
 
+test_expect_success 'lock --explain: a package in the lock, with the chain that brought it in' '
+	"$LIVEC" lock --explain lib-one --lockfile alt.lock alt.yaml >out 2>err &&
+	grep_or_show "^lib-one 1.5 is in the lock (rootfs): dependency of ess-a (lib-one >= 1.0)$" out &&
+	grep_or_show "^  ess-a: essential$" out &&
+	grep_or_show "^  ess-a depends on lib-one (lib-one >= 1.0)$" out &&
+	"$LIVEC" lock --explain tool --lockfile alt.lock alt.yaml >out &&
+	grep_or_show "^  app: manifest$" out && grep_or_show "^  app depends on tool (tool:any)$" out &&
+	! grep -q "reading the mirror" err
+'
+
+test_expect_success 'lock --explain: why a package is not in the lock' '
+	"$LIVEC" lock --explain aaa-mta --lockfile alt.lock alt.yaml >out &&
+	grep_or_show "^aaa-mta is not in the lock$" out &&
+	grep_or_show "app depends on .zzz-mta | aaa-mta.: met by zzz-mta, an earlier alternative" out &&
+	"$LIVEC" lock --explain rec-extra --lockfile alt.lock alt.yaml >out &&
+	grep_or_show "app recommends .rec-extra.: the manifest has recommends: false" out &&
+	"$LIVEC" lock --explain rec-extra --lockfile exc.lock exc.yaml >out &&
+	grep_or_show "^rec-extra is not in the lock: packages.exclude names it (line [0-9]*)$" out &&
+	"$LIVEC" lock --explain imp-a --lockfile alt.lock alt.yaml >out &&
+	grep_or_show "nothing in the lock depends on, recommends or suggests it" out &&
+	"$LIVEC" lock --explain no-such-package --lockfile alt.lock alt.yaml >out &&
+	grep_or_show "no package of the lock.s repositories has that name or provides it" out
+'
+
 test_expect_success 'a warm lock downloads no index again' '
 	rm -f repo/dists/testing-lv/main/binary-amd64/Packages* &&
 	"$LIVEC" lock --update --lockfile alt.lock alt.yaml &&
