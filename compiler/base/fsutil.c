@@ -101,7 +101,7 @@ int lv_mkdir_p(const char *path, unsigned mode)
 		if (*s != '/')
 			continue;
 		*s = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
 			return -errno;
 		*s = '/';
 	}

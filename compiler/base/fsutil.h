@@ -13,7 +13,8 @@ int lv_read_fd(int fd, struct lv_buf *b);
 /* Writes data to path atomically: a temporary name in the same directory,
  * fsync, rename, fsync of the directory.  Never leaves a partial file. */
 int lv_write_atomic(const char *path, const void *data, size_t len);
-/* mkdir -p; 0 or -errno. */
+/* mkdir -p: missing parents get mode 0755, the directory itself `mode`
+ * (both less the umask); 0 or -errno. */
 int lv_mkdir_p(const char *path, unsigned mode);
 /* Returns malloc'd "a/b" (a single slash between). */
 char *lv_path_join(const char *a, const char *b);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
@@ -64,6 +65,45 @@ static unsigned long free_range(void)
 		}
 	}
 	return top;
+}
+
+/* Why the kernel made no user namespace (errno `err`), with what to do:
+ * livec runs all image code in one. */
+static int userns_refused(struct lv_diags *d, int err)
+{
+	struct stat self, init;
+	const char *why = "";
+	if (err == ENOSPC)
+		why = ": user namespaces are switched off here (/proc/sys/user/max_user_namespaces is 0)";
+	else if (err == EINVAL)
+		why = ": this kernel has no user namespaces";
+	else if (err == EPERM && stat("/", &self) == 0 && stat("/proc/1/root/", &init) == 0 &&
+		 (self.st_dev != init.st_dev || self.st_ino != init.st_ino))
+		why = ": livec seems to run in a chroot, where the kernel makes none; run it on the host or "
+		      "in a container with a root of its own (systemd-nspawn, podman, or unshare --mount "
+		      "with pivot_root)";
+	else if (err == EPERM)
+		why = ": a security policy forbids them (a container's seccomp filter, AppArmor's "
+		      "restrict_unprivileged_userns, or kernel.unprivileged_userns_clone=0)";
+	return lv_error(d, "cannot make a user namespace for the build (%s)%s", strerror(err), why), -err;
+}
+
+/* Root: whether the kernel gives us user namespaces at all, asked once
+ * by a short-lived child, so that a refusal is one clear error up front
+ * rather than a failing sandbox in the middle of the build. */
+static int probe_namespaces(struct lv_diags *d)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWUSER) < 0 ? errno : 0);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	int err = WIFEXITED(st) ? WEXITSTATUS(st) : EPERM;
+	return err ? userns_refused(d, err) : 0;
 }
 
 /* The setuid helpers write the maps of `pid` (our own process, after its
@@ -136,7 +176,7 @@ static int enter_own_namespace(struct lv_diags *d)
 	while (waitpid(helper, &st, 0) < 0 && errno == EINTR)
 		;
 	if (r < 0)
-		return lv_error(d, "cannot make a user namespace: %s", strerror(-r)), r;
+		return userns_refused(d, -r);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		return lv_error(d, "cannot map the subordinate ids %lu and %lu into livec's user namespace "
 				   "(newuidmap and newgidmap come with the uidmap package)", sub, subg),
@@ -159,10 +199,11 @@ int lv_idmap_setup(struct lv_diags *d)
 	if (ready)
 		return 0;
 	int r = 0;
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
 		map = (struct lv_idmap){ .uid = LV_IDMAP_ROOT_BASE, .gid = LV_IDMAP_ROOT_BASE,
 					 .host_uid = LV_IDMAP_ROOT_BASE, .host_gid = LV_IDMAP_ROOT_BASE };
-	else
+		r = probe_namespaces(d);
+	} else
 		r = enter_own_namespace(d);
 	ready = r == 0;
 	return r;

@@ -13,6 +13,7 @@
 #include "base/cleanup.h"
 #include "base/err.h"
 #include "base/fsutil.h"
+#include "build/idmap.h"
 #include "build/runtime.h"
 #include "base/inroot.h"
 #include "build/system.h"
@@ -68,49 +69,81 @@ const char *lv_system_preseed(struct lv_assembly *a, struct lv_diags *d)
 	return r < 0 ? NULL : "/var/cache/livec/preseed.dat";
 }
 
+/* What copy_in reads of one host entry: its status, and its names, link
+ * target or contents. */
+struct host_entry {
+	struct stat st;
+	struct dirent **names;
+	int n;
+	char target[4096];
+	struct lv_buf data;
+};
+
+/* Reads a host entry with livec's own ids, as the user who ran it: the
+ * image's ids own the tree only (idmap.h).  A FUSE or NFS source, such as
+ * verify's disorderfs view, checks those ids itself, where capabilities
+ * do not help. */
+static int read_host(const char *src, int follow, struct host_entry *e)
+{
+	int was = lv_idmap_tree_owner(0), r = 0;
+	if ((follow ? stat(src, &e->st) : lstat(src, &e->st)) < 0)
+		r = -errno;
+	else if (S_ISDIR(e->st.st_mode))
+		r = (e->n = scandir(src, &e->names, NULL, alphasort)) < 0 ? -errno : 0;
+	else if (S_ISLNK(e->st.st_mode)) {
+		ssize_t n = readlink(src, e->target, sizeof(e->target) - 1);
+		r = n < 0 ? -errno : 0;
+		e->target[n < 0 ? 0 : n] = '\0';
+	} else
+		r = lv_read_file(src, &e->data);
+	if (was > 0)
+		lv_idmap_tree_owner(1);
+	return r;
+}
+
+static void host_entry_release(struct host_entry *e)
+{
+	for (int i = 0; i < e->n; i++)
+		free(e->names[i]);
+	free(e->names);
+	e->names = NULL;
+	e->n = 0;
+	lv_buf_release(&e->data);
+}
+
 /* Copies a host file or directory tree into the root (sorted, confined).
  * The entry's own source is followed if it is a symlink (`follow`, as the
  * reader saw it); links inside a tree are copied as links. */
 static int copy_in(int rootfd, const char *src, const char *dst, long mode, int follow, struct lv_diags *d)
 {
-	struct stat st;
-	if ((follow ? stat(src, &st) : lstat(src, &st)) < 0) {
-		lv_error(d, "files: cannot read '%s': %s", src, strerror(errno));
-		return -errno;
+	struct host_entry e = { .data = { .max = 1u << 30 } };
+	int r = read_host(src, follow, &e);
+	if (r < 0) {
+		lv_error(d, "files: cannot read '%s': %s", src, lv_strerror(r));
+		return r;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		int r = *dst ? lv_inroot_mkdirs(rootfd, dst, 0755) : 0;
-		struct dirent **names;
-		int n = scandir(src, &names, NULL, alphasort);
-		for (int i = 0; i < n; i++) {
-			const char *nm = names[i]->d_name;
+	if (S_ISDIR(e.st.st_mode)) {
+		r = *dst ? lv_inroot_mkdirs(rootfd, dst, 0755) : 0;
+		for (int i = 0; i < e.n; i++) {
+			const char *nm = e.names[i]->d_name;
 			if (r == 0 && strcmp(nm, ".") && strcmp(nm, "..")) {
 				_cleanup_free_ char *s = lv_path_join(src, nm);
 				_cleanup_free_ char *t = *dst ? lv_path_join(dst, nm) : strdup(nm);
 				r = copy_in(rootfd, s, t, -1, 0, d);
 			}
-			free(names[i]);
 		}
-		free(names);
+		host_entry_release(&e);
 		return r;
 	}
-	if (S_ISLNK(st.st_mode)) {
-		char target[4096];
-		ssize_t n = readlink(src, target, sizeof(target) - 1);
-		if (n < 0)
-			return -errno;
-		target[n] = '\0';
-		return lv_inroot_symlink(rootfd, dst, target);
-	}
-	struct lv_buf b = { .max = 1u << 30 };
-	int r = lv_read_file(src, &b);
-	mode_t m = mode >= 0 ? (mode_t)mode : (st.st_mode & 0111 ? 0755 : 0644);
+	if (S_ISLNK(e.st.st_mode))
+		return lv_inroot_symlink(rootfd, dst, e.target);
+	mode_t m = mode >= 0 ? (mode_t)mode : (e.st.st_mode & 0111 ? 0755 : 0644);
 	_cleanup_free_ char *dir = lv_dirname(dst);
-	if (r == 0 && strcmp(dir, "."))
+	if (strcmp(dir, "."))
 		r = lv_inroot_mkdirs(rootfd, dir, 0755);
 	if (r == 0)
-		r = lv_inroot_write(rootfd, dst, b.p ? b.p : "", b.len, m);
-	lv_buf_release(&b);
+		r = lv_inroot_write(rootfd, dst, e.data.p ? e.data.p : "", e.data.len, m);
+	host_entry_release(&e);
 	if (r < 0)
 		lv_error(d, "files: cannot install '%s' as '/%s': %s", src, dst, lv_strerror(r));
 	return r;
@@ -124,13 +157,15 @@ static int install_runtime(int rootfd, const char *name, const char *dest, mode_
 {
 	_cleanup_free_ char *from = lv_path_join(lv_runtime_dir(), name);
 	_cleanup_free_ char *dir = lv_dirname(dest);
-	struct lv_buf b = { .max = 1u << 20 };
-	int r = lv_read_file(from, &b);
+	struct host_entry e = { .data = { .max = 1u << 20 } };
+	int r = read_host(from, 1, &e);
+	if (r == 0 && !S_ISREG(e.st.st_mode))
+		r = -EINVAL;
 	if (r == 0)
 		r = lv_inroot_mkdirs(rootfd, dir, 0755);
 	if (r == 0)
-		r = lv_inroot_write(rootfd, dest, b.p, b.len, mode);
-	lv_buf_release(&b);
+		r = lv_inroot_write(rootfd, dest, e.data.p ? e.data.p : "", e.data.len, mode);
+	host_entry_release(&e);
 	if (r < 0)
 		lv_error(d, "cannot install livec's runtime file '%s' as '/%s': %s (build livec first)", from, dest,
 			 lv_strerror(r));

@@ -204,6 +204,12 @@ test_expect_success 'a staging root left by a build that was killed is removed b
 	test ! -e "$XDG_CACHE_HOME/livec/trees/.build-999999"
 '
 
+test_expect_success 'the outputs are for all to read; the work directory and the cached trees are livec'"'"'s alone' '
+	d=$(printf %o $((0777 & ~$(umask)))) f=$(printf %o $((0644 & ~$(umask)))) &&
+	test "$(stat -c %a out out/left out/left/rootfs.tar)" = "$(printf "%s\n%s\n%s" $d $d $f)" &&
+	test "$(stat -c %a out/left/.work "$XDG_CACHE_HOME/livec/trees")" = "$(printf "700\n700")"
+'
+
 test_expect_success 'livec shell: a command in the tree; its exit status is livec'"'"'s; the host'"'"'s files are not there' '
 	"$LIVEC" shell --lockfile left.lock left.yaml -- cat /etc/debian_version >version &&
 	grep -q "^[0-9a-z]" version &&

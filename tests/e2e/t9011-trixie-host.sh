@@ -13,7 +13,9 @@ export XDG_CACHE_HOME="${LIVEC_TEST_CACHE:-$TRASH/cache}"
 HOST="$TRASH/host"
 
 # run_in_host CMD: CMD (sh -c) as root of the trixie tree, with /proc, /dev
-# and the package cache; mounts end with the namespace
+# and the package cache; mounts end with the namespace.  The tree becomes
+# the root of its mount namespace by pivot_root, as in a container: from
+# a chroot the kernel would make livec no user namespace for its sandbox.
 run_in_host() {
 	unshare --mount --fork sh -ec '
 		mount --make-rprivate /
@@ -24,7 +26,8 @@ run_in_host() {
 		mount --bind "$XDG_CACHE_HOME" "$0/cache"
 		touch "$0/etc/resolv.conf"   # apt needs the name servers of this host
 		mount --bind /etc/resolv.conf "$0/etc/resolv.conf"
-		exec chroot "$0" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		cd "$0" && pivot_root . . && umount -l . && cd /
+		exec /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 			XDG_CACHE_HOME=/cache sh -ec "$1"
 	' "$HOST" "$1"
 }
