@@ -67,24 +67,39 @@ static unsigned long free_range(void)
 	return top;
 }
 
+/* Whether our root is not that of init, which shares our mount
+ * namespace: a chroot.  (In a namespace of our own we cannot tell.) */
+static int chrooted(void)
+{
+	char ours[64], init[64];
+	ssize_t a = readlink("/proc/self/ns/mnt", ours, sizeof(ours) - 1);
+	ssize_t b = readlink("/proc/1/ns/mnt", init, sizeof(init) - 1);
+	if (a <= 0 || a != b || memcmp(ours, init, (size_t)a))
+		return 0;
+	struct statx self, root;
+	if (statx(AT_FDCWD, "/", 0, STATX_INO | STATX_MNT_ID, &self) < 0 ||
+	    statx(AT_FDCWD, "/proc/1/root/", 0, STATX_INO | STATX_MNT_ID, &root) < 0)
+		return 0;
+	return self.stx_mnt_id != root.stx_mnt_id || self.stx_ino != root.stx_ino ||
+	       self.stx_dev_major != root.stx_dev_major || self.stx_dev_minor != root.stx_dev_minor;
+}
+
 /* Why the kernel made no user namespace (errno `err`), with what to do:
  * livec runs all image code in one. */
 static int userns_refused(struct lv_diags *d, int err)
 {
-	struct stat self, init;
 	const char *why = "";
 	if (err == ENOSPC)
 		why = ": user namespaces are switched off here (/proc/sys/user/max_user_namespaces is 0)";
 	else if (err == EINVAL)
 		why = ": this kernel has no user namespaces";
-	else if (err == EPERM && stat("/", &self) == 0 && stat("/proc/1/root/", &init) == 0 &&
-		 (self.st_dev != init.st_dev || self.st_ino != init.st_ino))
-		why = ": livec seems to run in a chroot, where the kernel makes none; run it on the host or "
-		      "in a container with a root of its own (systemd-nspawn, podman, or unshare --mount "
-		      "with pivot_root)";
+	else if (err == EPERM && chrooted())
+		why = ": livec runs in a chroot, where the kernel makes none; run it on the host or in a "
+		      "container with a root of its own (systemd-nspawn, podman, or unshare --mount with "
+		      "pivot_root)";
 	else if (err == EPERM)
-		why = ": a security policy forbids them (a container's seccomp filter, AppArmor's "
-		      "restrict_unprivileged_userns, or kernel.unprivileged_userns_clone=0)";
+		why = ": a chroot or a security policy forbids them (a container's seccomp filter, "
+		      "AppArmor's restrict_unprivileged_userns, kernel.unprivileged_userns_clone=0)";
 	return lv_error(d, "cannot make a user namespace for the build (%s)%s", strerror(err), why), -err;
 }
 

@@ -55,6 +55,15 @@ test_expect_success 'on trixie, the README quick start installs, compiles and bu
 	test -s "$HOST/src/out/console/console.iso" && grep -q "^zlib: 1\.3" "$HOST/src/out/console/console.iso.buildinfo"
 '
 
+test_expect_success 'in a chroot, where the kernel makes livec no user namespace, the build says so up front' '
+	{ unshare --mount --fork sh -c "mount -t proc proc \"\$0/proc\" && exec chroot \"\$0\" /usr/bin/env -i \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root XDG_CACHE_HOME=/nonexistent sh -c \
+		\"cd /src && ./build/compiler/livec build examples/console/livec.yaml\"" "$HOST" \
+		>chroot.log 2>&1; echo $? >rc; } &&
+	test "$(cat rc)" = 1 &&
+	grep_or_show "error: cannot make a user namespace for the build (Operation not permitted): .*a chroot" chroot.log
+'
+
 test_expect_success 'on trixie, the unit tests pass' '
 	run_in_host "cd /src && meson test -C build --suite unit --print-errorlogs" >unit.log 2>&1 ||
 		{ tail -n 40 unit.log; exit 1; }
