@@ -1,10 +1,16 @@
 /* Package resolution with libsolv (resolve.h).
  *
  * The pool holds one libsolv repository per (suite, component) index, named
- * after its suite.  Beside libsolv's own data each solvable carries three
- * livec attributes that libsolv does not read from Packages: Essential,
- * Priority, and the source package's name and version.  They are written to
- * the .solv cache with the rest, so a warm lock never parses Packages. */
+ * after its suite.  Beside libsolv's own data each solvable carries livec
+ * attributes that libsolv does not read from Packages: Essential, Priority,
+ * the source package's name and version, the maintainer, and the
+ * Depends/Recommends fields as written (libsolv sorts its own copy; apt's
+ * marking needs the written order).  They are written to the .solv cache
+ * with the rest, so a warm lock never parses Packages.
+ *
+ * Without Recommends libsolv resolves, nudged towards first alternatives;
+ * with them marker.c marks as apt does and libsolv checks the set
+ * (docs/resolve.md). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -35,7 +41,7 @@
 #include "lock/solv.h"
 
 /* Bump when the livec attributes stored in .solv files change. */
-#define LV_SOLV_FORMAT 2
+#define LV_SOLV_FORMAT 3
 #define LV_FAVOR_ROUNDS 16
 
 
@@ -52,6 +58,8 @@ struct lv_resolver *lv_resolver_new(const char *arch)
 	rs->k_srcname = pool_str2id(rs->pool, "livec:source", 1);
 	rs->k_srcver = pool_str2id(rs->pool, "livec:source-version", 1);
 	rs->k_maintainer = pool_str2id(rs->pool, "livec:maintainer", 1);
+	rs->k_depends = pool_str2id(rs->pool, "livec:depends", 1);
+	rs->k_recommends = pool_str2id(rs->pool, "livec:recommends", 1);
 	return rs;
 }
 
@@ -90,6 +98,22 @@ int lv_resolver_load_cached(struct lv_resolver *rs, const struct lv_cache *c, co
 		return 0;
 	}
 	return 1;
+}
+
+/* Stores fields a and b (if any) of a paragraph, joined by a comma, as
+ * string attribute key. */
+static void set_field(Repodata *data, Id id, Id key, const struct lv_para *p, const char *a, const char *b)
+{
+	size_t la = 0, lb = 0;
+	const char *va = lv_para_get(p, a, &la), *vb = b ? lv_para_get(p, b, &lb) : NULL;
+	if (!va && !vb)
+		return;
+	char *v = NULL;
+	if (asprintf(&v, "%.*s%s%.*s", va ? (int)la : 0, va ? va : "", va && vb ? ", " : "", vb ? (int)lb : 0,
+		     vb ? vb : "") < 0)
+		return;
+	repodata_set_str(data, id, key, v);
+	free(v);
 }
 
 /* Adds livec's attributes to the solvables libsolv just read, by walking the
@@ -134,6 +158,10 @@ static int add_extras(struct lv_resolver *rs, Repo *repo, Repodata *data, Id fir
 		repodata_set_str(data, id, rs->k_srcver, info.source_version);
 		if (info.maintainer)
 			repodata_set_str(data, id, rs->k_maintainer, info.maintainer);
+		/* the relations in their written order, which a .solv file does
+		 * not keep (it sorts them): apt's marking depends on it */
+		set_field(data, id, rs->k_depends, &p, "Pre-Depends", "Depends");
+		set_field(data, id, rs->k_recommends, &p, "Recommends", NULL);
 		repodata_set_num(data, id, SOLVABLE_DOWNLOADSIZE, info.size);
 		lv_pkginfo_release(&info);
 		id++;
@@ -193,12 +221,12 @@ const char *lv_solv_name(Pool *pool, Id p)
 	return pool_id2str(pool, pool->solvables[p].name);
 }
 
-static int is_essential(struct lv_resolver *rs, Id p)
+int lv_solv_essential(struct lv_resolver *rs, Id p)
 {
 	return solvable_lookup_void(rs->pool->solvables + p, rs->k_essential);
 }
 
-static const char *priority_of(struct lv_resolver *rs, Id p)
+const char *lv_solv_priority(struct lv_resolver *rs, Id p)
 {
 	Id id = solvable_lookup_id(rs->pool->solvables + p, rs->k_priority);
 	return id ? pool_id2str(rs->pool, id) : "";
@@ -310,7 +338,7 @@ static int favor_first_alternatives(Pool *pool, const Queue *result, Queue *job,
 
 /* Why is p in the result?  A short, stable sentence for the lockfile. */
 static char *reason_for(struct lv_resolver *rs, Solver *solv, Id p, const Map *essential,
-			const Map *priority, const Map *requested, const char *requested_reason)
+			const Map *priority, const Map *requested, const char *requested_reason, char **why)
 {
 	Pool *pool = rs->pool;
 	char *out = NULL;
@@ -319,14 +347,16 @@ static char *reason_for(struct lv_resolver *rs, Solver *solv, Id p, const Map *e
 	if (MAPTST(essential, p))
 		return strdup("essential");
 	if (MAPTST(priority, p)) {
-		if (asprintf(&out, "priority %s", priority_of(rs, p)) < 0)
+		if (asprintf(&out, "priority %s", lv_solv_priority(rs, p)) < 0)
 			return NULL;
 		return out;
 	}
 	if (MAPTST(requested, p))
 		return strdup(requested_reason);
-	int why = solver_describe_decision(solv, p, &info);
-	if ((why == SOLVER_REASON_UNIT_RULE || why == SOLVER_REASON_RESOLVE || why == SOLVER_REASON_WEAKDEP) &&
+	if (why && why[p])
+		return strdup(why[p]);
+	int how = solver_describe_decision(solv, p, &info);
+	if ((how == SOLVER_REASON_UNIT_RULE || how == SOLVER_REASON_RESOLVE || how == SOLVER_REASON_WEAKDEP) &&
 	    info > 0) {
 		SolverRuleinfo type = solver_ruleinfo(solv, info, &from, &to, &dep);
 		if (type == SOLVER_RULE_PKG_REQUIRES && from) {
@@ -342,7 +372,7 @@ static char *reason_for(struct lv_resolver *rs, Solver *solv, Id p, const Map *e
 			return out;
 		}
 	}
-	if (why == SOLVER_REASON_WEAKDEP) {
+	if (how == SOLVER_REASON_WEAKDEP) {
 		/* weak deps are not rule-based: find a chosen recommender */
 		Queue q;
 		queue_init(&q);
@@ -530,7 +560,7 @@ static int solve(struct lv_resolver *rs, Queue *job, int recommends, const char 
 }
 
 static void collect(struct lv_resolver *rs, Solver *solv, const Queue *result, const Map *ess,
-		    const Map *prio, const Map *req, const char *req_reason, struct lv_lockset *out)
+		    const Map *prio, const Map *req, const char *req_reason, char **why, struct lv_lockset *out)
 {
 	out->v = calloc((size_t)result->count + 1, sizeof(*out->v));
 	out->n = 0;
@@ -538,7 +568,7 @@ static void collect(struct lv_resolver *rs, Solver *solv, const Queue *result, c
 		Id p = result->elements[i];
 		struct lv_lockpkg *o = &out->v[out->n++];
 		fill_pkg(rs, p, o);
-		o->reason = reason_for(rs, solv, p, ess, prio, req, req_reason);
+		o->reason = reason_for(rs, solv, p, ess, prio, req, req_reason, why);
 	}
 	lv_lockset_sort(out);
 }
@@ -558,7 +588,7 @@ static void base_jobs(struct lv_resolver *rs, const struct lv_manifest *m, Queue
 		if (s->arch != ARCH_ALL && s->arch != pool_str2id(pool, m->dist.architecture, 0))
 			continue;
 		const char *name = lv_solv_name(pool, p);
-		int e = is_essential(rs, p), v = in_variant(m->pkgs.variant, priority_of(rs, p));
+		int e = lv_solv_essential(rs, p), v = in_variant(m->pkgs.variant, lv_solv_priority(rs, p));
 		if ((!e && !v) || excluded(m, name))
 			continue;
 		if (!MAPTST(&named, s->name)) {
@@ -571,12 +601,13 @@ static void base_jobs(struct lv_resolver *rs, const struct lv_manifest *m, Queue
 
 /* The rootfs request: the base set, packages.install (marked in req) and
  * packages.exclude as locks.  Every unknown package is reported. */
-static int rootfs_jobs(struct lv_resolver *rs, const struct lv_manifest *m, Queue *job, Map *req,
+static int rootfs_jobs(struct lv_resolver *rs, const struct lv_manifest *m, Queue *job, Map *req, int *nbase,
 		       struct lv_diags *d)
 {
 	int r = 0;
 
 	base_jobs(rs, m, job);
+	*nbase = job->count / 2;
 	for (size_t i = 0; i < m->pkgs.install.n; i++)
 		if (job_for(rs, m, &m->pkgs.install.v[i], "packages.install", job, req, d) < 0)
 			r = -LVE_UNKNOWN_PKG;
@@ -595,11 +626,46 @@ static void mark_base(struct lv_resolver *rs, const struct lv_manifest *m, const
 {
 	for (int i = 0; i < result->count; i++) {
 		Id q = result->elements[i];
-		if (is_essential(rs, q))
+		if (lv_solv_essential(rs, q))
 			MAPSET(ess, q);
-		else if (in_variant(m->pkgs.variant, priority_of(rs, q)))
+		else if (in_variant(m->pkgs.variant, lv_solv_priority(rs, q)))
 			MAPSET(prio, q);
 	}
+}
+
+/* With Recommends: the set apt's marking gives (marker.c), which libsolv
+ * must then accept as it is, every package installed on request and
+ * nothing added.  If it does not, libsolv's own answer is taken, with a
+ * warning: the lock is then still consistent, only not apt's. */
+static int solve_as_apt(struct lv_resolver *rs, const struct lv_manifest *m, const Queue *job, int nbase,
+			Queue *result, Solver **solv, char ***why, struct lv_diags *d)
+{
+	Queue marked, check;
+	queue_init(&marked);
+	queue_init(&check);
+	int r = lv_apt_mark(rs, m, job, nbase, 1, &marked, why) < 0 ? -ENOMEM : 0;
+	for (int i = 0; r == 0 && i < marked.count; i++)
+		queue_push2(&check, SOLVER_INSTALL | SOLVER_SOLVABLE, marked.elements[i]);
+	for (int i = 0; r == 0 && i < job->count; i += 2)
+		if ((job->elements[i] & SOLVER_JOBMASK) == SOLVER_LOCK)
+			queue_push2(&check, job->elements[i], job->elements[i + 1]);
+	struct lv_diags quiet = { 0 };
+	int ok = r == 0 && solve(rs, &check, 0, "rootfs", result, solv, &quiet) == 0 &&
+		 result->count == marked.count;
+	lv_diags_release(&quiet);
+	if (r == 0 && !ok) {
+		lv_warn(d, "following Recommends as apt does gave a set libsolv does not accept as it is; "
+			   "the lock follows libsolv's rules for Recommends instead");
+		lv_apt_why_free(rs, *why);
+		*why = NULL;
+		if (*solv)
+			solver_free(*solv);
+		*solv = NULL;
+		r = solve(rs, (Queue *)job, 1, "rootfs", result, solv, d);
+	}
+	queue_free(&marked);
+	queue_free(&check);
+	return r;
 }
 
 /* The boot set: tools for making boot media, never installed.  *solv is
@@ -621,7 +687,7 @@ static int resolve_boot(struct lv_resolver *rs, const struct lv_manifest *m, Que
 		r = solve(rs, job, 0, "boot", result, solv, d);
 	}
 	if (r == 0)
-		collect(rs, *solv, result, none, none, req, "boot media", boot);
+		collect(rs, *solv, result, none, none, req, "boot media", NULL, boot);
 	return r;
 }
 
@@ -643,13 +709,18 @@ int lv_resolve(struct lv_resolver *rs, const struct lv_manifest *m, struct lv_lo
 	map_init(&req, pool->nsolvables);
 	map_init(&none, pool->nsolvables);
 
-	r = rootfs_jobs(rs, m, &job, &req, d);
-	if (r == 0)
-		r = solve(rs, &job, m->pkgs.recommends, "rootfs", &result, &solv, d);
+	int nbase = 0;
+	char **why = NULL;
+	r = rootfs_jobs(rs, m, &job, &req, &nbase, d);
+	if (r == 0 && m->pkgs.recommends)
+		r = solve_as_apt(rs, m, &job, nbase, &result, &solv, &why, d);
+	else if (r == 0)
+		r = solve(rs, &job, 0, "rootfs", &result, &solv, d);
 	if (r == 0) {
 		mark_base(rs, m, &result, &ess, &prio);
-		collect(rs, solv, &result, &ess, &prio, &req, "manifest", rootfs);
+		collect(rs, solv, &result, &ess, &prio, &req, "manifest", why, rootfs);
 	}
+	lv_apt_why_free(rs, why);
 	if (r == 0)
 		r = resolve_boot(rs, m, &job, &result, &req, &none, &solv, boot, d);
 	if (rs->last)

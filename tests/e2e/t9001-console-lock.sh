@@ -8,7 +8,9 @@
 #   Priority required + packages.install, no Recommends, from an empty
 #   status (what mmdebstrap's minbase does);
 # - locking twice gives identical bytes; --check says 0, then 3;
-# - the committed lockfiles are fresh.
+# - the committed lockfiles are fresh;
+# - beyond the console, with and without Recommends, a desktop request
+#   and the important and standard variants equal apt's set too.
 . "$(dirname "$0")/../lib/test-lib.sh"
 . "$(dirname "$0")/../lib/aptsim.sh"
 
@@ -49,9 +51,8 @@ test_expect_success "$EXAMPLE: rootfs equals what apt chooses for the same reque
 	aptsim_setup "$TRASH/$EXAMPLE/apt" suites &&
 	aptsim_base_names >base.names &&
 	test "$(wc -l <base.names)" -gt 20 &&
-	apt-get -s install $(cat base.names) linux-image-amd64 systemd-sysv >sim &&
-	awk "/^Inst / { v = \$3; sub(/^\(/, \"\", v); print \$2, v }" sim | sort >apt.set &&
-	awk "/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 } on && /^  [^ ]/ { n = \$1; sub(/:$/, \"\", n) } on && /^    version:/ { v = \$2; gsub(/\"/, \"\", v); print n, v }" console.lock | sort >livec.set &&
+	aptsim_install_set false $(cat base.names) linux-image-amd64 systemd-sysv >apt.set &&
+	lock_rootfs_set console.lock >livec.set &&
 	test "$(wc -l <apt.set)" -gt 50 &&
 	diff -u apt.set livec.set
 '
@@ -75,5 +76,50 @@ test_expect_success "$EXAMPLE: the committed lockfile is fresh for the example m
 '
 
 done
+
+# Requests beyond the console: a desktop with Recommends on both suites,
+# and the important and standard variants with and without them, each
+# against the private apt of its suite set up above.
+apt_request() { # NAME SUITE VARIANT PRIORITIES RECOMMENDS PACKAGE...
+	_name=$1 _suite=$2 _variant=$3 _prios=$4 _rec=$5
+	shift 5
+	_dir=console
+	[ "$_suite" = trixie ] || _dir=console-$_suite
+	TEST_DIR=request-$_name
+	mkdir -p "$TRASH/$TEST_DIR"
+	_install=$(echo "$*" | sed "s/ /, /g")
+	cat >"$TRASH/$TEST_DIR/livec.yaml" <<YAML
+name: $_name
+distribution: {suite: $_suite, architecture: amd64, components: [main]}
+packages:
+  variant: $_variant
+  install: [$_install]
+  recommends: $_rec
+YAML
+	test_expect_success "$_name ($_suite, $_variant, recommends: $_rec): the lock equals what apt installs" "
+		\"\$LIVEC\" lock --update --lockfile request.lock livec.yaml &&
+		export APT_CONFIG=\"\$TRASH/$_dir/apt/apt.conf\" &&
+		aptsim_base_names $_prios >base.names &&
+		aptsim_install_set $_rec \$(cat base.names) $* >apt.set &&
+		lock_rootfs_set request.lock >livec.set &&
+		test \$(wc -l <apt.set) -gt 100 &&
+		diff -u apt.set livec.set
+	"
+}
+
+apt_request desktop trixie minbase required true xfce4 lightdm network-manager
+apt_request desktop-bookworm bookworm minbase required true xfce4 lightdm network-manager
+
+test_expect_success "desktop (trixie): the lock says which package recommended each package it took for that" '
+	cd ../request-desktop &&
+	grep -q "reason: \"recommended by " request.lock &&
+	"$LIVEC" lock --explain xserver-xorg-video-all livec.yaml --lockfile request.lock >why &&
+	cat why && grep -q "recommend" why
+'
+
+apt_request standard trixie standard "required important standard" true linux-image-amd64
+apt_request standard-norec trixie standard "required important standard" false linux-image-amd64
+apt_request important-bookworm bookworm important "required important" true linux-image-amd64
+apt_request important-bookworm-norec bookworm important "required important" false linux-image-amd64
 
 test_done

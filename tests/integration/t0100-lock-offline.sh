@@ -88,6 +88,63 @@ Depends: not-there-anywhere (>= 2)
 Package: isolinux
 Version: 6.04
 Architecture: all
+
+Package: rec-app
+Version: 1.0
+Architecture: amd64
+Depends: rec-dep, rec-or-one | rec-or-two
+Recommends: rec-alt-b | rec-alt-a, rec-virt, rec-missing, rec-broken, rec-excl
+
+Package: rec-dep
+Version: 1.0
+Architecture: amd64
+Recommends: rec-trans, rec-or-two
+
+Package: rec-or-one
+Version: 1.0
+Architecture: amd64
+
+Package: rec-or-two
+Version: 1.0
+Architecture: amd64
+
+Package: rec-trans
+Version: 1.0
+Architecture: amd64
+Recommends: rec-trans2
+
+Package: rec-trans2
+Version: 1.0
+Architecture: all
+
+Package: rec-alt-a
+Version: 1.0
+Architecture: amd64
+
+Package: rec-alt-b
+Version: 1.0
+Architecture: amd64
+
+Package: rec-virt-x
+Version: 1.0
+Architecture: amd64
+Priority: extra
+Provides: rec-virt
+
+Package: rec-virt-y
+Version: 1.0
+Architecture: amd64
+Priority: optional
+Provides: rec-virt
+
+Package: rec-broken
+Version: 1.0
+Architecture: amd64
+Depends: not-in-the-archive
+
+Package: rec-excl
+Version: 1.0
+Architecture: amd64
 SPEC
 sign_repo "$TRASH/repo" testing-lv "$FPR"
 
@@ -148,6 +205,41 @@ test_expect_success 'Recommends are left out unless recommends: true' '
 	manifest rec "install: [app]" "recommends: true" &&
 	"$LIVEC" lock --lockfile rec.lock rec.yaml &&
 	test "$(field rec.lock rootfs rec-extra reason)" = "recommended by app"
+'
+
+test_expect_success 'recommends: true follows Recommends as apt does: depth first, in written order' '
+	manifest recs "install: [rec-app]" "recommends: true" "exclude: [rec-excl]" &&
+	"$LIVEC" lock --lockfile recs.lock recs.yaml 2>recs.err &&
+	# transitive, also from a dependency
+	test "$(field recs.lock rootfs rec-trans reason)" = "recommended by rec-dep" &&
+	test "$(field recs.lock rootfs rec-trans2 reason)" = "recommended by rec-trans" &&
+	# an or-group: the first alternative written, not the first by name
+	in_set recs.lock rootfs rec-alt-b && ! in_set recs.lock rootfs rec-alt-a &&
+	# a virtual package: the provider with the higher Priority
+	in_set recs.lock rootfs rec-virt-y && ! in_set recs.lock rootfs rec-virt-x &&
+	# depth first: rec-dep, and what it recommends, before the next group of
+	# rec-app: rec-or-two, recommended, then meets "rec-or-one | rec-or-two"
+	test "$(field recs.lock rootfs rec-or-two reason)" = "recommended by rec-dep" &&
+	! in_set recs.lock rootfs rec-or-one &&
+	# unknown, uninstallable and excluded recommendations are left out
+	! in_set recs.lock rootfs rec-broken && ! in_set recs.lock rootfs rec-excl &&
+	test "$(field recs.lock rootfs rec-dep reason)" = "dependency of rec-app (rec-dep)" &&
+	! grep -q warning recs.err || { cat recs.err; exit 1; }
+'
+
+test_expect_success 'lock --explain with Recommends: the chain, the alternative and the provider taken instead' '
+	"$LIVEC" lock --explain rec-trans2 --lockfile recs.lock recs.yaml >out &&
+	grep_or_show "^  rec-app depends on rec-dep (rec-dep)$" out &&
+	grep_or_show "^  rec-dep recommends rec-trans (rec-trans)$" out &&
+	grep_or_show "^  rec-trans recommends rec-trans2 (rec-trans2)$" out &&
+	"$LIVEC" lock --explain rec-alt-a --lockfile recs.lock recs.yaml >out &&
+	grep_or_show "met by rec-alt-b, an earlier alternative" out &&
+	"$LIVEC" lock --explain rec-or-one --lockfile recs.lock recs.yaml >out &&
+	grep_or_show "met by rec-or-two, a later alternative that was already there (recommended by rec-dep)" out &&
+	"$LIVEC" lock --explain rec-virt-x --lockfile recs.lock recs.yaml >out &&
+	grep_or_show "met by rec-virt-y, which also provides it (apt.s choice" out &&
+	"$LIVEC" lock --explain rec-broken --lockfile recs.lock recs.yaml >out &&
+	grep_or_show "met by nothing in the lock" out
 '
 
 test_expect_success 'exclude keeps a package out' '

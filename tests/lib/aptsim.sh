@@ -3,7 +3,11 @@
 #
 #   aptsim_setup DIR SUITES_FILE [KEYRING]
 #                                  -> exports APT_CONFIG, runs apt-get update
-#   aptsim_base_names              -> Essential + Priority required names
+#   aptsim_base_names [PRIORITY...] -> Essential + those priorities' names
+#                                     (default: required), sorted as bytes
+#   aptsim_install_set RECOMMENDS NAME...
+#                                  -> "name version" lines apt installs
+#   lock_rootfs_set LOCKFILE       -> the same lines for a lock's rootfs
 aptsim_setup() {
 	_a=$1 _keyring=${3:-/usr/share/keyrings/debian-archive-keyring.gpg}
 	mkdir -p "$_a/etc/apt/preferences.d" "$_a/etc/apt/apt.conf.d" "$_a/etc/apt/sources.list.d" \
@@ -26,9 +30,28 @@ CONF
 }
 
 aptsim_base_names() {
+	_prios=${*:-required}
 	apt-cache dumpavail |
-		awk -v RS= '/\nEssential: yes|\nPriority: required/ { sub(/^Package: /, ""); sub(/\n.*/, ""); print }' |
-		sort -u
+		awk -v RS= -v prios=" $_prios " '{
+			p = $0; sub(/.*\nPriority: /, "", p); sub(/\n.*/, "", p)
+			if ($0 ~ /\nEssential: yes/ || index(prios, " " p " ")) {
+				sub(/^Package: /, ""); sub(/\n.*/, ""); print
+			}
+		}' |
+		LC_ALL=C sort -u
+}
+
+aptsim_install_set() {
+	_rec=$1
+	shift
+	apt-get -s -o APT::Install-Recommends="$_rec" install "$@" >apt.sim &&
+		awk '/^Inst / { v = $3; sub(/^\(/, "", v); print $2, v }' apt.sim | LC_ALL=C sort
+}
+
+lock_rootfs_set() {
+	awk '/^rootfs:/ { on = 1; next } /^[a-z]/ { on = 0 }
+		on && /^  [^ ]/ { n = $1; sub(/:$/, "", n) }
+		on && /^    version:/ { v = $2; gsub(/"/, "", v); print n, v }' "$1" | LC_ALL=C sort
 }
 
 # livec -v prints "suite NAME from URL"; turn that into "URL NAME" lines.
