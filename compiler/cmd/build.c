@@ -237,7 +237,7 @@ static int install(struct build *b, struct lv_assembly *a)
 	const char *env[2] = { NULL, NULL };
 	char preseed_env[256];
 	int r;
-	if ((r = lv_repos_plan(&ctx->m, &repos, &ctx->d)) == 0) {
+	if ((r = lv_repos_plan(&ctx->m, &repos, &ctx->d)) == 0 && (r = lv_prove_pins(ctx, &repos)) == 0) {
 		lv_say(ctx, "fetching %zu packages", ctx->lock.rootfs.n + ctx->lock.boot.n);
 		r = lv_fetch_packages(&ctx->cache, &repos, fsets, 2, 4, &fst, &ctx->d);
 	}

@@ -44,6 +44,9 @@ int lv_cmd_shell(struct lv_ctx *ctx, int argc, char **argv);
  * first if it is not there): its path in *tree (malloc'd) and a shared
  * lock on it in *lockfd, to close when done. */
 int lv_build_tree(struct lv_ctx *ctx, char **tree, int *lockfd);
+/* Re-proves every pin of ctx->lock from signed metadata (repo/prove.h). */
+struct lv_repos;
+int lv_prove_pins(struct lv_ctx *ctx, struct lv_repos *plan);
 
 /* Each verb's table (options.h), next to its code: main.c's verb list. */
 extern const struct lv_verb lv_verb_lock, lv_verb_fetch, lv_verb_audit, lv_verb_build, lv_verb_cloop,

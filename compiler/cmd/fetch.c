@@ -12,6 +12,7 @@
 #include "base/err.h"
 #include "lock/lockfile.h"
 #include "repo/fetch.h"
+#include "repo/prove.h"
 #include "repo/repo.h"
 
 static const struct lv_opt fetch_opts[] = {
@@ -28,10 +29,23 @@ const struct lv_verb lv_verb_fetch = {
 	.description =
 		"Downloads every package of the lockfile (rootfs and boot sets) into the\n"
 		"content-addressed cache, checking each file's size and SHA256 against the\n"
-		"lock.  Several downloads run at once (-j, default 4); http_proxy is honoured.",
+		"lock.  First each pin is re-proved from the signed metadata the lock was\n"
+		"made from: InRelease (by the lock's hash) -> signature -> index -> the\n"
+		"package's entry; a lock changed by hand fails, naming the package.\n"
+		"Several downloads run at once (-j, default 4); http_proxy is honoured.",
 	.opts = fetch_opts,
 	.epilogue = NULL,
 };
+
+int lv_prove_pins(struct lv_ctx *ctx, struct lv_repos *plan)
+{
+	struct lv_proof pf;
+	int r = lv_prove_lock(&ctx->m, &ctx->cache, plan, &ctx->lock, &pf, &ctx->d);
+	if (r == 0)
+		lv_debug(ctx, "re-proved %zu pins from the lock's signed metadata, %zu from the mirror's newer "
+			      "metadata; %zu could not be", pf.proved, pf.proved_newer, pf.unproved);
+	return r;
+}
 
 int lv_cmd_fetch(struct lv_ctx *ctx, int argc, char **argv)
 {
@@ -53,7 +67,8 @@ int lv_cmd_fetch(struct lv_ctx *ctx, int argc, char **argv)
 
 	const struct lv_lockset *const sets[] = { &l->rootfs, &l->boot };
 	struct lv_fetch_stats st;
-	r = lv_fetch_packages(&ctx->cache, &repos, sets, 2, jobs, &st, &ctx->d);
+	if ((r = lv_prove_pins(ctx, &repos)) == 0)
+		r = lv_fetch_packages(&ctx->cache, &repos, sets, 2, jobs, &st, &ctx->d);
 	if (r == 0)
 		lv_say(ctx, "all %zu packages are in the cache (%zu downloaded, %.1f MiB)", st.total,
 		       st.downloaded, st.bytes / 1048576.0);

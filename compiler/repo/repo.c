@@ -73,7 +73,7 @@ char *lv_repo_url(const struct lv_repo *r, const char *filename)
 }
 
 /* Who may sign: the manifest's keyring and keys, else Debian's. */
-static struct lv_sigcheck sigcheck_for(const struct lv_manifest *m)
+struct lv_sigcheck lv_repo_sigcheck(const struct lv_manifest *m)
 {
 	const char *const *allowed = (const char *const *)m->dist.keys.v;
 	size_t nallowed = m->dist.keys.n;
@@ -97,7 +97,8 @@ static int read_inrelease(const struct lv_sigcheck *sc, struct lv_repo *rp, cons
 	char why[256];
 	int r;
 
-	if (asprintf(&signed_text, "%s.signed", dest) < 0)
+	/* beside the input, by process: two builds may prove one cached blob */
+	if (asprintf(&signed_text, "%s.signed.%ld", dest, (long)getpid()) < 0)
 		abort();
 	r = lv_gpgv_inrelease(sc, dest, signed_text, rp->signer, url, d);
 	if (r < 0) {
@@ -117,8 +118,8 @@ static int read_inrelease(const struct lv_sigcheck *sc, struct lv_repo *rp, cons
 }
 
 /* A signed Release is not yet the one asked for: it must name the suite
- * and still be valid. */
-static int check_release(const struct lv_repo *rp, const char *url, struct lv_diags *d)
+ * and (when `now`) still be valid. */
+static int check_release(const struct lv_repo *rp, const char *url, int now, struct lv_diags *d)
 {
 	/* The signature says who made the file, not which suite it is: a
 	 * correctly signed InRelease of another suite (last year's
@@ -134,7 +135,7 @@ static int check_release(const struct lv_repo *rp, const char *url, struct lv_di
 	}
 	/* Valid-Until guards against a mirror replaying old, signed metadata.
 	 * The wall clock is read here only to check, never to write. */
-	if (rp->rel.valid_until_epoch > 0 && rp->rel.valid_until_epoch < (long long)time(NULL)) {
+	if (now && rp->rel.valid_until_epoch > 0 && rp->rel.valid_until_epoch < (long long)time(NULL)) {
 		lv_error(d, "InRelease of suite '%s' expired on %s (Valid-Until): the mirror "
 			    "serves stale metadata", rp->name, rp->rel.valid_until);
 		return -LVE_SIGNATURE;
@@ -166,12 +167,19 @@ static int find_indexes(const struct lv_manifest *m, struct lv_repo *rp, struct 
 	return 0;
 }
 
+int lv_repo_verify_inrelease(const struct lv_manifest *m, const char *path, struct lv_repo *rp, const char *what,
+			     int now, struct lv_diags *d)
+{
+	struct lv_sigcheck sc = lv_repo_sigcheck(m);
+	int r = read_inrelease(&sc, rp, path, what, d);
+	return r < 0 ? r : check_release(rp, what, now, d);
+}
+
 int lv_repos_acquire(const struct lv_manifest *m, const struct lv_cache *c, struct lv_repos *repos,
 		     struct lv_diags *d)
 {
 	struct lv_dl *dl = calloc(repos->n, sizeof(*dl));
 	char **urls = calloc(repos->n, sizeof(char *)), **dests = calloc(repos->n, sizeof(char *));
-	struct lv_sigcheck sc = sigcheck_for(m);
 	int r = 0;
 
 	for (size_t i = 0; i < repos->n; i++) {
@@ -189,10 +197,14 @@ int lv_repos_acquire(const struct lv_manifest *m, const struct lv_cache *c, stru
 			break;
 		}
 		memcpy(rp->inrelease_sha256, dl[i].got_sha256, 65);
-		if ((r = read_inrelease(&sc, rp, dests[i], urls[i], d)) < 0 ||
-		    (r = check_release(rp, urls[i], d)) < 0)
+		if ((r = lv_repo_verify_inrelease(m, dests[i], rp, urls[i], 1, d)) < 0)
 			break;
 		r = find_indexes(m, rp, d);
+		/* kept by hash: the lock names it, and fetch and build re-prove
+		 * the pins from it (prove.c) */
+		_cleanup_free_ char *blob = lv_cache_blob(c, rp->inrelease_sha256);
+		if (r == 0 && (!blob || rename(dests[i], blob) < 0))
+			lv_warn(d, "cannot keep InRelease of suite '%s' in the cache: %s", rp->name, strerror(errno));
 	}
 	for (size_t i = 0; i < repos->n; i++) {
 		unlink(dests[i]);

@@ -17,6 +17,7 @@
 #include "repo/cache.h"
 #include "base/diag.h"
 #include "manifest/manifest.h"
+#include "repo/gpgv.h"
 #include "repo/release.h"
 
 enum lv_mirror_role { LV_MIRROR_PRIMARY, LV_MIRROR_SECURITY };
@@ -50,6 +51,13 @@ int lv_repos_plan(const struct lv_manifest *m, struct lv_repos *out, struct lv_d
 /* Downloads and verifies every InRelease; fills rel, signer and idx. */
 int lv_repos_acquire(const struct lv_manifest *m, const struct lv_cache *c, struct lv_repos *repos,
 		     struct lv_diags *d);
+/* Verifies the InRelease at path (from `what`, a URL or a description)
+ * with the manifest's keys into rp->rel and rp->signer, and checks it is
+ * the suite rp->name; with `now`, also that Valid-Until has not passed. */
+int lv_repo_verify_inrelease(const struct lv_manifest *m, const char *path, struct lv_repo *rp, const char *what,
+			     int now, struct lv_diags *d);
+/* The keyring and keys allowed to sign: the manifest's, else Debian's. */
+struct lv_sigcheck lv_repo_sigcheck(const struct lv_manifest *m);
 /* Makes repo->idx[i].local available (download by hash, verify, decompress). */
 int lv_index_fetch(const struct lv_cache *c, struct lv_repo *repo, struct lv_index *ix,
 		   struct lv_diags *d);

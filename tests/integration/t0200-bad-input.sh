@@ -161,6 +161,65 @@ test_expect_success 'fetch: a damaged cache entry is detected and fetched again'
 	test "$(sha256sum <"$blob" | cut -d" " -f1)" = "$(basename "$blob")"
 '
 
+# edit_pin LOCK PACKAGE KEY VALUE: what a hand edit of the lock does
+edit_pin() {
+	awk -v pkg="  $2:" -v key="    $3:" -v val="$4" '
+		/^[^ ]/ || /^  [^ ]/ { in_pkg = ($0 == pkg) }
+		in_pkg && index($0, key) == 1 { $0 = key " " val }
+		{ print }' "$1" >"$1.new" && mv "$1.new" "$1"
+}
+
+test_expect_success 'the InRelease a lock names stays in the cache, and proves the pins offline' '
+	restore && "$LIVEC" fetch --lockfile good.lock good.yaml &&
+	ir=$(sed -n "s/^    inrelease-sha256: \"\(.*\)\"/\1/p" good.lock) &&
+	cmp repo/dists/lv/InRelease "cache/livec/sha256/$(echo $ir | cut -c1-2)/$ir" &&
+	mv repo offline && "$LIVEC" -v fetch --lockfile good.lock good.yaml 2>err &&
+	mv offline repo &&
+	grep_or_show "re-proved 2 pins from the lock.s signed metadata, 0 from the mirror.s newer metadata; 0 could not be" err
+'
+
+test_expect_success 'fetch: a pin to a file of the mirror that the signed index does not list fails, naming the package' '
+	printf "Package: hello\nVersion: 2.9\nArchitecture: amd64\n" | make_repo "$TRASH/other" lv &&
+	cp other/pool/main/hello_2.9_amd64.deb repo/pool/main/ &&
+	cp good.lock pinned.lock &&
+	edit_pin pinned.lock hello version "\"2.9\"" &&
+	edit_pin pinned.lock hello filename "\"pool/main/hello_2.9_amd64.deb\"" &&
+	edit_pin pinned.lock hello size "$(stat -c %s repo/pool/main/hello_2.9_amd64.deb)" &&
+	sha=$(sha256sum <repo/pool/main/hello_2.9_amd64.deb | cut -d" " -f1) &&
+	edit_pin pinned.lock hello sha256 "\"$sha\"" &&
+	cp pinned.lock pinned.orig &&
+	expect_code 1 "$LIVEC" fetch --lockfile pinned.lock good.yaml 2>err &&
+	grep_or_show "package .hello. version .2.9. (amd64) is not in the signed index of suite .lv." err &&
+	cmp pinned.lock pinned.orig &&
+	test ! -e "cache/livec/sha256/$(echo $sha | cut -c1-2)/$sha" &&
+	mkdir -p pinned && (cd pinned && expect_code 1 "$LIVEC" build --lockfile ../pinned.lock ../good.yaml) 2>err &&
+	grep_or_show "package .hello. version .2.9. (amd64) is not in the signed index" err &&
+	test -z "$(find pinned -name "*.iso")" && restore
+'
+
+test_expect_success 'fetch: a changed SHA256 or index hash in the lock fails the proof, naming what' '
+	cp good.lock edited.lock &&
+	edit_pin edited.lock hello sha256 "\"$(printf %064d 0)\"" &&
+	expect_code 1 "$LIVEC" fetch --lockfile edited.lock good.yaml 2>err &&
+	grep_or_show "package .hello. version .2.10. (amd64): the lock.s SHA256 is not what the signed index of suite .lv. .* says" err &&
+	ix=$(sed -n "/^      - path:/,/sha256/ s/^        sha256: \"\(.*\)\"/\1/p" good.lock) &&
+	sed "s/$ix/$(printf %064d 1)/" good.lock >edited.lock &&
+	expect_code 1 "$LIVEC" fetch --lockfile edited.lock good.yaml 2>err &&
+	grep_or_show "suite .lv.: the lock.s index main/binary-amd64/Packages (SHA256 000000000000…) is not the one its signed InRelease lists" err
+'
+
+test_expect_success 'the mirror moved on: its newer signed metadata proves what it still lists, the rest is a warning' '
+	rm -rf cache/livec/sha256 &&
+	RELEASE_DATE="Wed, 15 Nov 2023 22:13:20 UTC" sign_repo "$TRASH/repo" lv "$FPR" &&
+	"$LIVEC" -v fetch --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "re-proved 0 pins from the lock.s signed metadata, 2 from the mirror.s newer metadata; 0 could not be" err &&
+	mv repo/pool/main/hello_2.10_amd64.deb . && index_repo "$TRASH/repo" lv &&
+	mv hello_2.10_amd64.deb repo/pool/main/ &&
+	RELEASE_DATE="Thu, 16 Nov 2023 22:13:20 UTC" sign_repo "$TRASH/repo" lv "$FPR" &&
+	"$LIVEC" fetch --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "warning: 1 packages of suite .lv. cannot be re-proved" err && restore
+'
+
 test_expect_success 'fetch refuses a stale lockfile with exit 3' '
 	manifest good "hello, base" &&
 	expect_code 3 "$LIVEC" fetch --lockfile good.lock good.yaml 2>err &&

@@ -1,0 +1,320 @@
+/* Re-proving a lock's pins from signed metadata (prove.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "base/err.h"
+#include "repo/net.h"
+#include "repo/prove.h"
+#include "repo/repo.h"
+
+enum verdict { UNSEEN, PROVED, CONTRADICTED };
+
+struct pin {
+	const struct lv_lockpkg *p;
+	enum verdict v;
+};
+
+struct suite_pins {
+	const struct lv_lockrepo *lr;
+	struct lv_repo *planned; /* its mirror, from the manifest */
+	struct pin *v;
+	size_t n;
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct pin *)a)->p->name, ((const struct pin *)b)->p->name);
+}
+
+/* Does the slice [s, s+len) equal the string t? */
+static int slice_is(const char *s, size_t len, const char *t)
+{
+	return s && strlen(t) == len && !memcmp(s, t, len);
+}
+
+/* The first pin named [name, name+len), or NULL (pins sorted by name). */
+static struct pin *first_pin(struct suite_pins *sp, const char *name, size_t len)
+{
+	size_t lo = 0, hi = sp->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const char *pn = sp->v[mid].p->name;
+		size_t pl = strlen(pn);
+		int c = memcmp(pn, name, pl < len ? pl : len);
+		if (c < 0 || (c == 0 && pl < len))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < sp->n && slice_is(name, len, sp->v[lo].p->name) ? &sp->v[lo] : NULL;
+}
+
+/* The fields of the index paragraph that must equal the pin's; NULL if
+ * they all do, else the first that differs. */
+static const char *differs(const struct lv_para *para, const struct lv_lockpkg *p)
+{
+	struct lv_pkginfo info;
+	if (lv_pkginfo_from(para, &info) < 0)
+		return "the paragraph (malformed)";
+	const char *what = strcmp(info.filename, p->filename) ? "filename"
+			 : info.size != p->size		   ? "size"
+			 : strcmp(info.sha256, p->sha256)	   ? "SHA256"
+							   : NULL;
+	lv_pkginfo_release(&info);
+	return what;
+}
+
+/* The Package field of the paragraph [at, stop) by a quick look (the
+ * field as Debian writes it), or NULL: then the paragraph is parsed. */
+static const char *package_name(const char *at, const char *stop, size_t *len)
+{
+	static const char key[] = "Package:";
+	const char *f = (size_t)(stop - at) > sizeof(key) && !memcmp(at, key, sizeof(key) - 1)
+				? at
+				: memmem(at, (size_t)(stop - at), "\nPackage:", sizeof(key));
+	if (!f)
+		return NULL;
+	f += *f == '\n';
+	f += sizeof(key) - 1;
+	while (f < stop && (*f == ' ' || *f == '\t'))
+		f++;
+	const char *e = f;
+	while (e < stop && !strchr(" \t\n", *e))
+		e++;
+	*len = (size_t)(e - f);
+	return e > f ? f : NULL;
+}
+
+/* One paragraph, parsed: the pins it proves or contradicts. */
+static int check_paragraph(const char *at, const char *stop, struct suite_pins *sp, const char *meta,
+			   struct lv_diags *d)
+{
+	struct lv_deb822 rd;
+	struct lv_para para;
+	size_t nl, vl, al;
+	lv_deb822_init(&rd, at, (size_t)(stop - at));
+	int r = lv_deb822_next(&rd, &para);
+	const char *name = r > 0 ? lv_para_get(&para, "Package", &nl) : NULL;
+	struct pin *pin = name ? first_pin(sp, name, nl) : NULL;
+	if (!pin)
+		return r < 0 ? r : 0;
+	const char *ver = lv_para_get(&para, "Version", &vl), *arch = lv_para_get(&para, "Architecture", &al);
+	for (; pin < sp->v + sp->n && slice_is(name, nl, pin->p->name); pin++) {
+		if (pin->v != UNSEEN || !slice_is(ver, vl, pin->p->version) || !slice_is(arch, al, pin->p->arch))
+			continue;
+		const char *field = differs(&para, pin->p);
+		pin->v = field ? CONTRADICTED : PROVED;
+		if (field)
+			lv_error(d, "package '%s' version '%s' (%s): the lock's %s is not what %s says: the lock was "
+				    "changed after `livec lock` (run `livec lock --update`)",
+				 pin->p->name, pin->p->version, pin->p->arch, field, meta);
+	}
+	return 0;
+}
+
+/* Checks the suite's pins against one Packages index (uncompressed, at
+ * path): a paragraph with a pin's name, version and architecture proves
+ * it or contradicts it.  `meta` names the metadata in messages. */
+static int check_index(const char *path, struct suite_pins *sp, const char *meta, struct lv_diags *d)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		lv_error(d, "cannot read index %s: %s", path, strerror(-r));
+		return r;
+	}
+	if (st.st_size == 0) {
+		close(fd);
+		return 0;
+	}
+	char *text = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (text == MAP_FAILED) {
+		lv_error(d, "cannot map index %s: %s", path, strerror(errno));
+		return -ENOMEM;
+	}
+	const char *end = text + st.st_size;
+	for (const char *at = text; r == 0 && at < end;) {
+		const char *stop = memmem(at, (size_t)(end - at), "\n\n", 2);
+		stop = stop ? stop + 1 : end;
+		size_t nl;
+		const char *name = package_name(at, stop, &nl);
+		struct pin *pin = name ? first_pin(sp, name, nl) : NULL;
+		if (!name || pin)
+			r = check_paragraph(at, stop, sp, meta, d);
+		for (at = stop; at < end && *at == '\n'; at++)
+			;
+	}
+	munmap(text, (size_t)st.st_size);
+	if (r < 0)
+		lv_error(d, "index %s is malformed", path);
+	return r;
+}
+
+/* The InRelease the lock names, into the cache: 1 when it is there, 0 when
+ * the mirror serves another one now, < 0 on other failures. */
+static int lock_inrelease(const struct lv_cache *c, struct suite_pins *sp, struct lv_diags *d)
+{
+	const struct lv_lockrepo *lr = sp->lr;
+	if (lv_cache_has(c, lr->inrelease_sha256, 0))
+		return 1;
+	_cleanup_free_ char *url = NULL, *blob = lv_cache_blob(c, lr->inrelease_sha256);
+	if (!blob || asprintf(&url, "%s/dists/%s/InRelease", sp->planned->base, lr->name) < 0)
+		return -ENOMEM;
+	struct lv_dl dl = { .url = url, .dest = blob, .sha256 = lr->inrelease_sha256 };
+	int r = lv_net_fetch(&dl, 1, 1, "InRelease");
+	if (r == -LVE_HASH)
+		return 0;
+	if (r < 0)
+		lv_error(d, "cannot get InRelease of suite '%s' to re-prove the lock: %s", lr->name, dl.error);
+	return r < 0 ? r : 1;
+}
+
+/* The proof from the lock's own metadata: every pin must be in it. */
+static int prove_by_lock(const struct lv_manifest *m, const struct lv_cache *c, struct suite_pins *sp,
+			 struct lv_proof *out, struct lv_diags *d)
+{
+	const struct lv_lockrepo *lr = sp->lr;
+	struct lv_repo rp = { .name = lr->name, .base = sp->planned->base };
+	_cleanup_free_ char *blob = lv_cache_blob(c, lr->inrelease_sha256), *what = NULL, *meta = NULL;
+	if (!blob || asprintf(&what, "the InRelease of suite '%s' the lock names", lr->name) < 0 ||
+	    asprintf(&meta, "the signed index of suite '%s' (%s)", lr->name, lr->date) < 0)
+		return -ENOMEM;
+	int r = lv_repo_verify_inrelease(m, blob, &rp, what, 0, d);
+	for (size_t k = 0; r == 0 && k < lr->nidx; k++) {
+		const struct lv_lockindex *li = &lr->idx[k];
+		const struct lv_relfile *f = lv_release_find(&rp.rel, li->path);
+		if (!f || strcmp(f->sha256, li->sha256) || f->size != li->size) {
+			lv_error(d, "suite '%s': the lock's index %s (SHA256 %.12s…) is not the one its signed "
+				    "InRelease lists: the lock was changed after `livec lock`", lr->name, li->path,
+				 li->sha256);
+			r = -LVE_HASH;
+			break;
+		}
+		struct lv_index ix = { .path = li->path, .size = li->size };
+		memcpy(ix.sha256, li->sha256, 65);
+		if ((r = lv_index_fetch(c, &rp, &ix, d)) == 0)
+			r = check_index(ix.local, sp, meta, d);
+		free(ix.local);
+	}
+	for (size_t i = 0; r >= 0 && i < sp->n; i++) {
+		const struct lv_lockpkg *p = sp->v[i].p;
+		if (sp->v[i].v == PROVED)
+			out->proved++;
+		else if (sp->v[i].v == UNSEEN)
+			lv_error(d, "package '%s' version '%s' (%s) is not in %s: no signed index vouches for the "
+				    "file the lock pins (the lock was changed after `livec lock`)",
+				 p->name, p->version, p->arch, meta);
+		if (sp->v[i].v != PROVED)
+			r = -LVE_HASH;
+	}
+	lv_release_release(&rp.rel);
+	return r;
+}
+
+/* The mirror moved on: its current, verified metadata proves what it still
+ * lists unchanged. */
+static int prove_by_newer(const struct lv_manifest *m, const struct lv_cache *c, struct suite_pins *sp,
+			  struct lv_proof *out, struct lv_diags *d)
+{
+	struct lv_repos one = { .v = sp->planned, .n = 1 };
+	int r = lv_repos_acquire(m, c, &one, d);
+	long long locked = lv_parse_date(sp->lr->date);
+	if (r == 0 && locked > 0 && sp->planned->rel.date_epoch < locked) {
+		lv_error(d, "suite '%s': the mirror's InRelease (%s) is older than the lock's (%s): refused as a "
+			    "replay", sp->lr->name, sp->planned->rel.date, sp->lr->date);
+		r = -LVE_SIGNATURE;
+	}
+	_cleanup_free_ char *meta = NULL;
+	if (asprintf(&meta, "the mirror's newer signed index of suite '%s' (%s)", sp->lr->name,
+		     sp->planned->rel.date ? sp->planned->rel.date : "?") < 0)
+		return -ENOMEM;
+	for (size_t k = 0; r == 0 && k < sp->planned->nidx; k++) {
+		struct lv_index *ix = &sp->planned->idx[k];
+		if ((r = lv_index_fetch(c, sp->planned, ix, d)) == 0)
+			r = check_index(ix->local, sp, meta, d);
+	}
+	for (size_t i = 0; r >= 0 && i < sp->n; i++) {
+		out->proved_newer += sp->v[i].v == PROVED;
+		out->unproved += sp->v[i].v == UNSEEN;
+		if (sp->v[i].v == CONTRADICTED)
+			r = -LVE_HASH;
+	}
+	return r;
+}
+
+/* Each lock suite with its pins and its mirror. */
+static int group(const struct lv_lock *l, struct lv_repos *plan, struct suite_pins *sp, struct lv_diags *d)
+{
+	const struct lv_lockset *sets[] = { &l->rootfs, &l->boot };
+	for (size_t k = 0; k < l->nrepos; k++) {
+		sp[k].lr = &l->repos[k];
+		for (size_t j = 0; j < plan->n && !sp[k].planned; j++)
+			if (!strcmp(plan->v[j].name, l->repos[k].name))
+				sp[k].planned = &plan->v[j];
+		if (!sp[k].planned) {
+			lv_error(d, "the lock's suite '%s' is not one the manifest names", l->repos[k].name);
+			return -LVE_STALE;
+		}
+		sp[k].v = calloc(l->rootfs.n + l->boot.n + 1, sizeof(*sp[k].v));
+		if (!sp[k].v)
+			return -ENOMEM;
+	}
+	for (size_t s = 0; s < 2; s++)
+		for (size_t i = 0; i < sets[s]->n; i++) {
+			const struct lv_lockpkg *p = &sets[s]->v[i];
+			size_t k = 0;
+			while (k < l->nrepos && strcmp(sp[k].lr->name, p->repo))
+				k++;
+			if (k == l->nrepos) {
+				lv_error(d, "package '%s' names suite '%s', which the lock has no metadata for", p->name,
+					 p->repo);
+				return -LVE_HASH;
+			}
+			sp[k].v[sp[k].n++] = (struct pin){ .p = p };
+		}
+	for (size_t k = 0; k < l->nrepos; k++)
+		qsort(sp[k].v, sp[k].n, sizeof(*sp[k].v), by_name);
+	return 0;
+}
+
+int lv_prove_lock(const struct lv_manifest *m, const struct lv_cache *c, struct lv_repos *plan,
+		  const struct lv_lock *l, struct lv_proof *out, struct lv_diags *d)
+{
+	struct suite_pins *sp = calloc(l->nrepos + 1, sizeof(*sp));
+	size_t errors = d->errors;
+	memset(out, 0, sizeof(*out));
+	int r = sp ? group(l, plan, sp, d) : -ENOMEM;
+	for (size_t k = 0; r == 0 && k < l->nrepos; k++) {
+		if (!sp[k].n)
+			continue;
+		size_t before = out->unproved;
+		r = lock_inrelease(c, &sp[k], d);
+		if (r == 1)
+			r = prove_by_lock(m, c, &sp[k], out, d);
+		else if (r == 0)
+			r = prove_by_newer(m, c, &sp[k], out, d);
+		if (r == 0 && out->unproved > before)
+			lv_warn(d, "%zu packages of suite '%s' cannot be re-proved: the signed metadata the lock "
+				   "was made from (%s) is not in the cache, and the mirror's newer metadata no longer "
+				   "lists them; `livec lock --update` pins what the mirror vouches for today",
+				 out->unproved - before, sp[k].lr->name, sp[k].lr->date);
+	}
+	if (r == 0 && d->errors > errors)
+		r = -LVE_HASH;
+	for (size_t k = 0; sp && k < l->nrepos; k++)
+		free(sp[k].v);
+	free(sp);
+	return r;
+}
