@@ -41,6 +41,83 @@ static void compress(uint32_t h[8], const unsigned char *p)
 	h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
 }
 
+static void blocks_generic(uint32_t h[8], const unsigned char *p, size_t n)
+{
+	for (; n; n--, p += 64)
+		compress(h, p);
+}
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+/* The same rounds with the SHA extensions (Intel SHA-NI, AMD since Zen):
+ * the state as ABEF/CDGH halves, four rounds per two sha256rnds2, the
+ * schedule four words at a time with sha256msg1/msg2.  About ten times
+ * the speed of the C rounds: a 600 MB image layer hashes in a fraction of
+ * a second. */
+__attribute__((target("sha,sse4.1,ssse3"))) static void blocks_shani(uint32_t h[8], const unsigned char *p,
+								    size_t n)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[0]), 0xb1);	/* CDAB */
+	__m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[4]), 0x1b); /* EFGH */
+	__m128i s0 = _mm_alignr_epi8(t, s1, 8);					/* ABEF */
+	s1 = _mm_blend_epi16(s1, t, 0xf0);						/* CDGH */
+	for (; n; n--, p += 64) {
+		__m128i abef = s0, cdgh = s1, w[4];
+		for (int i = 0; i < 16; i++) {
+			if (i < 4)
+				w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), bswap);
+			else {
+				/* w[i&3] holds words 4i-16.., the others the next groups */
+				__m128i x = _mm_sha256msg1_epu32(w[i & 3], w[(i + 1) & 3]);
+				x = _mm_add_epi32(x, _mm_alignr_epi8(w[(i + 3) & 3], w[(i + 2) & 3], 4));
+				w[i & 3] = _mm_sha256msg2_epu32(x, w[(i + 3) & 3]);
+			}
+			__m128i m = _mm_add_epi32(w[i & 3], _mm_loadu_si128((const __m128i *)&K[4 * i]));
+			s1 = _mm_sha256rnds2_epu32(s1, s0, m);
+			s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(m, 0x0e));
+		}
+		s0 = _mm_add_epi32(s0, abef);
+		s1 = _mm_add_epi32(s1, cdgh);
+	}
+	t = _mm_shuffle_epi32(s0, 0x1b);	    /* FEBA */
+	s1 = _mm_shuffle_epi32(s1, 0xb1);    /* DCHG */
+	s0 = _mm_blend_epi16(t, s1, 0xf0);   /* DCBA */
+	s1 = _mm_alignr_epi8(s1, t, 8);	    /* HGFE */
+	_mm_storeu_si128((__m128i *)&h[0], s0);
+	_mm_storeu_si128((__m128i *)&h[4], s1);
+}
+
+static int have_shani(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
+		return 0;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+}
+#endif
+
+static void (*blocks)(uint32_t h[8], const unsigned char *p, size_t n) = blocks_generic;
+
+__attribute__((constructor)) static void pick_blocks(void)
+{
+#if defined(__x86_64__)
+	if (have_shani())
+		blocks = blocks_shani;
+#endif
+}
+
+int lv_sha256_use_generic(int on)
+{
+	if (on)
+		blocks = blocks_generic;
+	else
+		pick_blocks();
+	return blocks != blocks_generic;
+}
+
 void lv_sha256_init(struct lv_sha256 *s)
 {
 	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -61,11 +138,11 @@ void lv_sha256_update(struct lv_sha256 *s, const void *data, size_t len)
 		s->fill += take, p += take, len -= take;
 		if (s->fill < 64)
 			return;
-		compress(s->h, s->block);
+		blocks(s->h, s->block, 1);
 		s->fill = 0;
 	}
-	for (; len >= 64; p += 64, len -= 64)
-		compress(s->h, p);
+	blocks(s->h, p, len / 64);
+	p += len / 64 * 64, len %= 64;
 	memcpy(s->block, p, len);
 	s->fill = len;
 }

@@ -21,6 +21,10 @@ void lv_sha256_hex(struct lv_sha256 *s, char out[LV_SHA256_HEX]);
 void lv_sha256_buf(const void *data, size_t len, char out[LV_SHA256_HEX]);
 /* Hashes a file; returns 0 or -errno.  size may be NULL. */
 int lv_sha256_file(const char *path, char out[LV_SHA256_HEX], uint64_t *size);
+/* Tests: with on, the portable rounds only; without, the fastest the CPU
+ * has (SHA extensions on x86-64).  Returns 1 when that is not the
+ * portable code. */
+int lv_sha256_use_generic(int on);
 /* 1 if s is exactly 64 lowercase hex digits. */
 int lv_sha256_valid(const char *s);
 

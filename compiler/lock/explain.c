@@ -191,9 +191,12 @@ static void mention(struct explainer *x, Id from, enum rel r, Id dep, int at)
 	else if (met && met_at > at)
 		lv_buf_printf(x->out, ": met by %s, a later alternative that was already there (%s)\n",
 			      lv_solv_name(pool, met), x->pkg[met]->reason);
-	else if (met)
+	else if (met && x->m->pkgs.recommends)
 		lv_buf_printf(x->out, ": met by %s, which also provides it (apt's choice among the providers: "
-				      "Essential, then Priority, then its package order)\n", lv_solv_name(pool, met));
+				      "one already chosen, the real package of that name, Essential, Priority, then "
+				      "apt's package order)\n", lv_solv_name(pool, met));
+	else if (met)
+		lv_buf_printf(x->out, ": met by %s, which also provides it\n", lv_solv_name(pool, met));
 	else if (r == REL_RECOMMENDS)
 		lv_buf_puts(x->out, ": met by nothing in the lock (a recommendation that cannot be installed "
 				    "with the rest is left out)\n");

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <solv/bitmap.h>
 #include <solv/evr.h>
@@ -26,7 +27,7 @@
 #include "lock/solv.h"
 #include "manifest/manifest.h"
 
-enum { MARKED = 1, PROTECTED = 2, DISCARDED = 4, SEEN = 8 };
+enum { MARKED = 1, PROTECTED = 2, DISCARDED = 4, SEEN = 8, LISTED = 16 };
 enum { DEPTH_MAX = 3000 };
 
 struct marker {
@@ -36,7 +37,7 @@ struct marker {
 	int recommends;
 	Id arch;
 	Id *cand;		/* by name: the candidate solvable, 0 if none */
-	unsigned char *state;	/* by name: MARKED | PROTECTED | DISCARDED | SEEN */
+	unsigned char *state;	/* by name: MARKED | PROTECTED | DISCARDED | SEEN | LISTED */
 	int *apt_id;		/* by name: apt's package number (first mention) */
 	char **why;		/* by solvable: the reason for the lock */
 	Queue order;		/* names in the order they were marked */
@@ -83,53 +84,46 @@ static Id name_of(struct marker *mk, Id p)
 enum kind { HARD, RECOMMENDS };
 static void parse_field(Pool *pool, const char *f, int kind, Queue *out);
 
-static void mention(struct marker *mk, Id dep, int *next)
+/* Numbers the names of a relation field as written, in order, as apt's
+ * cache generator creates their packages: an unqualified name (or one
+ * qualified with :native or the native architecture) is the native
+ * package; `name:any` and other architectures are other packages. */
+static void mention_field(struct marker *mk, const char *f, int *next)
 {
 	Pool *pool = mk->pool;
-	while (ISRELDEP(dep)) {
-		Reldep *rd = GETRELDEP(pool, dep);
-		if (rd->flags == REL_OR) {
-			mention(mk, rd->name, next);
-			dep = rd->evr;
-			continue;
+	const char *arch = pool_id2str(pool, mk->arch);
+	while (f && *f) {
+		f += strspn(f, " \t\n,|");
+		size_t n = strcspn(f, " \t\n,|(:[<");
+		if (!n)
+			break;
+		const char *q = f + n;
+		int native = 1;
+		if (*q == ':') {
+			size_t ql = strcspn(q + 1, " \t\n,|([<");
+			native = (ql == 6 && !strncmp(q + 1, "native", 6)) ||
+				 (ql == strlen(arch) && !strncmp(q + 1, arch, ql));
 		}
-		dep = rd->name;
-	}
-	if (!mk->apt_id[dep])
-		mk->apt_id[dep] = ++*next;
-}
-
-static void mention_all(struct marker *mk, Repo *repo, Offset o, int *next)
-{
-	if (!o)
-		return;
-	/* Pre-Depends (after libsolv's marker) come first in apt's order */
-	Id *dp;
-	for (int pre = 1; pre >= 0; pre--) {
-		int after = 0;
-		for (dp = repo->idarraydata + o; *dp; dp++) {
-			if (*dp == SOLVABLE_PREREQMARKER) {
-				after = 1;
-				continue;
-			}
-			if (after == pre)
-				mention(mk, *dp, next);
-		}
+		Id name = pool_strn2id(pool, f, (unsigned)n, 0);
+		if (native && name && !mk->apt_id[name])
+			mk->apt_id[name] = ++*next;
+		f += strcspn(f, ",|");
 	}
 }
 
 /* apt numbers packages as its cache generator first meets their names:
  * index by index, paragraph by paragraph, the package itself, then the
- * names in its relations, in apt's field order.  Among equal providers the
- * higher number wins, so the order matters. */
+ * names in Pre-Depends, Depends, Conflicts, Breaks, Recommends, Suggests,
+ * Replaces, Enhances and Provides (deblistparser.cc), read from the fields
+ * as written (a .solv file keeps sorted copies).  Among equal providers
+ * the higher number wins, so the order matters. */
 static void number_packages(struct marker *mk)
 {
 	Pool *pool = mk->pool;
+	const Id fields[] = { mk->rs->k_depends, mk->rs->k_negative, mk->rs->k_recommends, mk->rs->k_weaker };
 	int next = 0;
 	Repo *repo;
 	int ri;
-	Queue q;
-	queue_init(&q);
 	FOR_REPOS(ri, repo)
 	{
 		Id p;
@@ -140,23 +134,10 @@ static void number_packages(struct marker *mk)
 				continue;
 			if (!mk->apt_id[s->name])
 				mk->apt_id[s->name] = ++next;
-			queue_empty(&q);
-			parse_field(pool, solvable_lookup_str(s, mk->rs->k_depends), HARD, &q);
-			for (int i = 0; i < q.count; i += 2)
-				if (q.elements[i])
-					mention(mk, q.elements[i], &next);
-			mention_all(mk, repo, s->conflicts, &next);
-			queue_empty(&q);
-			parse_field(pool, solvable_lookup_str(s, mk->rs->k_recommends), RECOMMENDS, &q);
-			for (int i = 0; i < q.count; i += 2)
-				if (q.elements[i])
-					mention(mk, q.elements[i], &next);
-			mention_all(mk, repo, s->suggests, &next);
-			mention_all(mk, repo, s->enhances, &next);
-			mention_all(mk, repo, s->provides, &next);
+			for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+				mention_field(mk, solvable_lookup_str(s, fields[k]), &next);
 		}
 	}
-	queue_free(&q);
 }
 
 /* ---- apt's preference among the providers of one alternative ---- */
@@ -165,14 +146,16 @@ static int priority_rank(struct marker *mk, Id p)
 {
 	static const char *const names[] = { "required", "important", "standard", "optional", "extra" };
 	const char *prio = lv_solv_priority(mk->rs, p);
-	for (int i = 0; i < 5; i++)
-		if (!strcmp(prio, names[i]))
+	for (int i = 0; i < 4; i++)
+		if (!strcasecmp(prio, names[i]))
 			return i + 1;
-	return 0;
+	return 5; /* apt: anything else is extra */
 }
 
-/* CompareProviders: protected, the target's own name, Essential, the
- * architecture, Priority, then the higher package number. */
+/* CompareProviders: protected, the target's own name, Essential,
+ * Priority, then the higher package number.  (apt's architecture step
+ * cannot decide here: it counts `all` as native, and candidates are
+ * nothing else.) */
 static int compare_providers(const void *a, const void *b, void *data)
 {
 	struct marker *mk = data;
@@ -182,11 +165,6 @@ static int compare_providers(const void *a, const void *b, void *data)
 		d = (nb == mk->target) - (na == mk->target);
 	if (!d)
 		d = lv_solv_essential(mk->rs, pb) - lv_solv_essential(mk->rs, pa);
-	if (!d) {
-		Solvable *sa = mk->pool->solvables + pa, *sb = mk->pool->solvables + pb;
-		if (sa->arch != sb->arch)
-			d = (sb->arch == mk->arch) - (sa->arch == mk->arch);
-	}
 	if (!d)
 		d = priority_rank(mk, pa) - priority_rank(mk, pb);
 	if (!d)
@@ -325,35 +303,6 @@ static void groups_of(struct marker *mk, Id p, Queue *out)
 		parse_field(mk->pool, solvable_lookup_str(s, mk->rs->k_recommends), RECOMMENDS, out);
 }
 
-/* A marked package that `p` conflicts with, or that conflicts with `p`;
- * 0 if none. */
-static Id conflicting(struct marker *mk, Id p)
-{
-	Pool *pool = mk->pool;
-	Solvable *s = pool->solvables + p;
-	for (Id *dp = s->conflicts ? s->repo->idarraydata + s->conflicts : NULL; dp && *dp; dp++) {
-		Id q, qq;
-		FOR_PROVIDES(q, qq, *dp)
-		{
-			Id qn = name_of(mk, q);
-			if (qn != s->name && (mk->state[qn] & MARKED) && mk->cand[qn] == q)
-				return q;
-		}
-	}
-	for (int i = 0; i < mk->order.count; i++) {
-		Id n = mk->order.elements[i];
-		if (!(mk->state[n] & MARKED) || n == s->name)
-			continue;
-		Solvable *o = pool->solvables + mk->cand[n];
-		if (!o->conflicts)
-			continue;
-		for (Id *dp = o->repo->idarraydata + o->conflicts; *dp; dp++)
-			if (pool_match_nevr(pool, s, *dp))
-				return mk->cand[n];
-	}
-	return 0;
-}
-
 static void set_reason(struct marker *mk, Id p, Id from, Id dep, enum kind kind)
 {
 	Pool *pool = mk->pool;
@@ -370,16 +319,59 @@ static void set_reason(struct marker *mk, Id p, Id from, Id dep, enum kind kind)
 
 static void mark(struct marker *mk, Id name)
 {
-	if (!(mk->state[name] & MARKED)) {
-		mk->state[name] |= MARKED;
+	if (!(mk->state[name] & LISTED))
 		queue_push(&mk->order, name);
-	}
+	mk->state[name] |= MARKED | LISTED;
 }
 
 static void discard(struct marker *mk, Id name)
 {
 	mk->state[name] = (unsigned char)((mk->state[name] & ~MARKED) | DISCARDED | SEEN);
 	mk->cand[name] = 0;
+}
+
+/* MarkInstall_RemoveConflictsIfNotUpgradeable, before `p` is marked: each
+ * candidate its Conflicts/Breaks hit is unmarked (a protected one cannot
+ * be: that fails), and when `p` is protected, also discarded and
+ * protected so nothing installs it later.  0 when something could not be
+ * removed. */
+static int remove_conflicts(struct marker *mk, Id p, int was_protected, int from_user)
+{
+	Pool *pool = mk->pool;
+	Solvable *s = pool->solvables + p;
+	int failed = 0;
+	for (Id *dp = s->conflicts ? s->repo->idarraydata + s->conflicts : NULL; dp && *dp; dp++) {
+		Id q, qq;
+		FOR_PROVIDES(q, qq, *dp)
+		{
+			Id qn = name_of(mk, q);
+			if (qn == s->name || candidate(mk, qn) != q)
+				continue;
+			if ((mk->state[qn] & (MARKED | PROTECTED)) == (MARKED | PROTECTED)) {
+				failed = 1;
+				if (!was_protected && !from_user)
+					break;
+				continue;
+			}
+			mk->state[qn] &= (unsigned char)~MARKED;
+			if (was_protected) {
+				discard(mk, qn);
+				mk->state[qn] |= PROTECTED;
+			}
+		}
+		if (failed && !was_protected && !from_user)
+			break;
+	}
+	return !failed;
+}
+
+/* MarkInstall without AutoInst: marked, nothing followed. */
+static int mark_only(struct marker *mk, Id name)
+{
+	if (!candidate(mk, name))
+		return 0;
+	mark(mk, name);
+	return 1;
 }
 
 static int mark_install(struct marker *mk, Id name, int depth, int from_user);
@@ -421,7 +413,7 @@ static int install_dependencies(struct marker *mk, Id p, const Queue *groups, in
 					pool_id2str(mk->pool, qn), kind == HARD ? "Depends" : "Recommends",
 					lv_solv_name(mk->pool, p));
 			if (was_protected && kind == HARD && sols.count == 1) {
-				if (!mark_install(mk, qn, depth + 1, 0))
+				if (!mark_only(mk, qn))
 					continue;
 				mk->state[qn] |= PROTECTED;
 			}
@@ -466,18 +458,17 @@ static int mark_install(struct marker *mk, Id name, int depth, int from_user)
 			return 0;
 		}
 	int was_protected = *st & PROTECTED, fail_early = !was_protected && !from_user;
-	/* a conflict with a marked package: a protected one wins, another one
-	 * is unmarked after our dependencies are in */
-	Id other = conflicting(mk, p), remove = 0;
-	if (other && (mk->state[name_of(mk, other)] & PROTECTED) && fail_early) {
+	/* what it conflicts with goes first; the other side's Conflicts are
+	 * not looked at (apt leaves them to its problem resolver, livec to
+	 * libsolv's check) */
+	int ok = remove_conflicts(mk, p, was_protected, from_user);
+	if (!ok && fail_early) {
 		queue_free(&groups);
 		return 0;
 	}
-	if (other && !(mk->state[name_of(mk, other)] & PROTECTED))
-		remove = name_of(mk, other);
 	mark(mk, name);
 	*st |= PROTECTED; /* while its dependencies are marked */
-	int ok = install_dependencies(mk, p, &groups, depth, from_user, was_protected);
+	ok &= install_dependencies(mk, p, &groups, depth, from_user, was_protected);
 	if (!was_protected)
 		*st &= (unsigned char)~PROTECTED;
 	queue_free(&groups);
@@ -485,8 +476,6 @@ static int mark_install(struct marker *mk, Id name, int depth, int from_user)
 		discard(mk, name);
 		return 0;
 	}
-	if (remove)
-		mk->state[remove] &= (unsigned char)~MARKED;
 	return ok;
 }
 

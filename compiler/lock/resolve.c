@@ -41,7 +41,7 @@
 #include "lock/solv.h"
 
 /* Bump when the livec attributes stored in .solv files change. */
-#define LV_SOLV_FORMAT 3
+#define LV_SOLV_FORMAT 4
 #define LV_FAVOR_ROUNDS 16
 
 
@@ -60,6 +60,8 @@ struct lv_resolver *lv_resolver_new(const char *arch)
 	rs->k_maintainer = pool_str2id(rs->pool, "livec:maintainer", 1);
 	rs->k_depends = pool_str2id(rs->pool, "livec:depends", 1);
 	rs->k_recommends = pool_str2id(rs->pool, "livec:recommends", 1);
+	rs->k_negative = pool_str2id(rs->pool, "livec:conflicts-breaks", 1);
+	rs->k_weaker = pool_str2id(rs->pool, "livec:suggests-to-provides", 1);
 	return rs;
 }
 
@@ -100,20 +102,20 @@ int lv_resolver_load_cached(struct lv_resolver *rs, const struct lv_cache *c, co
 	return 1;
 }
 
-/* Stores fields a and b (if any) of a paragraph, joined by a comma, as
- * string attribute key. */
-static void set_field(Repodata *data, Id id, Id key, const struct lv_para *p, const char *a, const char *b)
+/* Stores the fields `names` (NULL-terminated) of a paragraph that it has,
+ * in that order and joined by commas, as string attribute key. */
+static void set_fields(Repodata *data, Id id, Id key, const struct lv_para *p, const char *const *names)
 {
-	size_t la = 0, lb = 0;
-	const char *va = lv_para_get(p, a, &la), *vb = b ? lv_para_get(p, b, &lb) : NULL;
-	if (!va && !vb)
-		return;
-	char *v = NULL;
-	if (asprintf(&v, "%.*s%s%.*s", va ? (int)la : 0, va ? va : "", va && vb ? ", " : "", vb ? (int)lb : 0,
-		     vb ? vb : "") < 0)
-		return;
-	repodata_set_str(data, id, key, v);
-	free(v);
+	struct lv_buf v = { .max = 1u << 20 };
+	for (; *names; names++) {
+		size_t len = 0;
+		const char *f = lv_para_get(p, *names, &len);
+		if (f)
+			lv_buf_printf(&v, "%s%.*s", v.len ? ", " : "", (int)len, f);
+	}
+	if (v.len)
+		repodata_set_str(data, id, key, v.p);
+	lv_buf_release(&v);
 }
 
 /* Adds livec's attributes to the solvables libsolv just read, by walking the
@@ -160,8 +162,14 @@ static int add_extras(struct lv_resolver *rs, Repo *repo, Repodata *data, Id fir
 			repodata_set_str(data, id, rs->k_maintainer, info.maintainer);
 		/* the relations in their written order, which a .solv file does
 		 * not keep (it sorts them): apt's marking depends on it */
-		set_field(data, id, rs->k_depends, &p, "Pre-Depends", "Depends");
-		set_field(data, id, rs->k_recommends, &p, "Recommends", NULL);
+		static const char *const hard[] = { "Pre-Depends", "Depends", NULL };
+		static const char *const negative[] = { "Conflicts", "Breaks", NULL };
+		static const char *const recommends[] = { "Recommends", NULL };
+		static const char *const weaker[] = { "Suggests", "Replaces", "Enhances", "Provides", NULL };
+		set_fields(data, id, rs->k_depends, &p, hard);
+		set_fields(data, id, rs->k_negative, &p, negative);
+		set_fields(data, id, rs->k_recommends, &p, recommends);
+		set_fields(data, id, rs->k_weaker, &p, weaker);
 		repodata_set_num(data, id, SOLVABLE_DOWNLOADSIZE, info.size);
 		lv_pkginfo_release(&info);
 		id++;
@@ -440,6 +448,41 @@ static const char *closest_name(Pool *pool, const char *name)
 }
 
 /* Adds an install job for a manifest entry; 0 or -LVE_UNKNOWN_PKG (diagnosed). */
+static int by_id_name(const void *a, const void *b, void *pool)
+{
+	return strcmp(pool_id2str(pool, *(const Id *)a), pool_id2str(pool, *(const Id *)b));
+}
+
+/* A virtual name asked for: as with apt-get, one provider is taken, several
+ * are an error that lists them (the user must name one). */
+static int virtual_providers(struct lv_resolver *rs, const struct lv_manifest *m, const struct lv_mpkg *e,
+			     const char *where, Id name, struct lv_diags *d)
+{
+	Pool *pool = rs->pool;
+	Id arch = pool_str2id(pool, m->dist.architecture, 0), p, pp;
+	Queue q;
+	queue_init(&q);
+	FOR_PROVIDES(p, pp, name)
+	{
+		Solvable *s = pool->solvables + p;
+		if (s->arch == arch || s->arch == ARCH_ALL)
+			queue_push(&q, s->name);
+	}
+	solv_sort(q.elements, (size_t)q.count, sizeof(Id), by_id_name, pool);
+	struct lv_buf names = { .max = 4096 };
+	int n = 0;
+	for (int i = 0; i < q.count; i++)
+		if (!i || q.elements[i] != q.elements[i - 1])
+			lv_buf_printf(&names, "%s%s", n++ ? ", " : "", pool_id2str(pool, q.elements[i]));
+	if (n > 1)
+		lv_diag_pos(d, LV_ERROR, &e->at, "name one of them, as apt-get asks",
+			    "'%s' in '%s' is a virtual package provided by %s", e->name, where,
+			    names.p ? names.p : "");
+	lv_buf_release(&names);
+	queue_free(&q);
+	return n > 1 ? -1 : 0;
+}
+
 static int job_for(struct lv_resolver *rs, const struct lv_manifest *m, const struct lv_mpkg *e,
 		   const char *where, Queue *job, Map *requested, struct lv_diags *d)
 {
@@ -467,6 +510,8 @@ static int job_for(struct lv_resolver *rs, const struct lv_manifest *m, const st
 			   m->dist.suite, m->dist.architecture);
 		return -LVE_UNKNOWN_PKG;
 	}
+	if (!real && virtual_providers(rs, m, e, where, name, d) < 0)
+		return -LVE_UNKNOWN_PKG;
 	Id what = name;
 	int how = real ? SOLVER_SOLVABLE_NAME : SOLVER_SOLVABLE_PROVIDES;
 	if (e->version) {

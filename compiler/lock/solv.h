@@ -10,7 +10,10 @@
 struct lv_resolver {
 	Pool *pool;
 	Id k_essential, k_priority, k_srcname, k_srcver, k_maintainer;
-	Id k_depends, k_recommends; /* Pre-Depends + Depends, Recommends: as written */
+	/* relation fields as written, in apt's order: Pre-Depends + Depends,
+	 * Conflicts + Breaks, Recommends, Suggests + Replaces + Enhances +
+	 * Provides */
+	Id k_depends, k_negative, k_recommends, k_weaker;
 	struct s_Solver *last; /* the last solver, kept for lv_resolver_dump */
 };
 

@@ -200,6 +200,15 @@ test_expect_success 'virtual packages and Multi-Arch :any resolve to their provi
 	in_set alt.lock rootfs prov-one && in_set alt.lock rootfs tool
 '
 
+test_expect_success 'a virtual package asked for by name: its one provider, or an error listing several (as apt-get)' '
+	manifest virt-one "install: [virt-thing]" &&
+	"$LIVEC" lock --lockfile virt-one.lock virt-one.yaml && in_set virt-one.lock rootfs prov-one &&
+	manifest virt-two "install: [mail-transport-agent]" &&
+	expect_code 1 "$LIVEC" lock --lockfile virt-two.lock virt-two.yaml 2>err &&
+	grep_or_show "virt-two.yaml:[0-9]*:[0-9]*: error: .mail-transport-agent. in .packages.install. is a virtual package provided by aaa-mta, zzz-mta" err &&
+	test ! -e virt-two.lock
+'
+
 test_expect_success 'Recommends are left out unless recommends: true' '
 	! in_set alt.lock rootfs rec-extra &&
 	manifest rec "install: [app]" "recommends: true" &&
