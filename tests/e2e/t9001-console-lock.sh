@@ -110,6 +110,14 @@ YAML
 apt_request desktop trixie minbase required true xfce4 lightdm network-manager
 apt_request desktop-bookworm bookworm minbase required true xfce4 lightdm network-manager
 
+test_expect_success "desktop (trixie): indexes parsed afresh lock the same bytes as libsolv's cached form" '
+	cd ../request-desktop &&
+	test -n "$(ls "$XDG_CACHE_HOME/livec/solv")" && rm -rf "$XDG_CACHE_HOME/livec/solv" &&
+	"$LIVEC" lock --update --lockfile fresh.lock livec.yaml &&
+	test -n "$(ls "$XDG_CACHE_HOME/livec/solv")" &&
+	cmp request.lock fresh.lock
+'
+
 test_expect_success "desktop (trixie): the lock says which package recommended each package it took for that" '
 	cd ../request-desktop &&
 	grep -q "reason: \"recommended by " request.lock &&
