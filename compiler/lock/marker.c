@@ -208,30 +208,35 @@ static void solutions(struct marker *mk, Id dep, Queue *out)
 	queue_free(&alts);
 }
 
-/* Is `dep` met by a marked package?  (apt: DepInstall) */
-static int met(struct marker *mk, Id dep)
+/* Is p the candidate of its name, and (with `marked`) marked? */
+static int is_chosen(struct marker *mk, Id p, int marked)
+{
+	Id n = name_of(mk, p);
+	return marked ? (mk->state[n] & MARKED) && mk->cand[n] == p : candidate(mk, n) == p;
+}
+
+/* Is `dep` met by a marked package (apt: DepInstall), or with marked 0,
+ * could a candidate meet it at all (apt: DepCVer)? */
+static int met_by(struct marker *mk, Id dep, int marked)
 {
 	Pool *pool = mk->pool;
 	Id p, pp;
 	if (!dep)
 		return 0;
 	FOR_PROVIDES(p, pp, dep)
-	if ((mk->state[name_of(mk, p)] & MARKED) && mk->cand[name_of(mk, p)] == p)
+	if (is_chosen(mk, p, marked))
 		return 1;
 	return 0;
 }
 
-/* Could `dep` be met at all by a marked package or a candidate? */
+static int met(struct marker *mk, Id dep)
+{
+	return met_by(mk, dep, 1);
+}
+
 static int satisfiable(struct marker *mk, Id dep)
 {
-	Pool *pool = mk->pool;
-	Id p, pp;
-	if (!dep)
-		return 0;
-	FOR_PROVIDES(p, pp, dep)
-	if (candidate(mk, name_of(mk, p)) == p)
-		return 1;
-	return 0;
+	return met_by(mk, dep, 0);
 }
 
 /* ---- MarkInstall ---- */
@@ -513,7 +518,7 @@ static void sweep(struct marker *mk, const Queue *roots, Map *keep)
 				for (int a = 0; a < alts.count; a++) {
 					Id q, qq;
 					FOR_PROVIDES(q, qq, alts.elements[a])
-					if ((mk->state[name_of(mk, q)] & MARKED) && mk->cand[name_of(mk, q)] == q)
+					if (is_chosen(mk, q, 1))
 						queue_push(&todo, name_of(mk, q));
 				}
 				queue_free(&alts);
