@@ -52,14 +52,17 @@ const struct lv_verb lv_verb_lock = {
 	.epilogue =
 		"The package set is every Essential package, plus the variant's priorities\n"
 		"(minbase: required; important; standard), plus packages.install, minus\n"
-		"packages.exclude.  For 'a | b' the first installable alternative wins, as\n"
-		"with apt.  InRelease must carry a valid signature from an allowed key, be\n"
-		"the suite asked for (its Suite or Codename), not be past its Valid-Until,\n"
-		"and not be older than what the existing lockfile was made from.",
+		"packages.exclude: the set `apt-get install` gives for that request on an\n"
+		"empty system.  For 'a | b' the first installable alternative wins; with\n"
+		"recommends: true, Recommends are followed as apt does (docs/resolve.md).\n"
+		"InRelease must carry a valid signature from an allowed key, be the suite\n"
+		"asked for (its Suite or Codename), not be past its Valid-Until (unless\n"
+		"distribution.snapshot: true), and not be older than what the existing\n"
+		"lockfile was made from (unless --allow-older, which the lock records).",
 };
 
 /* Copies resolver/repo facts into the lock's repository records. */
-static void fill_repos(struct lv_lock *l, const struct lv_repos *repos)
+static void fill_repos(struct lv_lock *l, const struct lv_repos *repos, int snapshot)
 {
 	l->repos = calloc(repos->n + 1, sizeof(*l->repos));
 	l->nrepos = repos->n;
@@ -73,6 +76,9 @@ static void fill_repos(struct lv_lock *l, const struct lv_repos *repos)
 		o->date = strdup(r->rel.date);
 		o->inrelease_sha256 = strdup(r->inrelease_sha256);
 		o->signed_by = strdup(r->signer);
+		o->valid_until = r->rel.valid_until ? strdup(r->rel.valid_until) : NULL;
+		o->rolled_back_from = r->rolled_back_from ? strdup(r->rolled_back_from) : NULL;
+		o->snapshot = snapshot;
 		o->idx = calloc(r->nidx + 1, sizeof(*o->idx));
 		o->nidx = r->nidx;
 		for (size_t k = 0; k < r->nidx; k++) {
@@ -122,8 +128,9 @@ static int check(struct lv_ctx *ctx, const char *path, const char *digest)
 /* No going back: metadata older than what the current lock was made from
  * (a mirror replaying last month's signed, still valid InRelease, which
  * Debian's main suites let through: they carry no Valid-Until) is refused,
- * suite by suite, unless --allow-older says the rollback is meant. */
-static int no_going_back(const char *path, const struct lv_repos *repos, struct lv_diags *d)
+ * suite by suite, unless --allow-older says the rollback is meant; then
+ * the lock records the Date it rolled back from. */
+static int no_going_back(const char *path, struct lv_repos *repos, int allow_older, struct lv_diags *d)
 {
 	struct lv_lock old;
 	struct lv_diags quiet = { 0 };
@@ -134,11 +141,18 @@ static int no_going_back(const char *path, const struct lv_repos *repos, struct 
 	}
 	for (size_t i = 0; i < repos->n; i++)
 		for (size_t k = 0; k < old.nrepos; k++) {
-			const struct lv_repo *rp = &repos->v[i];
+			struct lv_repo *rp = &repos->v[i];
 			long long was = old.repos[k].date ? lv_parse_date(old.repos[k].date) : -1;
 			if (strcmp(old.repos[k].name, rp->name) || was < 0 || rp->rel.date_epoch < 0 ||
 			    rp->rel.date_epoch >= was)
 				continue;
+			if (allow_older) {
+				free(rp->rolled_back_from);
+				rp->rolled_back_from = strdup(old.repos[k].date);
+				lv_note(d, "suite '%s': rolled back to metadata of %s from %s (--allow-older; the "
+					   "lock records it)", rp->name, rp->rel.date, old.repos[k].date);
+				continue;
+			}
 			lv_error(d, "suite '%s': the mirror's metadata (Date: %s) is older than the lock's (Date: "
 				    "%s): refused; a mirror may be replaying old metadata (--allow-older if "
 				    "this rollback is meant)", rp->name, rp->rel.date, old.repos[k].date);
@@ -183,7 +197,7 @@ static int load_indexes(struct lv_ctx *ctx, const char *path, int allow_older, s
 	for (size_t i = 0; i < repos->n; i++)
 		lv_debug(ctx, "suite %s from %s", repos->v[i].name, repos->v[i].base);
 	if ((r = lv_repos_acquire(m, &ctx->cache, repos, &ctx->d)) < 0 ||
-	    (!allow_older && (r = no_going_back(path, repos, &ctx->d)) < 0))
+	    (r = no_going_back(path, repos, allow_older, &ctx->d)) < 0)
 		return r;
 	for (size_t i = 0; i < repos->n && r == 0; i++)
 		for (size_t k = 0; k < repos->v[i].nidx && r == 0; k++) {
@@ -252,7 +266,7 @@ static int write_lock(struct lv_ctx *ctx, const char *path, const char *digest, 
 	l->livec_version = strdup(LIVEC_VERSION);
 	l->manifest = strdup(ctx->m.name);
 	l->inputs_digest = strdup(digest);
-	fill_repos(l, repos);
+	fill_repos(l, repos, ctx->m.dist.snapshot);
 	char *dir = lv_dirname(path);
 	lv_mkdir_p(dir, 0755);
 	free(dir);

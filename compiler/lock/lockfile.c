@@ -64,6 +64,8 @@ void lv_lock_inputs_digest(const struct lv_manifest *m, char out[72])
 	for (size_t i = 0; i < m->dist.keys.n; i++)
 		lv_buf_printf(&b, " %s", keys[i]);
 	lv_buf_printf(&b, "\nkeyring %s\n", m->dist.keyring ? m->dist.keyring : "debian");
+	if (m->dist.snapshot)
+		lv_buf_puts(&b, "snapshot 1\n");
 	free(keys);
 	lv_sha256_buf(b.p, b.len, hex);
 	lv_buf_release(&b);
@@ -134,8 +136,14 @@ int lv_lock_format(const struct lv_lock *l, struct lv_buf *b)
 		}
 		put_str(b, 4, "inrelease-sha256", r->inrelease_sha256);
 		put_str(b, 4, "mirror", r->mirror);
+		if (r->rolled_back_from)
+			put_str(b, 4, "rolled-back-from", r->rolled_back_from);
 		put_str(b, 4, "signed-by", r->signed_by);
+		if (r->snapshot)
+			lv_buf_puts(b, "    snapshot: true\n");
 		put_str(b, 4, "suite", r->suite);
+		if (r->valid_until)
+			put_str(b, 4, "valid-until", r->valid_until);
 	}
 	put_set(b, "rootfs", &l->rootfs);
 	put_num(b, 0, "source-date-epoch", (unsigned long long)l->source_date_epoch);
@@ -184,6 +192,13 @@ static char *need_str(struct reader *rd, const struct lv_ynode *map, const char 
 {
 	const struct lv_ynode *n = need(rd, map, key, LV_YSCALAR);
 	return n ? strdup(n->value) : strdup("");
+}
+
+/* An optional string: NULL when absent (or not a string). */
+static char *opt_str(const struct lv_ynode *map, const char *key)
+{
+	const struct lv_ynode *n = lv_ymap_get(map, key);
+	return n && n->kind == LV_YSCALAR ? strdup(n->value) : NULL;
 }
 
 static unsigned long long need_num(struct reader *rd, const struct lv_ynode *map, const char *key)
@@ -296,6 +311,10 @@ int lv_lock_read(const char *path, struct lv_lock *l, struct lv_diags *d)
 			r->mirror = need_str(&rd, rn, "mirror");
 			r->signed_by = need_str(&rd, rn, "signed-by");
 			r->suite = need_str(&rd, rn, "suite");
+			r->valid_until = opt_str(rn, "valid-until");
+			r->rolled_back_from = opt_str(rn, "rolled-back-from");
+			const struct lv_ynode *snap = lv_ymap_get(rn, "snapshot");
+			r->snapshot = snap && snap->kind == LV_YSCALAR && !strcmp(snap->value, "true");
 			const struct lv_ynode *ix = need(&rd, rn, "indexes", LV_YSEQ);
 			if (ix) {
 				r->idx = calloc(ix->n + 1, sizeof(*r->idx));
@@ -364,6 +383,8 @@ void lv_lock_release(struct lv_lock *l)
 		free(r->suite);
 		free(r->codename);
 		free(r->date);
+		free(r->valid_until);
+		free(r->rolled_back_from);
 		free(r->inrelease_sha256);
 		free(r->signed_by);
 		for (size_t k = 0; k < r->nidx; k++) {

@@ -51,6 +51,9 @@ struct lv_lockrepo {
 	char *date;            /* Release Date: */
 	char *inrelease_sha256;
 	char *signed_by;       /* primary key fingerprint that signed InRelease */
+	char *valid_until;     /* Release Valid-Until:, NULL if none */
+	char *rolled_back_from;/* the Date of the lock this one replaced by --allow-older, or NULL */
+	int snapshot;          /* distribution.snapshot: an expired Valid-Until was acceptable */
 	struct lv_lockindex *idx;
 	size_t nidx;
 };

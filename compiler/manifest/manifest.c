@@ -114,6 +114,7 @@ static const struct field f_distribution[] = {
 	{ .key = "security", .type = F_BOOL, .off = OFF(dist.security), .def = "default" },
 	{ .key = "keyring", .type = F_STR, .off = OFF(dist.keyring) },
 	{ .key = "keys", .type = F_STRS, .off = OFF(dist.keys), .check = check_fingerprint },
+	{ .key = "snapshot", .type = F_BOOL, .off = OFF(dist.snapshot), .def = "false" },
 	END,
 };
 static const struct field f_packages[] = {

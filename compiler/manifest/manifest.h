@@ -108,6 +108,7 @@ struct lv_manifest {
 		int updates, security;       /* -1 = default for the suite */
 		char *keyring;               /* NULL: the Debian archive keyring */
 		struct lv_strs keys;         /* allowed signing key fingerprints; empty = Debian's */
+		int snapshot;                /* the mirror serves the past: expired Valid-Until accepted */
 	} dist;
 	struct {
 		enum lv_variant variant;

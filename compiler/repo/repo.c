@@ -137,7 +137,8 @@ static int check_release(const struct lv_repo *rp, const char *url, int now, str
 	 * The wall clock is read here only to check, never to write. */
 	if (now && rp->rel.valid_until_epoch > 0 && rp->rel.valid_until_epoch < (long long)time(NULL)) {
 		lv_error(d, "InRelease of suite '%s' expired on %s (Valid-Until): the mirror "
-			    "serves stale metadata", rp->name, rp->rel.valid_until);
+			    "serves stale metadata (distribution.snapshot: true if it is meant to serve "
+			    "the past)", rp->name, rp->rel.valid_until);
 		return -LVE_SIGNATURE;
 	}
 	return 0;
@@ -197,8 +198,11 @@ int lv_repos_acquire(const struct lv_manifest *m, const struct lv_cache *c, stru
 			break;
 		}
 		memcpy(rp->inrelease_sha256, dl[i].got_sha256, 65);
-		if ((r = lv_repo_verify_inrelease(m, dests[i], rp, urls[i], 1, d)) < 0)
+		if ((r = lv_repo_verify_inrelease(m, dests[i], rp, urls[i], !m->dist.snapshot, d)) < 0)
 			break;
+		if (m->dist.snapshot && rp->rel.valid_until_epoch > 0 && rp->rel.valid_until_epoch < (long long)time(NULL))
+			lv_note(d, "suite '%s': its Valid-Until (%s) has passed; accepted, as distribution.snapshot "
+				   "says the mirror serves the past (the lock records it)", rp->name, rp->rel.valid_until);
 		r = find_indexes(m, rp, d);
 		/* kept by hash: the lock names it, and fetch and build re-prove
 		 * the pins from it (prove.c) */
@@ -279,6 +283,7 @@ void lv_repos_release(struct lv_repos *r)
 		free(p->name);
 		free(p->base);
 		lv_release_release(&p->rel);
+		free(p->rolled_back_from);
 		for (size_t k = 0; k < p->nidx; k++) {
 			free(p->idx[k].component);
 			free(p->idx[k].path);

@@ -37,6 +37,7 @@ struct lv_repo {
 	struct lv_release rel; /* the verified Release */
 	char inrelease_sha256[65];
 	char signer[41];
+	char *rolled_back_from; /* set by lock --allow-older: the Date this replaces */
 	struct lv_index *idx;
 	size_t nidx;
 };

@@ -57,7 +57,25 @@ test_expect_success 'metadata older than the lock is refused (a replay), unless 
 	cmp good.lock good.orig &&
 	cp good.lock older.lock &&
 	"$LIVEC" lock --update --allow-older --lockfile older.lock good.yaml 2>err &&
-	grep -q "date: \"Mon, 13 Nov 2023" older.lock && restore
+	grep -q "date: \"Mon, 13 Nov 2023" older.lock &&
+	grep_or_show "^    rolled-back-from: \"Tue, 14 Nov 2023 22:13:20 UTC\"$" older.lock &&
+	! grep -q rolled-back good.lock && restore
+'
+
+test_expect_success 'an expired Valid-Until is refused, unless distribution.snapshot says the mirror serves the past' '
+	RELEASE_VALID_UNTIL="Wed, 15 Nov 2023 22:13:20 UTC" sign_repo "$TRASH/repo" lv "$FPR" &&
+	expect_code 1 "$LIVEC" lock --update --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "InRelease of suite .lv. expired on Wed, 15 Nov 2023 22:13:20 UTC (Valid-Until)" err &&
+	grep_or_show "distribution.snapshot: true if it is meant" err &&
+	cmp good.lock good.orig &&
+	sed "s/^  keys:/  snapshot: true\n  keys:/" good.yaml >snap.yaml &&
+	"$LIVEC" lock --lockfile snap.lock snap.yaml 2>err &&
+	grep_or_show "suite .lv.: its Valid-Until (Wed, 15 Nov 2023 22:13:20 UTC) has passed; accepted" err &&
+	grep_or_show "^    snapshot: true$" snap.lock &&
+	grep_or_show "^    valid-until: \"Wed, 15 Nov 2023 22:13:20 UTC\"$" snap.lock &&
+	"$LIVEC" lock --check --lockfile snap.lock snap.yaml &&
+	expect_code 3 "$LIVEC" lock --check --lockfile snap.lock good.yaml &&
+	"$LIVEC" fetch --lockfile snap.lock snap.yaml && restore
 '
 
 test_expect_success 'unsatisfiable request: exit 1, names the packages, no lockfile' '

@@ -81,6 +81,7 @@ write_release() {
 		echo "Suite: ${RELEASE_SUITE:-$_suite}"
 		echo "Codename: ${RELEASE_SUITE:-$_suite}"
 		echo "Date: ${RELEASE_DATE:-Tue, 14 Nov 2023 22:13:20 UTC}"
+		[ -z "$RELEASE_VALID_UNTIL" ] || echo "Valid-Until: $RELEASE_VALID_UNTIL"
 		echo "Architectures: amd64"
 		echo "Components: main"
 		echo "SHA256:"
@@ -90,7 +91,7 @@ write_release() {
 	} >"$_d/Release"
 }
 
-# (RELEASE_SUITE and RELEASE_DATE, when set, change what Release says)
+# (RELEASE_SUITE, RELEASE_DATE and RELEASE_VALID_UNTIL, when set, change what Release says)
 sign_repo() {
 	_dir=$1 _suite=$2 _fpr=$3
 	write_release "$_dir" "$_suite"
