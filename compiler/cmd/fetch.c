@@ -17,6 +17,9 @@
 
 static const struct lv_opt fetch_opts[] = {
 	{ 'j', "jobs", LV_OPT_SHORT, "N", "downloads at once (default 4)", NULL },
+	{ 'M', "metadata", 0, "DIR", "keep the lock's signed metadata in DIR too (InRelease and indexes, by "
+				  "suite): taken from there when the cache lacks it, written there after the "
+				  "proof, so the lock can be re-proved elsewhere", NULL },
 	{ 0, NULL, 0, NULL, NULL, NULL },
 };
 
@@ -24,7 +27,7 @@ const struct lv_verb lv_verb_fetch = {
 	.name = "fetch",
 	.run = lv_cmd_fetch,
 	.needs = LV_NEEDS_MANIFEST | LV_NEEDS_CACHE | LV_NEEDS_LOCK,
-	.synopsis = "fetch [-j N] MANIFEST",
+	.synopsis = "fetch [-j N] [--metadata DIR] MANIFEST",
 	.summary = "download every locked .deb into the cache, verified",
 	.description =
 		"Downloads every package of the lockfile (rootfs and boot sets) into the\n"
@@ -50,11 +53,13 @@ int lv_prove_pins(struct lv_ctx *ctx, struct lv_repos *plan)
 int lv_cmd_fetch(struct lv_ctx *ctx, int argc, char **argv)
 {
 	unsigned jobs = 4;
+	const char *metadata = NULL;
 	int c, r;
 
 	while ((c = lv_opt_next(&lv_verb_fetch, argc, argv)) != -1) {
 		switch (c) {
 		case 'j': jobs = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'M': metadata = optarg; break;
 		case LV_OPT_HELP: return 0;
 		default: return -LVE_USAGE;
 		}
@@ -67,7 +72,10 @@ int lv_cmd_fetch(struct lv_ctx *ctx, int argc, char **argv)
 
 	const struct lv_lockset *const sets[] = { &l->rootfs, &l->boot };
 	struct lv_fetch_stats st;
-	if ((r = lv_prove_pins(ctx, &repos)) == 0)
+	r = metadata ? lv_metadata_sync(&ctx->cache, l, metadata, 0, &ctx->d) : 0;
+	if (r == 0 && (r = lv_prove_pins(ctx, &repos)) == 0 && metadata)
+		r = lv_metadata_sync(&ctx->cache, l, metadata, 1, &ctx->d);
+	if (r == 0)
 		r = lv_fetch_packages(&ctx->cache, &repos, sets, 2, jobs, &st, &ctx->d);
 	if (r == 0)
 		lv_say(ctx, "all %zu packages are in the cache (%zu downloaded, %.1f MiB)", st.total,

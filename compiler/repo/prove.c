@@ -9,8 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/cleanup.h"
 #include "base/err.h"
+#include "base/fsutil.h"
+#include "base/sha256.h"
 #include "repo/net.h"
 #include "repo/prove.h"
 #include "repo/repo.h"
@@ -317,4 +320,73 @@ int lv_prove_lock(const struct lv_manifest *m, const struct lv_cache *c, struct 
 		free(sp[k].v);
 	free(sp);
 	return r;
+}
+
+/* ---- the lock's metadata in a directory of its own ---- */
+
+/* A suite name or index path from the lock, safe below a directory: plain
+ * words separated by single slashes, none of them "." or "..". */
+static int plain_path(const char *p)
+{
+	if (!*p || *p == '/' || strlen(p) > 200)
+		return 0;
+	for (const char *c = p; *c; c++)
+		if (!(('a' <= *c && *c <= 'z') || ('A' <= *c && *c <= 'Z') || ('0' <= *c && *c <= '9') ||
+		      strchr("._+-/", *c)))
+			return 0;
+	for (const char *seg = p; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL) {
+		size_t n = strcspn(seg, "/");
+		if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && !strncmp(seg, "..", 2)))
+			return 0;
+	}
+	return 1;
+}
+
+/* Copies src to dst (atomically) if src's SHA-256 is `sha256`; 1 copied,
+ * 0 src differs, < 0 error. */
+static int copy_if(const char *src, const char *dst, const char *sha256)
+{
+	char got[LV_SHA256_HEX];
+	int r = lv_sha256_file(src, got, NULL);
+	if (r < 0)
+		return r;
+	if (strcmp(got, sha256))
+		return 0;
+	struct lv_buf b = { .max = 1u << 30 };
+	_cleanup_free_ char *dir = lv_dirname(dst);
+	if ((r = lv_read_file(src, &b)) == 0 && (r = lv_mkdir_p(dir, 0755)) == 0)
+		r = lv_write_atomic(dst, b.p ? b.p : "", b.len);
+	lv_buf_release(&b);
+	return r < 0 ? r : 1;
+}
+
+int lv_metadata_sync(const struct lv_cache *c, const struct lv_lock *l, const char *dir, int out,
+		     struct lv_diags *d)
+{
+	int r = 0;
+	for (size_t k = 0; k < l->nrepos && r >= 0; k++) {
+		const struct lv_lockrepo *lr = &l->repos[k];
+		for (size_t i = 0; i <= lr->nidx && r >= 0; i++) {
+			const char *rel = i == 0 ? "InRelease" : lr->idx[i - 1].path;
+			const char *sha = i == 0 ? lr->inrelease_sha256 : lr->idx[i - 1].sha256;
+			uint64_t size = i == 0 ? 0 : lr->idx[i - 1].size;
+			if (!plain_path(lr->name) || !plain_path(rel) || !lv_sha256_valid(sha)) {
+				lv_error(d, "the lock's suite '%s' or its file '%s' is not a plain name: refused",
+					 lr->name, rel);
+				return -LVE_PARSE;
+			}
+			_cleanup_free_ char *file = NULL, *blob = lv_cache_blob(c, sha);
+			if (!blob || asprintf(&file, "%s/%s/%s", dir, lr->name, rel) < 0)
+				return -ENOMEM;
+			int cached = lv_cache_has(c, sha, size);
+			if (out && !cached)
+				lv_warn(d, "%s of suite '%s', as the lock names it, is neither in the cache nor on the "
+					   "mirror any more: not written to %s", rel, lr->name, dir);
+			else if (out)
+				r = copy_if(blob, file, sha);
+			else if (!cached && lv_exists(file) && (r = copy_if(file, blob, sha)) == 0)
+				lv_warn(d, "%s is not the file the lock names (SHA256 %.12s…): not used", file, sha);
+		}
+	}
+	return r < 0 ? r : 0;
 }

@@ -40,4 +40,11 @@ struct lv_proof {
 int lv_prove_lock(const struct lv_manifest *m, const struct lv_cache *c, struct lv_repos *plan,
 		  const struct lv_lock *l, struct lv_proof *out, struct lv_diags *d);
 
+/* The lock's signed metadata (each suite's InRelease and indexes) and a
+ * directory DIR/SUITE/{InRelease,main/binary-amd64/Packages,...}: with
+ * `out`, copied there from the cache (a warning for what is not there); without, what
+ * the cache lacks is taken from there when its SHA-256 is the lock's. */
+int lv_metadata_sync(const struct lv_cache *c, const struct lv_lock *l, const char *dir, int out,
+		     struct lv_diags *d);
+
 #endif

@@ -238,6 +238,28 @@ test_expect_success 'the mirror moved on: its newer signed metadata proves what 
 	grep_or_show "warning: 1 packages of suite .lv. cannot be re-proved" err && restore
 '
 
+test_expect_success 'fetch --metadata DIR: the lock.s signed metadata next to it proves the lock where cache and mirror lost it' '
+	"$LIVEC" fetch --metadata meta --lockfile good.lock good.yaml &&
+	cmp meta/lv/InRelease repo/dists/lv/InRelease &&
+	cmp meta/lv/main/binary-amd64/Packages repo/dists/lv/main/binary-amd64/Packages &&
+	ir=$(sed -n "s/^    inrelease-sha256: \"\(.*\)\"/\1/p" good.lock) &&
+	ix=$(sed -n "/^      - path:/,/sha256/ s/^        sha256: \"\(.*\)\"/\1/p" good.lock) &&
+	mv repo/pool/main/hello_2.10_amd64.deb . && index_repo "$TRASH/repo" lv &&
+	mv hello_2.10_amd64.deb repo/pool/main/ &&
+	RELEASE_DATE="Thu, 16 Nov 2023 22:13:20 UTC" sign_repo "$TRASH/repo" lv "$FPR" &&
+	rm cache/livec/sha256/*/$ir cache/livec/sha256/*/$ix &&
+	"$LIVEC" -v fetch --metadata meta --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "re-proved 2 pins from the lock.s signed metadata, 0 from the mirror.s newer metadata" err &&
+	restore
+'
+
+test_expect_success 'fetch --metadata: a suite name in the lock that is not a plain name is refused, nothing written' '
+	sed "s|^  lv:\$|  ../evil:|" good.lock >evil.lock && grep -q "^  \.\./evil:" evil.lock &&
+	expect_code 1 "$LIVEC" fetch --metadata meta2 --lockfile evil.lock good.yaml 2>err &&
+	grep_or_show "suite .\.\./evil. or its file .InRelease. is not a plain name: refused" err &&
+	test ! -e meta2 && test ! -e evil
+'
+
 test_expect_success 'fetch refuses a stale lockfile with exit 3' '
 	manifest good "hello, base" &&
 	expect_code 3 "$LIVEC" fetch --lockfile good.lock good.yaml 2>err &&
