@@ -97,7 +97,8 @@ static int modules(const struct lv_image *im, int rootfd, const char *kver, cons
 	return r;
 }
 
-/* /etc/livec/{id,inner,root,readonly}: what init is told of this image */
+/* /etc/livec/{id,inner,root,readonly,persist}: what init is told of this
+ * image */
 static int contract(const struct lv_image *im, const char *id, const char *readonly, const char *dir)
 {
 	static const char *const inners[] = { [LV_INNER_ISO9660] = "iso9660", [LV_INNER_EXT2] = "ext2" };
@@ -112,7 +113,13 @@ static int contract(const struct lv_image *im, const char *id, const char *reado
 	    (r = lv_stage_text(dir, "etc/livec/readonly", readonly)) < 0)
 		return r;
 	snprintf(line, sizeof(line), "%s\n", roots[im->m->image.root]);
-	return lv_stage_text(dir, "etc/livec/root", line);
+	if ((r = lv_stage_text(dir, "etc/livec/root", line)) < 0)
+		return r;
+	const char *label = im->m->image.persistence.label;
+	const char *mode = im->m->image.persistence.mode == LV_PERSIST_OVERLAY ? "overlay" : "home";
+	snprintf(line, sizeof(line), "%s%s%s%s", label ? label : "", label ? " " : "", label ? mode : "",
+		 label ? "\n" : "");
+	return lv_stage_text(dir, "etc/livec/persist", line);
 }
 
 int lv_initramfs_write(const struct lv_image *im, int rootfd, const char *kver, const char *id,

@@ -88,6 +88,7 @@ static void check_word(struct reader *, const struct lv_ynode *, const void *);
 static void check_command(struct reader *, const struct lv_ynode *, const void *);
 static void check_debconf(struct reader *, const struct lv_ynode *, const void *);
 static void check_label(struct reader *, const struct lv_ynode *, const void *);
+static void check_fslabel(struct reader *, const struct lv_ynode *, const void *);
 static void check_cmdline(struct reader *, const struct lv_ynode *, const void *);
 static void check_block_size(struct reader *, const struct lv_ynode *, const void *);
 static void check_readonly(struct reader *, const struct lv_ynode *, const void *);
@@ -100,6 +101,7 @@ static const char *const inners[] = { "iso9660", "ext2", NULL };
 static const char *const roots[] = { "tmpfs", "overlay", NULL };
 static const char *const compressions[] = { "zlib", "xz", NULL };
 static const char *const firmwares[] = { "bios", "uefi", NULL };
+static const char *const persist_modes[] = { "home", "overlay", NULL };
 
 static const struct field f_distribution[] = {
 	{ .key = "suite", .type = F_STR, .off = OFF(dist.suite), .flags = FL_REQUIRED | FL_NONEMPTY,
@@ -241,7 +243,14 @@ static const struct field f_boot[] = {
 	  .words = firmwares, .what = "firmware", .at_off = OFF(image.boot.firmware_at) },
 	END,
 };
+static const struct field f_persistence[] = {
+	{ .key = "label", .type = F_STR, .off = OFF(image.persistence.label), .check = check_fslabel },
+	{ .key = "mode", .type = F_ENUM, .off = OFF(image.persistence.mode), .def = "home", .words = persist_modes,
+	  .what = "persistence mode" },
+	END,
+};
 static const struct schema s_cloop = { f_cloop, 0, 0 }, s_boot = { f_boot, 0, 0 };
+static const struct schema s_persistence = { f_persistence, 0, 0 };
 
 static const struct field f_image[] = {
 	{ .key = "label", .type = F_STR, .off = OFF(image.label), .def = "LIVEC", .check = check_label },
@@ -253,6 +262,7 @@ static const struct field f_image[] = {
 	{ .key = "read-only", .type = F_STRS, .off = OFF(image.read_only), .def = "usr opt",
 	  .check = check_readonly },
 	{ .key = "boot", .type = F_MAP, .off = 0, .sub = &s_boot },
+	{ .key = "persistence", .type = F_MAP, .off = 0, .sub = &s_persistence },
 	{ .key = "kernel", .type = F_STR, .off = OFF(image.kernel), .flags = FL_NONEMPTY,
 	  .at_off = OFF(image.kernel_at) },
 	END,
@@ -761,6 +771,17 @@ static void check_label(struct reader *r, const struct lv_ynode *n, const void *
 	if (strlen(n->value) > 32 || !only(n->value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"))
 		err_at(r, n, "an ISO 9660 volume label: up to 32 of A-Z, 0-9 and '_'", "invalid image.label '%s'",
 		       n->value);
+}
+
+/* a file system label init looks for (findfs LABEL=...): ext2 keeps 16
+ * bytes */
+static void check_fslabel(struct reader *r, const struct lv_ynode *n, const void *v)
+{
+	(void)v;
+	if (!*n->value || strlen(n->value) > 16 ||
+	    !only(n->value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"))
+		err_at(r, n, "a file system label: 1 to 16 of letters, digits, '_' and '-', e.g. LIVEDATA",
+		       "invalid image.persistence.label '%s'", n->value);
 }
 
 static void check_cmdline(struct reader *r, const struct lv_ynode *n, const void *v)

@@ -22,6 +22,7 @@
 enum lv_variant { LV_VARIANT_ESSENTIAL, LV_VARIANT_MINBASE, LV_VARIANT_IMPORTANT, LV_VARIANT_STANDARD };
 enum lv_inner { LV_INNER_ISO9660, LV_INNER_EXT2 };
 enum lv_rootmode { LV_ROOT_TMPFS, LV_ROOT_OVERLAY };
+enum lv_persistmode { LV_PERSIST_HOME, LV_PERSIST_OVERLAY };
 enum lv_cloopcomp { LV_CLOOPCOMP_ZLIB, LV_CLOOPCOMP_XZ };
 
 /* Where a value was written: file (borrowed from lv_manifest.sources),
@@ -144,6 +145,10 @@ struct lv_manifest {
 		struct lv_strs read_only;
 		char *kernel;                /* NULL: the metapackage's */
 		struct lv_pos kernel_at;
+		struct {
+			char *label;         /* NULL: no persistence unless a boot option asks */
+			enum lv_persistmode mode;
+		} persistence;
 		struct {
 			long block_size, level;
 			enum lv_cloopcomp compression;

@@ -116,10 +116,12 @@ test_expect_success 'livec inspect --extract as root: the numeric owners too' '
 	grep -q " 1000:1000$" tar.owners && diff tar.owners iso.owners
 '
 
-test_expect_success 'trixie boots as a CD to the autologin console; the live system is what the lock says' '
-	"$LIVEC" run --timeout 900 "$ISO" </dev/null >cd.log 2>&1 || :
+test_expect_success 'trixie boots as a CD to the autologin console; the live system is what the lock says; a stick labelled LIVEDATA is not taken unasked' '
+	"$LIVEC" persist-image --size 16M stranger.img 2>/dev/null &&
+	"$LIVEC" run --timeout 900 --disk stranger.img "$ISO" </dev/null >cd.log 2>&1 || :
 	check_boot cd.log && grep -a "PROBE: system-state" cd.log && grep -a -q "Debian GNU/Linux 13" cd.log &&
-	grep_or_show "PROBE: firmware bios" cd.log
+	grep_or_show "PROBE: firmware bios" cd.log &&
+	grep_or_show "PROBE: persistence none" cd.log && ! grep -a -q "livec: persistence:" cd.log
 '
 
 test_expect_success 'UEFI, as a CD: shim, the signed GRUB and the same kernel and initramfs' '

@@ -78,12 +78,21 @@ wait_log() {
 }
 monitor() { python3 "$TEST_ROOT/tests/lib/monitor.py" "$TRASH/mon.sock" "$@"; }
 
-test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.toram survives ejecting the CD; /home in LIVEDATA.img; lang=, keyboard=, tz=, hostname= apply, hostile values of them are ignored' '
+test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.toram survives ejecting the CD; /home in LIVEDATA.img; lang=, keyboard=, tz=, hostname= apply, hostile values of them are ignored; a setuid file and a device node on the store give nothing; hostile labels get safe names' '
 	mkdir -p hot && echo "hot content" >hot/hello.txt && mke2fs -q -t ext2 -L HOTDATA -d hot hot.img 8M &&
-	mkdir -p stick && "$LIVEC" persist-image --size 32M stick/LIVEDATA.img 2>err &&
+	# the store holds a setuid-root program and a device node, as a
+	# stranger.s could
+	mkdir -p store4/home/live stick && cp /usr/bin/id store4/home/live/suid-id &&
+	mknod store4/home/live/null c 1 3 && chown -R 1000:1000 store4/home/live &&
+	chown 0:0 store4/home/live/suid-id && chmod 4755 store4/home/live/suid-id &&
+	chmod 0666 store4/home/live/null &&
+	mke2fs -q -t ext2 -L LIVEDATA -d store4 stick/LIVEDATA.img 32M &&
 	mke2fs -q -t ext2 -L STICK -d stick stick.img 48M &&
-	"$LIVEC" run --timeout 900 --monitor "$TRASH/mon.sock" --disk stick.img \
-		--append "livec.toram livec.probe=hotplug livec.persist=LIVEDATA hostname=x/e tz=../../etc/shadow lang=de keyboard=de tz=Europe/Berlin hostname=demo" \
+	mke2fs -q -t ext2 -L . dot.img 4M && mke2fs -q -t ext2 -L list list.img 4M &&
+	mke2fs -q -t ext2 -L ../x up.img 4M && mke2fs -q -t ext2 -L vda vda.img 4M &&
+	"$LIVEC" run --timeout 900 --monitor "$TRASH/mon.sock" --disk stick.img --disk dot.img --disk list.img \
+		--disk up.img --disk vda.img \
+		--append "livec.toram livec.probe=hotplug livec.probe=labels livec.persist=LIVEDATA hostname=x/e tz=../../etc/shadow keyboard=d'"'"'e tz=Nowhere/Atlantis lang=de keyboard=de tz=Europe/Berlin hostname=demo" \
 		overlay.iso </dev/null >boot4.log 2>&1 &
 	pid=$! ok=0
 	wait_log boot4.log "PROBE: hotplug ready" 600 &&
@@ -104,6 +113,10 @@ test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.tora
 	grep -a -q "PROBE: boot-options lang=de_DE.UTF-8 keyboard=de tz=Europe/Berlin host=demo" boot4.log &&
 	grep -a -q "livec: ignoring boot option .hostname=x/e.: not a plain value" boot4.log &&
 	grep -a -q "livec: ignoring boot option .tz=../../etc/shadow.: not a plain value" boot4.log &&
+	grep -a -q "livec: ignoring boot option .keyboard=d.e.: not a plain value" boot4.log &&
+	grep -a -q "livec: ignoring boot option .tz=Nowhere/Atlantis.: no such time zone in the image" boot4.log &&
+	grep -a -q "PROBE: store-suid euid=1000" boot4.log && grep -a -q "PROBE: store-dev denied" boot4.log &&
+	grep -a -q "PROBE: media-names _x vd[a-z] vd[a-z] vd[a-z] list-is-regular file" boot4.log &&
 	check_boot boot4.log iso9660 overlay || { show_boot boot4.log; exit 1; }
 '
 

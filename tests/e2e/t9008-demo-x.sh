@@ -91,8 +91,8 @@ test_expect_success 'the seed'"'"'s test path: with DISPLAY set, the same sessio
 	grep_or_show "livec-session: ready: 3 of 3 windows on :1" vnc.out
 '
 
-test_expect_success 'it boots into the X session: X as the live user, the three windows, German, 1024x768' '
-	"$LIVEC" run --timeout 1500 --append "lang=de keyboard=de screen=1024x768" \
+test_expect_success 'it boots into the X session: X as the live user, the three windows, German, 1024x768; a screen= that is not WxH is refused' '
+	"$LIVEC" run --timeout 1500 --append "lang=de keyboard=de screen=1024x768 screen=1\$(reboot)x1" \
 		--screenshot shot.png "$ISO" </dev/null >boot.log 2>&1 || {
 		grep -a "livec\|error\|panic" boot.log | tail -40; exit 1
 	}
@@ -102,7 +102,8 @@ test_expect_success 'it boots into the X session: X as the live user, the three 
 	grep_or_show "livec-session: windows mapped:.* emacs" boot.log &&
 	grep_or_show "livec-session: windows mapped:.* livec-demo" boot.log &&
 	grep_or_show "livec-session: keyboard de, language de_DE.UTF-8 (available), screen 1024x768" boot.log &&
-	grep_or_show "livec-session: ready: 3 of 3 windows on :0" boot.log
+	grep_or_show "livec-session: ready: 3 of 3 windows on :0" boot.log &&
+	grep_or_show "livec-session: ignoring boot option .screen=1\$(reboot)x1.: not WxH" boot.log
 '
 
 test_expect_success 'the screenshot shows the session, not a blank or text screen' '
