@@ -50,17 +50,39 @@ char *lv_basename(const char *path)
 	return strdup(slash ? slash + 1 : path);
 }
 
+/* The process's umask, read without changing it (umask(2) would, for a
+ * moment, for every thread): /proc/self/status says it. */
+static mode_t current_umask(void)
+{
+	unsigned m = 022;
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Umask: %o", &m) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (mode_t)m;
+}
+
 int lv_write_atomic(const char *path, const void *data, size_t len)
 {
 	_cleanup_free_ char *dir = lv_dirname(path);
 	_cleanup_free_ char *tmp = NULL;
 	const char *p = data;
 
-	if (!dir || asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+	if (!dir || asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
 		return -ENOMEM;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* created anew (O_EXCL, never through a link someone left there) */
+	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	if (fchmod(fd, 0644 & ~current_umask()) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		return -e;
+	}
 	while (len) {
 		ssize_t n = write(fd, p, len);
 		if (n < 0) {

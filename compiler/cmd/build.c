@@ -52,6 +52,8 @@ static const struct lv_opt build_opts[] = {
 	  "artifact and layer must match (exit 1 naming each one that does not); rebuild someone's ISO "
 	  "from its manifest and lock and confirm it bit for bit", NULL },
 	{ 'L', "layers", 0, "DIR", "keep the ISO's layers in DIR (iso/ and inner.img)", NULL },
+	{ 'U', "allow-unproved", 0, NULL, "go on when the signed metadata the lock was made from is gone and "
+	  "the mirror's newer metadata no longer lists some pins (a warning names them; default: an error)", NULL },
 	{ 'R', "record", 0, "FILE", "write what the build saw of its host (clock, TZ, locale, umask, host "
 	  "name, HOME, CPUs, ...) to FILE", NULL },
 	{ 0, NULL, 0, NULL, NULL, NULL },
@@ -142,6 +144,7 @@ static int parse_options(struct build *b, int argc, char **argv)
 		case 'C': b->check = optarg; break;
 		case 'L': b->layers = optarg; break;
 		case 'R': b->record = optarg; break;
+		case 'U': b->ctx->allow_unproved = 1; break;
 		case LV_OPT_HELP: return 1;
 		default: return -LVE_USAGE;
 		}

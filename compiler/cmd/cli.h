@@ -20,6 +20,7 @@ struct lv_ctx {
 	struct lv_lock lock;     /* read when the verb needs the lockfile */
 	struct lv_diags d;
 	int status;              /* livec's exit status when the verb succeeds (livec shell: the shell's) */
+	int allow_unproved;      /* --allow-unproved: pins no signed metadata lists any more, with a warning */
 };
 
 /* A progress line for the user (stderr), unless --quiet. */

@@ -17,6 +17,8 @@
 
 static const struct lv_opt fetch_opts[] = {
 	{ 'j', "jobs", LV_OPT_SHORT, "N", "downloads at once (default 4)", NULL },
+	{ 'U', "allow-unproved", 0, NULL, "go on when the signed metadata the lock was made from is gone and "
+	  "the mirror's newer metadata no longer lists some pins (a warning names them; default: an error)", NULL },
 	{ 'M', "metadata", 0, "DIR", "keep the lock's signed metadata in DIR too (InRelease and indexes, by "
 				  "suite): taken from there when the cache lacks it, written there after the "
 				  "proof, so the lock can be re-proved elsewhere", NULL },
@@ -43,7 +45,7 @@ const struct lv_verb lv_verb_fetch = {
 int lv_prove_pins(struct lv_ctx *ctx, struct lv_repos *plan)
 {
 	struct lv_proof pf;
-	int r = lv_prove_lock(&ctx->m, &ctx->cache, plan, &ctx->lock, &pf, &ctx->d);
+	int r = lv_prove_lock(&ctx->m, &ctx->cache, plan, &ctx->lock, ctx->allow_unproved, &pf, &ctx->d);
 	if (r == 0)
 		lv_debug(ctx, "re-proved %zu pins from the lock's signed metadata, %zu from the mirror's newer "
 			      "metadata; %zu could not be", pf.proved, pf.proved_newer, pf.unproved);
@@ -60,6 +62,7 @@ int lv_cmd_fetch(struct lv_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'j': jobs = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'M': metadata = optarg; break;
+		case 'U': ctx->allow_unproved = 1; break;
 		case LV_OPT_HELP: return 0;
 		default: return -LVE_USAGE;
 		}

@@ -311,6 +311,11 @@ int lv_lock_read(const char *path, struct lv_lock *l, struct lv_diags *d)
 			r->mirror = need_str(&rd, rn, "mirror");
 			r->signed_by = need_str(&rd, rn, "signed-by");
 			r->suite = need_str(&rd, rn, "suite");
+			if (!rd.bad && !lv_sha256_valid(r->inrelease_sha256)) {
+				rd.bad++;
+				lv_diag_at(rd.d, LV_ERROR, rd.path, rn->line, rn->col, NULL,
+					   "malformed lockfile: suite '%s' has an invalid inrelease-sha256", r->name);
+			}
 			r->valid_until = opt_str(rn, "valid-until");
 			r->rolled_back_from = opt_str(rn, "rolled-back-from");
 			const struct lv_ynode *snap = lv_ymap_get(rn, "snapshot");
@@ -326,6 +331,12 @@ int lv_lock_read(const char *path, struct lv_lock *l, struct lv_diags *d)
 					r->idx[r->nidx].path = need_str(&rd, ix->kids[k], "path");
 					r->idx[r->nidx].sha256 = need_str(&rd, ix->kids[k], "sha256");
 					r->idx[r->nidx].size = need_num(&rd, ix->kids[k], "size");
+					if (!rd.bad && !lv_sha256_valid(r->idx[r->nidx].sha256)) {
+						rd.bad++;
+						lv_diag_at(rd.d, LV_ERROR, rd.path, ix->kids[k]->line, ix->kids[k]->col, NULL,
+							   "malformed lockfile: an index of suite '%s' has an invalid "
+							   "sha256", r->name);
+					}
 					r->nidx++;
 				}
 			}

@@ -43,6 +43,8 @@ void lv_cache_release(struct lv_cache *c)
 char *lv_cache_blob(const struct lv_cache *c, const char *sha256)
 {
 	char *p;
+	if (!sha256 || !lv_sha256_valid(sha256)) /* a name from a lock or a mirror: never a path */
+		return NULL;
 	if (asprintf(&p, "%s/sha256/%.2s", c->root, sha256) < 0)
 		return NULL;
 	mkdir(p, 0755);

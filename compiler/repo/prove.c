@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -184,6 +185,30 @@ static int lock_inrelease(const struct lv_cache *c, struct suite_pins *sp, struc
 	return r < 0 ? r : 1;
 }
 
+/* What the lock says of a suite must be what its verified InRelease says,
+ * and its indexes must be the manifest's (components, architecture): a
+ * lock cannot bring in another component's or architecture's packages. */
+static int same_facts(const struct lv_manifest *m, const struct lv_lockrepo *lr, const struct lv_repo *rp,
+		      struct lv_diags *d)
+{
+	const char *what = strcmp(lr->date, rp->rel.date ? rp->rel.date : "")		   ? "date"
+			 : strcmp(lr->signed_by, rp->signer)				   ? "signed-by"
+			 : strcmp(lr->suite, rp->rel.suite ? rp->rel.suite : lr->name)	   ? "suite"
+			 : strcmp(lr->codename, rp->rel.codename ? rp->rel.codename : "") ? "codename"
+			 : lr->nidx != m->dist.components.n				   ? "indexes"
+											   : NULL;
+	for (size_t k = 0; !what && k < lr->nidx; k++) {
+		char path[256];
+		snprintf(path, sizeof(path), "%s/binary-%s/Packages", m->dist.components.v[k], m->dist.architecture);
+		if (strcmp(lr->idx[k].path, path))
+			what = "indexes";
+	}
+	if (what)
+		lv_error(d, "suite '%s': what the lock says of its %s is not what its signed InRelease and the manifest say: the "
+			    "lock was changed after `livec lock`", lr->name, what);
+	return what ? -LVE_HASH : 0;
+}
+
 /* The proof from the lock's own metadata: every pin must be in it. */
 static int prove_by_lock(const struct lv_manifest *m, const struct lv_cache *c, struct suite_pins *sp,
 			 struct lv_proof *out, struct lv_diags *d)
@@ -195,6 +220,12 @@ static int prove_by_lock(const struct lv_manifest *m, const struct lv_cache *c, 
 	    asprintf(&meta, "the signed index of suite '%s' (%s)", lr->name, lr->date) < 0)
 		return -ENOMEM;
 	int r = lv_repo_verify_inrelease(m, blob, &rp, what, 0, d);
+	if (r == 0)
+		r = same_facts(m, lr, &rp, d);
+	if (r == 0 && !lr->snapshot && rp.rel.valid_until_epoch > 0 && rp.rel.valid_until_epoch < (long long)time(NULL))
+		lv_warn(d, "suite '%s': the metadata the lock was made from expired on %s (Valid-Until): the pins "
+			   "are what the archive said then, not what it says now (`livec lock --update`)", lr->name,
+			 rp.rel.valid_until);
 	for (size_t k = 0; r == 0 && k < lr->nidx; k++) {
 		const struct lv_lockindex *li = &lr->idx[k];
 		const struct lv_relfile *f = lv_release_find(&rp.rel, li->path);
@@ -211,7 +242,8 @@ static int prove_by_lock(const struct lv_manifest *m, const struct lv_cache *c, 
 			r = check_index(ix.local, sp, meta, d);
 		free(ix.local);
 	}
-	for (size_t i = 0; r >= 0 && i < sp->n; i++) {
+	int bad = 0;
+	for (size_t i = 0; r == 0 && i < sp->n; i++) {
 		const struct lv_lockpkg *p = sp->v[i].p;
 		if (sp->v[i].v == PROVED)
 			out->proved++;
@@ -219,9 +251,10 @@ static int prove_by_lock(const struct lv_manifest *m, const struct lv_cache *c, 
 			lv_error(d, "package '%s' version '%s' (%s) is not in %s: no signed index vouches for the "
 				    "file the lock pins (the lock was changed after `livec lock`)",
 				 p->name, p->version, p->arch, meta);
-		if (sp->v[i].v != PROVED)
-			r = -LVE_HASH;
+		bad |= sp->v[i].v != PROVED;
 	}
+	if (r == 0 && bad)
+		r = -LVE_HASH;
 	lv_release_release(&rp.rel);
 	return r;
 }
@@ -229,12 +262,16 @@ static int prove_by_lock(const struct lv_manifest *m, const struct lv_cache *c, 
 /* The mirror moved on: its current, verified metadata proves what it still
  * lists unchanged. */
 static int prove_by_newer(const struct lv_manifest *m, const struct lv_cache *c, struct suite_pins *sp,
-			  struct lv_proof *out, struct lv_diags *d)
+			  int allow_unproved, struct lv_proof *out, struct lv_diags *d)
 {
 	struct lv_repos one = { .v = sp->planned, .n = 1 };
 	int r = lv_repos_acquire(m, c, &one, d);
 	long long locked = lv_parse_date(sp->lr->date);
-	if (r == 0 && locked > 0 && sp->planned->rel.date_epoch < locked) {
+	if (r == 0 && locked < 0) {
+		lv_error(d, "suite '%s': the lock's date '%s' is not a date", sp->lr->name, sp->lr->date);
+		r = -LVE_PARSE;
+	}
+	if (r == 0 && sp->planned->rel.date_epoch < locked) {
 		lv_error(d, "suite '%s': the mirror's InRelease (%s) is older than the lock's (%s): refused as a "
 			    "replay", sp->lr->name, sp->planned->rel.date, sp->lr->date);
 		r = -LVE_SIGNATURE;
@@ -248,13 +285,20 @@ static int prove_by_newer(const struct lv_manifest *m, const struct lv_cache *c,
 		if ((r = lv_index_fetch(c, sp->planned, ix, d)) == 0)
 			r = check_index(ix->local, sp, meta, d);
 	}
-	for (size_t i = 0; r >= 0 && i < sp->n; i++) {
+	int bad = 0;
+	for (size_t i = 0; r == 0 && i < sp->n; i++) {
+		const struct lv_lockpkg *p = sp->v[i].p;
 		out->proved_newer += sp->v[i].v == PROVED;
 		out->unproved += sp->v[i].v == UNSEEN;
-		if (sp->v[i].v == CONTRADICTED)
-			r = -LVE_HASH;
+		bad |= sp->v[i].v == CONTRADICTED || (sp->v[i].v == UNSEEN && !allow_unproved);
+		if (sp->v[i].v == UNSEEN)
+			lv_diag_at(d, allow_unproved ? LV_WARNING : LV_ERROR, NULL, 0, 0, NULL,
+				   "package '%s' version '%s' (%s) cannot be re-proved: the signed metadata the lock "
+				   "was made from (suite '%s', %s) is not in the cache nor on the mirror, and %s does "
+				   "not list it%s", p->name, p->version, p->arch, sp->lr->name, sp->lr->date, meta,
+				   allow_unproved ? "" : " (`livec lock --update`, or --allow-unproved)");
 	}
-	return r;
+	return r == 0 && bad ? -LVE_HASH : r;
 }
 
 /* Each lock suite with its pins and its mirror. */
@@ -293,7 +337,7 @@ static int group(const struct lv_lock *l, struct lv_repos *plan, struct suite_pi
 }
 
 int lv_prove_lock(const struct lv_manifest *m, const struct lv_cache *c, struct lv_repos *plan,
-		  const struct lv_lock *l, struct lv_proof *out, struct lv_diags *d)
+		  const struct lv_lock *l, int allow_unproved, struct lv_proof *out, struct lv_diags *d)
 {
 	struct suite_pins *sp = calloc(l->nrepos + 1, sizeof(*sp));
 	size_t errors = d->errors;
@@ -302,17 +346,11 @@ int lv_prove_lock(const struct lv_manifest *m, const struct lv_cache *c, struct 
 	for (size_t k = 0; r == 0 && k < l->nrepos; k++) {
 		if (!sp[k].n)
 			continue;
-		size_t before = out->unproved;
 		r = lock_inrelease(c, &sp[k], d);
 		if (r == 1)
 			r = prove_by_lock(m, c, &sp[k], out, d);
 		else if (r == 0)
-			r = prove_by_newer(m, c, &sp[k], out, d);
-		if (r == 0 && out->unproved > before)
-			lv_warn(d, "%zu packages of suite '%s' cannot be re-proved: the signed metadata the lock "
-				   "was made from (%s) is not in the cache, and the mirror's newer metadata no longer "
-				   "lists them; `livec lock --update` pins what the mirror vouches for today",
-				 out->unproved - before, sp[k].lr->name, sp[k].lr->date);
+			r = prove_by_newer(m, c, &sp[k], allow_unproved, out, d);
 	}
 	if (r == 0 && d->errors > errors)
 		r = -LVE_HASH;

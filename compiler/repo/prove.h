@@ -15,8 +15,9 @@
  * mirror has moved on (a newer InRelease; the lock's is gone), the
  * mirror's current signed metadata serves instead: a package it lists
  * unchanged is proved by it, one it lists differently is an error, and
- * one it no longer lists cannot be proved either way: a warning that
- * counts them and says how to keep the lock's metadata. */
+ * one it no longer lists cannot be proved: an error (a lock whose
+ * InRelease hash was edited lands here too), or with allow_unproved a
+ * warning that names them. */
 #ifndef LV_PROVE_H
 #define LV_PROVE_H
 
@@ -33,12 +34,13 @@ struct lv_proof {
 };
 
 /* plan: the manifest's suites from lv_repos_plan (a suite whose mirror has
- * moved on is acquired into it).  0 when every pin is proved or cannot be
- * (counted in out, with a warning), -LVE_HASH when one contradicts its
- * signed metadata (each such package named in d); network and signature
- * failures as lv_repos_acquire. */
+ * moved on is acquired into it).  0 when every pin is proved (or, with
+ * allow_unproved, cannot be: counted in out, with a warning), -LVE_HASH
+ * when one contradicts its signed metadata or cannot be proved (each such
+ * package named in d); network and signature failures as
+ * lv_repos_acquire. */
 int lv_prove_lock(const struct lv_manifest *m, const struct lv_cache *c, struct lv_repos *plan,
-		  const struct lv_lock *l, struct lv_proof *out, struct lv_diags *d);
+		  const struct lv_lock *l, int allow_unproved, struct lv_proof *out, struct lv_diags *d);
 
 /* The lock's signed metadata (each suite's InRelease and indexes) and a
  * directory DIR/SUITE/{InRelease,main/binary-amd64/Packages,...}: with

@@ -226,7 +226,7 @@ test_expect_success 'fetch: a changed SHA256 or index hash in the lock fails the
 	grep_or_show "suite .lv.: the lock.s index main/binary-amd64/Packages (SHA256 000000000000…) is not the one its signed InRelease lists" err
 '
 
-test_expect_success 'the mirror moved on: its newer signed metadata proves what it still lists, the rest is a warning' '
+test_expect_success 'the mirror moved on: its newer signed metadata proves what it still lists; the rest fails unless --allow-unproved' '
 	rm -rf cache/livec/sha256 &&
 	RELEASE_DATE="Wed, 15 Nov 2023 22:13:20 UTC" sign_repo "$TRASH/repo" lv "$FPR" &&
 	"$LIVEC" -v fetch --lockfile good.lock good.yaml 2>err &&
@@ -234,8 +234,35 @@ test_expect_success 'the mirror moved on: its newer signed metadata proves what 
 	mv repo/pool/main/hello_2.10_amd64.deb . && index_repo "$TRASH/repo" lv &&
 	mv hello_2.10_amd64.deb repo/pool/main/ &&
 	RELEASE_DATE="Thu, 16 Nov 2023 22:13:20 UTC" sign_repo "$TRASH/repo" lv "$FPR" &&
-	"$LIVEC" fetch --lockfile good.lock good.yaml 2>err &&
-	grep_or_show "warning: 1 packages of suite .lv. cannot be re-proved" err && restore
+	expect_code 1 "$LIVEC" fetch --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "error: package .hello. version .2.10. (amd64) cannot be re-proved: .*--allow-unproved" err &&
+	"$LIVEC" fetch --allow-unproved --lockfile good.lock good.yaml 2>err &&
+	grep_or_show "warning: package .hello. version .2.10. (amd64) cannot be re-proved" err && restore
+'
+
+test_expect_success 'a lock whose InRelease hash was edited cannot slip through the newer-metadata path, nor name a path' '
+	rm -rf cache/livec/sha256 && cp good.lock edited.lock &&
+	ir=$(sed -n "s/^    inrelease-sha256: \"\(.*\)\"/\1/p" good.lock) &&
+	sed -i "s/$ir/$(printf %064d 2)/" edited.lock &&
+	edit_pin edited.lock hello version "\"2.9\"" &&
+	expect_code 1 "$LIVEC" fetch --lockfile edited.lock good.yaml 2>err &&
+	grep_or_show "package .hello. version .2.9. (amd64) cannot be re-proved" err &&
+	echo precious >precious && cp good.lock edited.lock &&
+	sed -i "s|$ir|../../../../../../../..$TRASH/precious|" edited.lock &&
+	expect_code 1 "$LIVEC" fetch --lockfile edited.lock good.yaml 2>err &&
+	grep_or_show "malformed lockfile: suite .lv. has an invalid inrelease-sha256" err &&
+	test "$(cat precious)" = precious
+'
+
+test_expect_success 'a lock naming another index or signer than its InRelease fails the proof' '
+	cp good.lock edited.lock &&
+	sed -i "s|main/binary-amd64/Packages|contrib/binary-amd64/Packages|" edited.lock &&
+	expect_code 1 "$LIVEC" fetch --lockfile edited.lock good.yaml 2>err &&
+	grep_or_show "suite .lv.: what the lock says of its indexes is not what its signed InRelease and the manifest say" err &&
+	cp good.lock edited.lock &&
+	sed -i "s|^    signed-by: \".*\"|    signed-by: \"$OTHER\"|" edited.lock &&
+	expect_code 1 "$LIVEC" fetch --lockfile edited.lock good.yaml 2>err &&
+	grep_or_show "suite .lv.: what the lock says of its signed-by is not what" err
 '
 
 test_expect_success 'fetch --metadata DIR: the lock.s signed metadata next to it proves the lock where cache and mirror lost it' '
