@@ -2,7 +2,8 @@
 # The README's second command: the whole test suite.
 #   unit (cmocka, via meson test), integration (offline signed repositories
 #   built by the tests), end-to-end (the real Debian mirror).
-# Ends with one line "N passed, N failed".  TESTS="t0100 t9001" picks some.
+# Says how long each test took; ends with one line "N passed, N failed".
+# TESTS="t0100 t9001" picks some.
 set -u
 cd "$(dirname "$0")/.."
 sh tools/install-deps.sh || exit 1
@@ -29,9 +30,11 @@ for t in tests/integration/t*.sh tests/e2e/t*.sh; do
 	name=$(basename "$t" .sh)
 	if [ -n "${TESTS:-}" ] && ! echo " $TESTS " | grep -q " ${name%%-*} "; then continue; fi
 	echo "== $name"
+	t0=$(date +%s)
 	sh "$t" >"$out" 2>&1
 	cat "$out"
 	count "$out"
+	echo "== $name took $(($(date +%s) - t0)) s"
 done
 rm -f "$out"
 echo "$passed passed, $failed failed, $skipped skipped"
