@@ -116,9 +116,10 @@ static int contract(const struct lv_image *im, const char *id, const char *reado
 	if ((r = lv_stage_text(dir, "etc/livec/root", line)) < 0)
 		return r;
 	const char *label = im->m->image.persistence.label;
-	const char *mode = im->m->image.persistence.mode == LV_PERSIST_OVERLAY ? "overlay" : "home";
-	snprintf(line, sizeof(line), "%s%s%s%s", label ? label : "", label ? " " : "", label ? mode : "",
-		 label ? "\n" : "");
+	line[0] = '\0'; /* no label: persistence only when a boot option asks */
+	if (label)
+		snprintf(line, sizeof(line), "%s %s\n", label,
+			 im->m->image.persistence.mode == LV_PERSIST_OVERLAY ? "overlay" : "home");
 	return lv_stage_text(dir, "etc/livec/persist", line);
 }
 

@@ -150,10 +150,7 @@ static void why_in(struct explainer *x, Id target)
  * provides? */
 static int names(Pool *pool, Id alt, Id name)
 {
-	Id n = alt;
-	while (ISRELDEP(n))
-		n = GETRELDEP(pool, n)->name;
-	if (n == name)
+	if (lv_solv_dep_name(pool, alt) == name)
 		return 1;
 	Id p, pp;
 	FOR_PROVIDES(p, pp, alt)

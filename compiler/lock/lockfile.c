@@ -194,6 +194,20 @@ static char *need_str(struct reader *rd, const struct lv_ynode *map, const char 
 	return n ? strdup(n->value) : strdup("");
 }
 
+/* A SHA-256 field (it becomes a cache path): 64 lowercase hex digits, or
+ * the lockfile is malformed; KIND 'NAME' owns it, in the message. */
+static char *need_sha256(struct reader *rd, const struct lv_ynode *map, const char *key, const char *kind,
+			 const char *name)
+{
+	char *v = need_str(rd, map, key);
+	if (!rd->bad && !lv_sha256_valid(v)) {
+		rd->bad++;
+		lv_diag_at(rd->d, LV_ERROR, rd->path, map->line, map->col, NULL,
+			   "malformed lockfile: %s '%s' has an invalid %s", kind, name, key);
+	}
+	return v;
+}
+
 /* An optional string: NULL when absent (or not a string). */
 static char *opt_str(const struct lv_ynode *map, const char *key)
 {
@@ -239,7 +253,7 @@ static void read_set(struct reader *rd, const struct lv_ynode *root, const char 
 		p->maintainer = need_str(rd, pn, "maintainer");
 		p->reason = need_str(rd, pn, "reason");
 		p->repo = need_str(rd, pn, "repository");
-		p->sha256 = need_str(rd, pn, "sha256");
+		p->sha256 = need_sha256(rd, pn, "sha256", "package", p->name);
 		p->size = need_num(rd, pn, "size");
 		p->source = need_str(rd, pn, "source");
 		p->source_version = need_str(rd, pn, "source-version");
@@ -250,11 +264,6 @@ static void read_set(struct reader *rd, const struct lv_ynode *root, const char 
 			rd->bad++;
 			lv_diag_at(rd->d, LV_ERROR, rd->path, m->kids[i]->line, m->kids[i]->col, NULL,
 				   "malformed lockfile: '%s' is not a Debian package name", p->name);
-		}
-		if (!rd->bad && !lv_sha256_valid(p->sha256)) {
-			rd->bad++;
-			lv_diag_at(rd->d, LV_ERROR, rd->path, pn->line, pn->col, NULL,
-				   "malformed lockfile: package '%s' has an invalid sha256", p->name);
 		}
 		if (!rd->bad && (strstr(p->filename, "..") || p->filename[0] == '/' || strstr(p->filename, "://"))) {
 			rd->bad++;
@@ -307,15 +316,10 @@ int lv_lock_read(const char *path, struct lv_lock *l, struct lv_diags *d)
 			r->name = strdup(repos->kids[i]->value);
 			r->codename = need_str(&rd, rn, "codename");
 			r->date = need_str(&rd, rn, "date");
-			r->inrelease_sha256 = need_str(&rd, rn, "inrelease-sha256");
+			r->inrelease_sha256 = need_sha256(&rd, rn, "inrelease-sha256", "suite", r->name);
 			r->mirror = need_str(&rd, rn, "mirror");
 			r->signed_by = need_str(&rd, rn, "signed-by");
 			r->suite = need_str(&rd, rn, "suite");
-			if (!rd.bad && !lv_sha256_valid(r->inrelease_sha256)) {
-				rd.bad++;
-				lv_diag_at(rd.d, LV_ERROR, rd.path, rn->line, rn->col, NULL,
-					   "malformed lockfile: suite '%s' has an invalid inrelease-sha256", r->name);
-			}
 			r->valid_until = opt_str(rn, "valid-until");
 			r->rolled_back_from = opt_str(rn, "rolled-back-from");
 			const struct lv_ynode *snap = lv_ymap_get(rn, "snapshot");
@@ -329,14 +333,8 @@ int lv_lock_read(const char *path, struct lv_lock *l, struct lv_diags *d)
 						break;
 					}
 					r->idx[r->nidx].path = need_str(&rd, ix->kids[k], "path");
-					r->idx[r->nidx].sha256 = need_str(&rd, ix->kids[k], "sha256");
+					r->idx[r->nidx].sha256 = need_sha256(&rd, ix->kids[k], "sha256", "suite", r->name);
 					r->idx[r->nidx].size = need_num(&rd, ix->kids[k], "size");
-					if (!rd.bad && !lv_sha256_valid(r->idx[r->nidx].sha256)) {
-						rd.bad++;
-						lv_diag_at(rd.d, LV_ERROR, rd.path, ix->kids[k]->line, ix->kids[k]->col, NULL,
-							   "malformed lockfile: an index of suite '%s' has an invalid "
-							   "sha256", r->name);
-					}
 					r->nidx++;
 				}
 			}

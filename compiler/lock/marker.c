@@ -172,14 +172,6 @@ static int compare_providers(const void *a, const void *b, void *data)
 	return d;
 }
 
-/* The name a (versioned) dependency is on. */
-static Id dep_name(Pool *pool, Id dep)
-{
-	while (ISRELDEP(dep))
-		dep = GETRELDEP(pool, dep)->name;
-	return dep;
-}
-
 /* The candidates that satisfy the or-group `dep`: alternatives left to
  * right, each one's providers in apt's order. */
 static void solutions(struct marker *mk, Id dep, Queue *out)
@@ -196,7 +188,7 @@ static void solutions(struct marker *mk, Id dep, Queue *out)
 		FOR_PROVIDES(p, pp, alts.elements[i])
 		if (candidate(mk, name_of(mk, p)) == p)
 			queue_push(out, p);
-		mk->target = dep_name(pool, alts.elements[i]);
+		mk->target = lv_solv_dep_name(pool, alts.elements[i]);
 		solv_sort(out->elements + from, (size_t)(out->count - from), sizeof(Id), compare_providers, mk);
 	}
 	/* std::unique: adjacent repeats only */
@@ -527,12 +519,6 @@ static void sweep(struct marker *mk, const Queue *roots, Map *keep)
 	queue_free(&todo);
 }
 
-static int by_name(const void *a, const void *b, void *data)
-{
-	Pool *pool = data;
-	return strcmp(pool_id2str(pool, *(const Id *)a), pool_id2str(pool, *(const Id *)b));
-}
-
 int lv_apt_mark(struct lv_resolver *rs, const struct lv_manifest *m, const Queue *request, int nbase,
 		int recommends, Queue *result, char ***why)
 {
@@ -564,7 +550,7 @@ int lv_apt_mark(struct lv_resolver *rs, const struct lv_manifest *m, const Queue
 		if (how == SOLVER_SOLVABLE_NAME && ISRELDEP(what)) {
 			/* name=version: that version becomes the candidate */
 			Id p, pp;
-			name = dep_name(pool, what);
+			name = lv_solv_dep_name(pool, what);
 			FOR_PROVIDES(p, pp, what)
 			if (name_of(&mk, p) == name && native(&mk, pool->solvables + p))
 				mk.cand[name] = p, mk.state[name] |= SEEN;
@@ -583,7 +569,7 @@ int lv_apt_mark(struct lv_resolver *rs, const struct lv_manifest *m, const Queue
 		if (name && i / 2 < nbase)
 			base++;
 	}
-	solv_sort(line.elements, (size_t)base, sizeof(Id), by_name, pool);
+	solv_sort(line.elements, (size_t)base, sizeof(Id), lv_solv_by_name, pool);
 	/* pass 1: each marked and protected, no dependencies yet */
 	for (int i = 0; i < line.count; i++)
 		if (candidate(&mk, line.elements[i])) {

@@ -448,9 +448,16 @@ static const char *closest_name(Pool *pool, const char *name)
 }
 
 /* Adds an install job for a manifest entry; 0 or -LVE_UNKNOWN_PKG (diagnosed). */
-static int by_id_name(const void *a, const void *b, void *pool)
+int lv_solv_by_name(const void *a, const void *b, void *pool)
 {
 	return strcmp(pool_id2str(pool, *(const Id *)a), pool_id2str(pool, *(const Id *)b));
+}
+
+Id lv_solv_dep_name(Pool *pool, Id dep)
+{
+	while (ISRELDEP(dep))
+		dep = GETRELDEP(pool, dep)->name;
+	return dep;
 }
 
 /* A virtual name asked for: as with apt-get, one provider is taken, several
@@ -468,7 +475,7 @@ static int virtual_providers(struct lv_resolver *rs, const struct lv_manifest *m
 		if (s->arch == arch || s->arch == ARCH_ALL)
 			queue_push(&q, s->name);
 	}
-	solv_sort(q.elements, (size_t)q.count, sizeof(Id), by_id_name, pool);
+	solv_sort(q.elements, (size_t)q.count, sizeof(Id), lv_solv_by_name, pool);
 	struct lv_buf names = { .max = 4096 };
 	int n = 0;
 	for (int i = 0; i < q.count; i++)

@@ -19,6 +19,10 @@ struct lv_resolver {
 
 /* A solvable's package name. */
 const char *lv_solv_name(Pool *pool, Id p);
+/* The name a (versioned) dependency is on: "a (>= 1)" -> a. */
+Id lv_solv_dep_name(Pool *pool, Id dep);
+/* solv_sort comparison of name Ids by their strings (data: the Pool). */
+int lv_solv_by_name(const void *a, const void *b, void *pool);
 /* The alternatives of dep in order: "a | b | c" -> a, b, c. */
 void lv_solv_alternatives(Pool *pool, Id dep, Queue *out);
 

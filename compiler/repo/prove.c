@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -199,7 +198,7 @@ static int same_facts(const struct lv_manifest *m, const struct lv_lockrepo *lr,
 											   : NULL;
 	for (size_t k = 0; !what && k < lr->nidx; k++) {
 		char path[256];
-		snprintf(path, sizeof(path), "%s/binary-%s/Packages", m->dist.components.v[k], m->dist.architecture);
+		lv_index_path(m, k, path, sizeof(path));
 		if (strcmp(lr->idx[k].path, path))
 			what = "indexes";
 	}
@@ -222,7 +221,7 @@ static int prove_by_lock(const struct lv_manifest *m, const struct lv_cache *c, 
 	int r = lv_repo_verify_inrelease(m, blob, &rp, what, 0, d);
 	if (r == 0)
 		r = same_facts(m, lr, &rp, d);
-	if (r == 0 && !lr->snapshot && rp.rel.valid_until_epoch > 0 && rp.rel.valid_until_epoch < (long long)time(NULL))
+	if (r == 0 && !lr->snapshot && lv_release_expired(&rp.rel))
 		lv_warn(d, "suite '%s': the metadata the lock was made from expired on %s (Valid-Until): the pins "
 			   "are what the archive said then, not what it says now (`livec lock --update`)", lr->name,
 			 rp.rel.valid_until);
@@ -380,22 +379,26 @@ static int plain_path(const char *p)
 	return 1;
 }
 
-/* Copies src to dst (atomically) if src's SHA-256 is `sha256`; 1 copied,
- * 0 src differs, < 0 error. */
+/* Copies src to dst (atomically) if src is a regular file whose SHA-256 is
+ * `sha256`: read once, hashed in memory.  1 copied, 0 not that file, < 0
+ * error. */
 static int copy_if(const char *src, const char *dst, const char *sha256)
 {
-	char got[LV_SHA256_HEX];
-	int r = lv_sha256_file(src, got, NULL);
-	if (r < 0)
-		return r;
-	if (strcmp(got, sha256))
-		return 0;
 	struct lv_buf b = { .max = 1u << 30 };
+	struct stat st;
+	char got[LV_SHA256_HEX];
 	_cleanup_free_ char *dir = lv_dirname(dst);
-	if ((r = lv_read_file(src, &b)) == 0 && (r = lv_mkdir_p(dir, 0755)) == 0)
+	if (stat(src, &st) < 0 || !S_ISREG(st.st_mode)) /* a FIFO would hang the read */
+		return 0;
+	int r = lv_read_file(src, &b), same = 0;
+	if (r == 0) {
+		lv_sha256_buf(b.p ? b.p : "", b.len, got);
+		same = !strcmp(got, sha256);
+	}
+	if (r == 0 && same && (r = lv_mkdir_p(dir, 0755)) == 0)
 		r = lv_write_atomic(dst, b.p ? b.p : "", b.len);
 	lv_buf_release(&b);
-	return r < 0 ? r : 1;
+	return r < 0 ? r : same;
 }
 
 int lv_metadata_sync(const struct lv_cache *c, const struct lv_lock *l, const char *dir, int out,

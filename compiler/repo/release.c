@@ -23,6 +23,11 @@ long long lv_parse_date(const char *s)
 	return (long long)timegm(&tm);
 }
 
+int lv_release_expired(const struct lv_release *r)
+{
+	return r->valid_until_epoch > 0 && r->valid_until_epoch < (long long)time(NULL);
+}
+
 int lv_release_parse(const char *text, size_t len, struct lv_release *r, char *why, size_t whylen)
 {
 	struct lv_deb822 rd;

@@ -26,6 +26,9 @@ struct lv_release {
 /* Parses a Release text; 0 or -LVE_PARSE with a message in why. */
 int lv_release_parse(const char *text, size_t len, struct lv_release *r, char *why, size_t whylen);
 void lv_release_release(struct lv_release *r);
+/* 1 if the Release has a Valid-Until and it has passed (reads the wall
+ * clock: only ever to check, never to write). */
+int lv_release_expired(const struct lv_release *r);
 /* The entry for path, or NULL (borrowed). */
 const struct lv_relfile *lv_release_find(const struct lv_release *r, const char *path);
 /* RFC 2822 date as used in Release files -> epoch seconds, or -1. */

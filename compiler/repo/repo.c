@@ -73,7 +73,7 @@ char *lv_repo_url(const struct lv_repo *r, const char *filename)
 }
 
 /* Who may sign: the manifest's keyring and keys, else Debian's. */
-struct lv_sigcheck lv_repo_sigcheck(const struct lv_manifest *m)
+static struct lv_sigcheck sigcheck_for(const struct lv_manifest *m)
 {
 	const char *const *allowed = (const char *const *)m->dist.keys.v;
 	size_t nallowed = m->dist.keys.n;
@@ -135,13 +135,18 @@ static int check_release(const struct lv_repo *rp, const char *url, int now, str
 	}
 	/* Valid-Until guards against a mirror replaying old, signed metadata.
 	 * The wall clock is read here only to check, never to write. */
-	if (now && rp->rel.valid_until_epoch > 0 && rp->rel.valid_until_epoch < (long long)time(NULL)) {
+	if (now && lv_release_expired(&rp->rel)) {
 		lv_error(d, "InRelease of suite '%s' expired on %s (Valid-Until): the mirror "
 			    "serves stale metadata (distribution.snapshot: true if it is meant to serve "
 			    "the past)", rp->name, rp->rel.valid_until);
 		return -LVE_SIGNATURE;
 	}
 	return 0;
+}
+
+void lv_index_path(const struct lv_manifest *m, size_t k, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s/binary-%s/Packages", m->dist.components.v[k], m->dist.architecture);
 }
 
 /* rp->idx: the Packages index of each component of the manifest, with the
@@ -152,7 +157,7 @@ static int find_indexes(const struct lv_manifest *m, struct lv_repo *rp, struct 
 	for (size_t k = 0; k < m->dist.components.n; k++) {
 		const char *comp = m->dist.components.v[k];
 		char path[256];
-		snprintf(path, sizeof(path), "%s/binary-%s/Packages", comp, m->dist.architecture);
+		lv_index_path(m, k, path, sizeof(path));
 		const struct lv_relfile *f = lv_release_find(&rp->rel, path);
 		if (!f) {
 			lv_error(d, "suite '%s' has no index '%s' (is '%s' a component, and '%s' an "
@@ -171,7 +176,7 @@ static int find_indexes(const struct lv_manifest *m, struct lv_repo *rp, struct 
 int lv_repo_verify_inrelease(const struct lv_manifest *m, const char *path, struct lv_repo *rp, const char *what,
 			     int now, struct lv_diags *d)
 {
-	struct lv_sigcheck sc = lv_repo_sigcheck(m);
+	struct lv_sigcheck sc = sigcheck_for(m);
 	int r = read_inrelease(&sc, rp, path, what, d);
 	return r < 0 ? r : check_release(rp, what, now, d);
 }
@@ -200,7 +205,7 @@ int lv_repos_acquire(const struct lv_manifest *m, const struct lv_cache *c, stru
 		memcpy(rp->inrelease_sha256, dl[i].got_sha256, 65);
 		if ((r = lv_repo_verify_inrelease(m, dests[i], rp, urls[i], !m->dist.snapshot, d)) < 0)
 			break;
-		if (m->dist.snapshot && rp->rel.valid_until_epoch > 0 && rp->rel.valid_until_epoch < (long long)time(NULL))
+		if (m->dist.snapshot && lv_release_expired(&rp->rel))
 			lv_note(d, "suite '%s': its Valid-Until (%s) has passed; accepted, as distribution.snapshot "
 				   "says the mirror serves the past (the lock records it)", rp->name, rp->rel.valid_until);
 		r = find_indexes(m, rp, d);

@@ -17,7 +17,6 @@
 #include "repo/cache.h"
 #include "base/diag.h"
 #include "manifest/manifest.h"
-#include "repo/gpgv.h"
 #include "repo/release.h"
 
 enum lv_mirror_role { LV_MIRROR_PRIMARY, LV_MIRROR_SECURITY };
@@ -57,8 +56,8 @@ int lv_repos_acquire(const struct lv_manifest *m, const struct lv_cache *c, stru
  * the suite rp->name; with `now`, also that Valid-Until has not passed. */
 int lv_repo_verify_inrelease(const struct lv_manifest *m, const char *path, struct lv_repo *rp, const char *what,
 			     int now, struct lv_diags *d);
-/* The keyring and keys allowed to sign: the manifest's, else Debian's. */
-struct lv_sigcheck lv_repo_sigcheck(const struct lv_manifest *m);
+/* "COMPONENT/binary-ARCH/Packages": the index path of component k. */
+void lv_index_path(const struct lv_manifest *m, size_t k, char *buf, size_t n);
 /* Makes repo->idx[i].local available (download by hash, verify, decompress). */
 int lv_index_fetch(const struct lv_cache *c, struct lv_repo *repo, struct lv_index *ix,
 		   struct lv_diags *d);

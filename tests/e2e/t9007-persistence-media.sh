@@ -92,7 +92,7 @@ test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.tora
 	mke2fs -q -t ext2 -L ../x up.img 4M && mke2fs -q -t ext2 -L vda vda.img 4M &&
 	"$LIVEC" run --timeout 900 --monitor "$TRASH/mon.sock" --disk stick.img --disk dot.img --disk list.img \
 		--disk up.img --disk vda.img \
-		--append "livec.toram livec.probe=hotplug livec.probe=labels livec.persist=LIVEDATA hostname=x/e tz=../../etc/shadow keyboard=d'"'"'e tz=Nowhere/Atlantis lang=de keyboard=de tz=Europe/Berlin hostname=demo" \
+		--append "livec.toram livec.probe=hotplug livec.probe=labels livec.persist=../cdrom/x livec.persist=LIVEDATA hostname=x/e tz=../../etc/shadow keyboard=d'"'"'e tz=Nowhere/Atlantis lang=de keyboard=de tz=Europe/Berlin hostname=demo" \
 		overlay.iso </dev/null >boot4.log 2>&1 &
 	pid=$! ok=0
 	wait_log boot4.log "PROBE: hotplug ready" 600 &&
@@ -114,6 +114,7 @@ test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.tora
 	grep -a -q "livec: ignoring boot option .hostname=x/e.: not a plain value" boot4.log &&
 	grep -a -q "livec: ignoring boot option .tz=../../etc/shadow.: not a plain value" boot4.log &&
 	grep -a -q "livec: ignoring boot option .keyboard=d.e.: not a plain value" boot4.log &&
+	grep -a -q "livec: ignoring boot option .livec.persist=../cdrom/x.: not a file system label" boot4.log &&
 	grep -a -q "livec: ignoring boot option .tz=Nowhere/Atlantis.: no such time zone in the image" boot4.log &&
 	grep -a -q "PROBE: store-suid euid=1000" boot4.log && grep -a -q "PROBE: store-dev denied" boot4.log &&
 	grep -a -q "PROBE: media-names _x vd[a-z] vd[a-z] vd[a-z] list-is-regular file" boot4.log &&
