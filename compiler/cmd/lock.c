@@ -69,11 +69,14 @@ static void fill_repos(struct lv_lock *l, const struct lv_repos *repos, int snap
 	for (size_t i = 0; i < repos->n; i++) {
 		const struct lv_repo *r = &repos->v[i];
 		struct lv_lockrepo *o = &l->repos[i];
+		static const char *const roots[] = { [LV_MIRROR_PRIMARY] = "primary", [LV_MIRROR_SECURITY] = "security",
+						     [LV_MIRROR_EXTRA] = "repository", [LV_MIRROR_LOCAL] = "local" };
 		o->name = strdup(r->name);
-		o->mirror = strdup(r->role == LV_MIRROR_SECURITY ? "security" : "primary");
-		o->suite = strdup(r->rel.suite ? r->rel.suite : r->name);
+		o->mirror = strdup(roots[r->role]);
+		o->priority = r->role == LV_MIRROR_EXTRA ? r->priority : 0;
+		o->suite = strdup(r->rel.suite ? r->rel.suite : r->suite);
 		o->codename = strdup(r->rel.codename ? r->rel.codename : "");
-		o->date = strdup(r->rel.date);
+		o->date = strdup(r->rel.date ? r->rel.date : "");
 		o->inrelease_sha256 = strdup(r->inrelease_sha256);
 		o->signed_by = strdup(r->signer);
 		o->valid_until = r->rel.valid_until ? strdup(r->rel.valid_until) : NULL;
@@ -212,6 +215,8 @@ static int load_indexes(struct lv_ctx *ctx, const char *path, int allow_older, s
 				r = lv_resolver_load_packages(rs, &ctx->cache, repos->v[i].name, ix->sha256,
 							      ix->local, &ctx->d);
 		}
+	for (size_t i = 0; i < repos->n && r == 0; i++)
+		lv_resolver_set_priority(rs, repos->v[i].name, repos->v[i].priority);
 	return r;
 }
 
@@ -287,6 +292,8 @@ static int load_locked_indexes(struct lv_ctx *ctx, const struct lv_lock *l, stru
 		for (size_t k = 0; k < l->repos[i].nidx; k++)
 			if (!lv_resolver_load_cached(rs, &ctx->cache, l->repos[i].name, l->repos[i].idx[k].sha256))
 				return 0;
+	for (size_t i = 0; i < l->nrepos; i++)
+		lv_resolver_set_priority(rs, l->repos[i].name, l->repos[i].priority ? l->repos[i].priority : 500);
 	return 1;
 }
 

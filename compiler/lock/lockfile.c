@@ -14,6 +14,7 @@
 #include "base/fsutil.h"
 #include "lock/lockfile.h"
 #include "manifest/manifest.h"
+#include "repo/local.h"
 #include "base/sha256.h"
 #include "manifest/yamltree.h"
 
@@ -28,8 +29,9 @@ static void digest_pkgs(struct lv_buf *b, const char *key, const struct lv_mpkgs
 {
 	char **v = calloc(p->n + 1, sizeof(char *));
 	for (size_t i = 0; i < p->n; i++)
-		if (asprintf(&v[i], "%s%s%s", p->v[i].name, p->v[i].version ? "=" : "",
-			     p->v[i].version ? p->v[i].version : "") < 0)
+		if (asprintf(&v[i], "%s%s%s%s%s", p->v[i].name, p->v[i].version ? "=" : "",
+			     p->v[i].version ? p->v[i].version : "", p->v[i].suite ? "/" : "",
+			     p->v[i].suite ? p->v[i].suite : "") < 0)
 			abort();
 	qsort(v, p->n, sizeof(char *), cmp_str);
 	lv_buf_printf(b, "%s", key);
@@ -66,6 +68,22 @@ void lv_lock_inputs_digest(const struct lv_manifest *m, char out[72])
 	lv_buf_printf(&b, "\nkeyring %s\n", m->dist.keyring ? m->dist.keyring : "debian");
 	if (m->dist.snapshot)
 		lv_buf_puts(&b, "snapshot 1\n");
+	/* extra repositories in the order given (the order is apt's among
+	 * equal versions); their URIs, like the mirror's, are not inputs */
+	for (size_t i = 0; i < m->dist.repos.n; i++) {
+		const struct lv_mrepo *e = &m->dist.repos.v[i];
+		lv_buf_printf(&b, "repository %s suite %s priority %ld keyring %s components", e->name, e->suite,
+			      e->priority, e->keyring ? e->keyring : "debian");
+		for (size_t k = 0; k < e->components.n; k++)
+			lv_buf_printf(&b, " %s", e->components.v[k]);
+		lv_buf_puts(&b, " keys");
+		for (size_t k = 0; k < e->keys.n; k++)
+			lv_buf_printf(&b, " %s", e->keys.v[k]);
+		lv_buf_puts(&b, "\n");
+	}
+	/* packages.local: what is in it, file by file */
+	if (m->pkgs.local_dir)
+		lv_local_digest(m->pkgs.local_dir, &b);
 	free(keys);
 	lv_sha256_buf(b.p, b.len, hex);
 	lv_buf_release(&b);
@@ -125,20 +143,27 @@ int lv_lock_format(const struct lv_lock *l, struct lv_buf *b)
 	lv_buf_puts(b, "repositories:\n");
 	for (size_t i = 0; i < l->nrepos; i++) {
 		const struct lv_lockrepo *r = &l->repos[i];
+		int local = !strcmp(r->mirror, "local");
 		lv_buf_printf(b, "  %s:\n", r->name);
-		put_str(b, 4, "codename", r->codename);
-		put_str(b, 4, "date", r->date);
+		if (!local) {
+			put_str(b, 4, "codename", r->codename);
+			put_str(b, 4, "date", r->date);
+		}
 		lv_buf_puts(b, "    indexes:\n");
 		for (size_t k = 0; k < r->nidx; k++) {
 			put_str(b, 6, "- path", r->idx[k].path);
 			put_str(b, 8, "sha256", r->idx[k].sha256);
 			put_num(b, 8, "size", r->idx[k].size);
 		}
-		put_str(b, 4, "inrelease-sha256", r->inrelease_sha256);
+		if (!local)
+			put_str(b, 4, "inrelease-sha256", r->inrelease_sha256);
 		put_str(b, 4, "mirror", r->mirror);
+		if (r->priority > 0)
+			put_num(b, 4, "priority", (unsigned long long)r->priority);
 		if (r->rolled_back_from)
 			put_str(b, 4, "rolled-back-from", r->rolled_back_from);
-		put_str(b, 4, "signed-by", r->signed_by);
+		if (!local)
+			put_str(b, 4, "signed-by", r->signed_by);
 		if (r->snapshot)
 			lv_buf_puts(b, "    snapshot: true\n");
 		put_str(b, 4, "suite", r->suite);
@@ -314,11 +339,21 @@ int lv_lock_read(const char *path, struct lv_lock *l, struct lv_diags *d)
 			}
 			struct lv_lockrepo *r = &l->repos[l->nrepos++];
 			r->name = strdup(repos->kids[i]->value);
-			r->codename = need_str(&rd, rn, "codename");
-			r->date = need_str(&rd, rn, "date");
-			r->inrelease_sha256 = need_sha256(&rd, rn, "inrelease-sha256", "suite", r->name);
 			r->mirror = need_str(&rd, rn, "mirror");
-			r->signed_by = need_str(&rd, rn, "signed-by");
+			if (r->mirror && !strcmp(r->mirror, "local")) { /* nothing signed: no InRelease */
+				r->codename = strdup("");
+				r->date = strdup("");
+				r->inrelease_sha256 = strdup("");
+				r->signed_by = strdup("");
+			} else {
+				r->codename = need_str(&rd, rn, "codename");
+				r->date = need_str(&rd, rn, "date");
+				r->inrelease_sha256 = need_sha256(&rd, rn, "inrelease-sha256", "suite", r->name);
+				r->signed_by = need_str(&rd, rn, "signed-by");
+			}
+			const struct lv_ynode *prio = lv_ymap_get(rn, "priority");
+			if (prio)
+				r->priority = (long)need_num(&rd, rn, "priority");
 			r->suite = need_str(&rd, rn, "suite");
 			r->valid_until = opt_str(rn, "valid-until");
 			r->rolled_back_from = opt_str(rn, "rolled-back-from");

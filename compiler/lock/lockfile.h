@@ -46,7 +46,10 @@ struct lv_lockindex {
 
 struct lv_lockrepo {
 	char *name;            /* bookworm, bookworm-updates, bookworm-security */
-	char *mirror;          /* "primary" or "security": which mirror root serves it */
+	char *mirror;          /* which root serves it: "primary" or "security" (Debian's mirrors),
+				  "repository" (distribution.repositories) or "local" (packages.local:
+				  no InRelease, no date, no signer) */
+	long priority;         /* apt's pin priority of a repository; 0: not written (Debian's: 500) */
 	char *suite, *codename;
 	char *date;            /* Release Date: */
 	char *inrelease_sha256;

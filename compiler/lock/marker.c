@@ -8,8 +8,9 @@
  * depcache.cc, MarkInstall; docs/resolve.md says which rules and where
  * they come from), and libsolv checks the result.
  *
- * A package here is a name: its candidate is the highest version of that
- * name for the architecture (every suite has apt's default pin), and a
+ * A package here is a name: its candidate is the version of that name for
+ * the architecture with the highest pin priority (its repository's:
+ * 500, backports 100), then the highest version, and a
  * candidate that failed its dependencies is discarded for the rest of the
  * run, as apt does. */
 #define _GNU_SOURCE
@@ -52,7 +53,18 @@ static int native(struct marker *mk, Solvable *s)
 	return s->arch == mk->arch || s->arch == ARCH_ALL;
 }
 
-/* The candidate of a name, computed once: its highest version. */
+/* Is a better candidate than b: apt's pin priority first (the
+ * repository's), then the version. */
+static int better(Pool *pool, Id a, Id b)
+{
+	const Solvable *sa = pool->solvables + a, *sb = pool->solvables + b;
+	if (sa->repo->priority != sb->repo->priority)
+		return sa->repo->priority > sb->repo->priority;
+	return pool_evrcmp(pool, sa->evr, sb->evr, EVRCMP_COMPARE) > 0;
+}
+
+/* The candidate of a name, computed once: its version of the highest
+ * priority, then the highest. */
 static Id candidate(struct marker *mk, Id name)
 {
 	if (mk->state[name] & DISCARDED)
@@ -67,7 +79,7 @@ static Id candidate(struct marker *mk, Id name)
 		Solvable *s = pool->solvables + p;
 		if (s->name != name || !native(mk, s) || !pool_installable(pool, s))
 			continue;
-		if (!best || pool_evrcmp(pool, s->evr, pool->solvables[best].evr, EVRCMP_COMPARE) > 0)
+		if (!best || better(pool, p, best))
 			best = p;
 	}
 	for (size_t i = 0; best && i < mk->m->pkgs.exclude.n; i++)
@@ -554,6 +566,16 @@ int lv_apt_mark(struct lv_resolver *rs, const struct lv_manifest *m, const Queue
 			FOR_PROVIDES(p, pp, what)
 			if (name_of(&mk, p) == name && native(&mk, pool->solvables + p))
 				mk.cand[name] = p, mk.state[name] |= SEEN;
+		} else if (how == SOLVER_SOLVABLE_ONE_OF) {
+			/* name/suite: that suite's best version becomes the candidate */
+			Id best = 0;
+			for (Id *w = pool->whatprovidesdata + what; *w; w++)
+				if (!best || pool_evrcmp(pool, pool->solvables[*w].evr, pool->solvables[best].evr,
+							 EVRCMP_COMPARE) > 0)
+					best = *w;
+			name = best ? name_of(&mk, best) : 0;
+			if (name)
+				mk.cand[name] = best, mk.state[name] |= SEEN;
 		} else if (how == SOLVER_SOLVABLE_NAME)
 			name = what;
 		else if (how == SOLVER_SOLVABLE_PROVIDES) {

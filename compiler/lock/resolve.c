@@ -102,6 +102,16 @@ int lv_resolver_load_cached(struct lv_resolver *rs, const struct lv_cache *c, co
 	return 1;
 }
 
+void lv_resolver_set_priority(struct lv_resolver *rs, const char *repo_name, long priority)
+{
+	Pool *pool = rs->pool;
+	Repo *repo;
+	int i;
+	FOR_REPOS(i, repo)
+	if (!strcmp(repo->name, repo_name))
+		repo->priority = (int)priority;
+}
+
 /* Stores the fields `names` (NULL-terminated) of a paragraph that it has,
  * in that order and joined by commas, as string attribute key. */
 static void set_fields(Repodata *data, Id id, Id key, const struct lv_para *p, const char *const *names)
@@ -490,6 +500,39 @@ static int virtual_providers(struct lv_resolver *rs, const struct lv_manifest *m
 	return n > 1 ? -1 : 0;
 }
 
+/* name/suite, apt's target release: the versions of that name the
+ * repository `suite` (as the lock calls it) has, as a whatprovides
+ * offset for SOLVER_SOLVABLE_ONE_OF; 0 (reported) when there are none. */
+static Id from_suite(struct lv_resolver *rs, const struct lv_manifest *m, const struct lv_mpkg *e,
+		     const char *where, Id name, struct lv_diags *d)
+{
+	Pool *pool = rs->pool;
+	Queue q;
+	Id p, pp, arch = pool_str2id(pool, m->dist.architecture, 0);
+	int known = 0;
+	Repo *repo;
+	int i;
+	FOR_REPOS(i, repo)
+	known |= !strcmp(repo->name, e->suite);
+	if (!known) {
+		lv_diag_pos(d, LV_ERROR, &e->at, "name the suite of distribution.suite or of distribution.repositories",
+			    "package '%s/%s' in '%s': livec reads no suite '%s'", e->name, e->suite, where, e->suite);
+		return 0;
+	}
+	queue_init(&q);
+	FOR_PROVIDES(p, pp, name)
+	{
+		Solvable *s = pool->solvables + p;
+		if (s->name == name && !strcmp(s->repo->name, e->suite) && (s->arch == arch || s->arch == ARCH_ALL))
+			queue_push(&q, p);
+	}
+	Id what = q.count ? pool_queuetowhatprovides(pool, &q) : 0;
+	if (!what)
+		lv_diag_pos(d, LV_ERROR, &e->at, NULL, "package '%s' is not in suite '%s'", e->name, e->suite);
+	queue_free(&q);
+	return what;
+}
+
 static int job_for(struct lv_resolver *rs, const struct lv_manifest *m, const struct lv_mpkg *e,
 		   const char *where, Queue *job, Map *requested, struct lv_diags *d)
 {
@@ -521,7 +564,11 @@ static int job_for(struct lv_resolver *rs, const struct lv_manifest *m, const st
 		return -LVE_UNKNOWN_PKG;
 	Id what = name;
 	int how = real ? SOLVER_SOLVABLE_NAME : SOLVER_SOLVABLE_PROVIDES;
-	if (e->version) {
+	if (e->suite && (what = from_suite(rs, m, e, where, name, d)) == 0)
+		return -LVE_UNKNOWN_PKG;
+	if (e->suite)
+		how = SOLVER_SOLVABLE_ONE_OF;
+	else if (e->version) {
 		what = pool_rel2id(pool, name, pool_str2id(pool, e->version, 1), REL_EQ, 1);
 		int found = 0;
 		struct lv_buf avail = { .max = 4096 };
@@ -544,6 +591,11 @@ static int job_for(struct lv_resolver *rs, const struct lv_manifest *m, const st
 		lv_buf_release(&avail);
 	}
 	queue_push2(job, SOLVER_INSTALL | how, what);
+	if (how == SOLVER_SOLVABLE_ONE_OF) {
+		for (Id *w = pool->whatprovidesdata + what; *w; w++)
+			MAPSET(requested, *w);
+		return 0;
+	}
 	FOR_PROVIDES(p, pp, what)
 	if (pool->solvables[p].name == name || !real)
 		MAPSET(requested, p);

@@ -31,6 +31,10 @@ char *lv_resolver_solv_key(const char *index_sha256);
 /* Loads an index from the .solv cache: 1 loaded, 0 not cached. */
 int lv_resolver_load_cached(struct lv_resolver *rs, const struct lv_cache *c, const char *repo_name,
 			    const char *index_sha256);
+/* apt's pin priority of every package of the repository `repo_name`
+ * (apt_preferences(5)): a package's candidate is its version of highest
+ * priority, then highest version. */
+void lv_resolver_set_priority(struct lv_resolver *rs, const char *repo_name, long priority);
 /* Parses an uncompressed Packages file, then stores the .solv in the cache. */
 int lv_resolver_load_packages(struct lv_resolver *rs, const struct lv_cache *c, const char *repo_name,
 			      const char *index_sha256, const char *packages_path, struct lv_diags *d);

@@ -74,12 +74,16 @@ struct schema {
 };
 
 #define HINT_MAX 512
+#define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+static int only(const char *s, const char *chars);
 #define OFF(member) offsetof(struct lv_manifest, member)
 #define END { .key = NULL }
 
 /* the checks a single value gets (defined below) */
 static void check_name(struct reader *, const struct lv_ynode *, const void *);
 static void check_component(struct reader *, const struct lv_ynode *, const void *);
+static void check_suite(struct reader *, const struct lv_ynode *, const void *);
+static void check_uri(struct reader *, const struct lv_ynode *, const void *);
 static void check_fingerprint(struct reader *, const struct lv_ynode *, const void *);
 static void check_hostname(struct reader *, const struct lv_ynode *, const void *);
 static void check_locale(struct reader *, const struct lv_ynode *, const void *);
@@ -103,7 +107,25 @@ static const char *const compressions[] = { "zlib", "xz", NULL };
 static const char *const firmwares[] = { "bios", "uefi", NULL };
 static const char *const persist_modes[] = { "home", "overlay", NULL };
 
+#define ROFF(member) offsetof(struct lv_mrepo, member)
+static const struct field f_repository[] = {
+	{ .key = "name", .type = F_STR, .off = ROFF(name), .check = check_name },
+	{ .key = "uri", .type = F_STR, .off = ROFF(uri), .flags = FL_NONEMPTY, .check = check_uri,
+	  .at_off = ROFF(uri_at) },
+	{ .key = "suite", .type = F_STR, .off = ROFF(suite), .flags = FL_REQUIRED | FL_NONEMPTY,
+	  .check = check_suite, .hint = "e.g. 'suite: bookworm-backports'" },
+	{ .key = "components", .type = F_STRS, .off = ROFF(components), .def = "main", .flags = FL_ITEMS,
+	  .check = check_component },
+	{ .key = "keyring", .type = F_STR, .off = ROFF(keyring), .flags = FL_NONEMPTY, .at_off = ROFF(keyring_at) },
+	{ .key = "keys", .type = F_STRS, .off = ROFF(keys), .check = check_fingerprint },
+	{ .key = "priority", .type = F_INT, .off = ROFF(priority), .def = "-1", .lo = 1, .hi = 1000,
+	  .hint = "apt's pin priority: 500 as a suite of its own, 100 as backports" },
+	END,
+};
+static const struct schema s_repository = { f_repository, sizeof(struct lv_mrepo), 1 };
+
 static const struct field f_distribution[] = {
+
 	{ .key = "suite", .type = F_STR, .off = OFF(dist.suite), .flags = FL_REQUIRED | FL_NONEMPTY,
 	  .at_off = OFF(dist.suite_at), .hint = "e.g. 'suite: trixie'" },
 	{ .key = "architecture", .type = F_WORD, .off = OFF(dist.architecture), .def = "amd64", .words = arches,
@@ -117,6 +139,7 @@ static const struct field f_distribution[] = {
 	{ .key = "keyring", .type = F_STR, .off = OFF(dist.keyring) },
 	{ .key = "keys", .type = F_STRS, .off = OFF(dist.keys), .check = check_fingerprint },
 	{ .key = "snapshot", .type = F_BOOL, .off = OFF(dist.snapshot), .def = "false" },
+	{ .key = "repositories", .type = F_LIST, .off = OFF(dist.repos), .sub = &s_repository },
 	END,
 };
 static const struct field f_packages[] = {
@@ -125,6 +148,8 @@ static const struct field f_packages[] = {
 	{ .key = "install", .type = F_PKGS, .off = OFF(pkgs.install), .flags = FL_PIN },
 	{ .key = "exclude", .type = F_PKGS, .off = OFF(pkgs.exclude) },
 	{ .key = "recommends", .type = F_BOOL, .off = OFF(pkgs.recommends), .def = "false" },
+	{ .key = "local", .type = F_STR, .off = OFF(pkgs.local), .flags = FL_NONEMPTY, .at_off = OFF(pkgs.local_at),
+	  .hint = "a directory of .deb files, relative to this manifest" },
 	/* default: busybox-static and each firmware's loaders (boot_set()) */
 	{ .key = "boot", .type = F_PKGS, .off = OFF(pkgs.boot), .flags = FL_PIN, .at_off = OFF(pkgs.boot_at) },
 	END,
@@ -410,12 +435,13 @@ int lv_valid_pkgname(const char *s)
 	return i >= 2;
 }
 
-/* One item of a package list: "name" or, with FL_PIN, "name=version". */
+/* One item of a package list: "name" or, with FL_PIN, "name=version" or
+ * "name/suite". */
 static void read_pkg(struct reader *r, const struct lv_ynode *it, const struct field *f, const char *where,
 		     struct lv_mpkgs *out)
 {
-	const char *s = it->value, *eq = strchr(s, '=');
-	_cleanup_free_ char *name = eq ? strndup(s, (size_t)(eq - s)) : strdup(s);
+	const char *s = it->value, *eq = strchr(s, '='), *sl = eq ? NULL : strchr(s, '/');
+	_cleanup_free_ char *name = eq ? strndup(s, (size_t)(eq - s)) : sl ? strndup(s, (size_t)(sl - s)) : strdup(s);
 	if (!*s) {
 		err_at(r, it, NULL, "empty package name in '%s'", where);
 		return;
@@ -434,14 +460,24 @@ static void read_pkg(struct reader *r, const struct lv_ynode *it, const struct f
 		       "invalid version '%s' for package '%s'", eq + 1, name);
 		return;
 	}
+	if (sl && !(f->flags & FL_PIN)) {
+		err_at(r, it, NULL, "'%s' takes package names without a suite", where);
+		return;
+	}
+	if (sl && (!sl[1] || !only(sl + 1, ALNUM "-+._") || sl[1] == '.')) {
+		err_at(r, it, "write name/suite, e.g. linux-image-amd64/bookworm-backports",
+		       "invalid suite '%s' for package '%s'", sl + 1, name);
+		return;
+	}
 	for (size_t j = 0; j < out->n; j++) {
 		if (strcmp(out->v[j].name, name))
 			continue;
 		if (out->v[j].at.file != it->file) { /* a later file's word on it wins */
 			free(out->v[j].name);
 			free(out->v[j].version);
+			free(out->v[j].suite);
 			out->v[j] = (struct lv_mpkg){ .name = TAKE_PTR(name), .version = eq ? strdup(eq + 1) : NULL,
-						      .at = pos_of(it) };
+						      .suite = sl ? strdup(sl + 1) : NULL, .at = pos_of(it) };
 			return;
 		}
 		char hint[HINT_MAX];
@@ -453,7 +489,7 @@ static void read_pkg(struct reader *r, const struct lv_ynode *it, const struct f
 	if (!out->v)
 		abort();
 	out->v[out->n++] = (struct lv_mpkg){ .name = TAKE_PTR(name), .version = eq ? strdup(eq + 1) : NULL,
-					     .at = pos_of(it) };
+					     .suite = sl ? strdup(sl + 1) : NULL, .at = pos_of(it) };
 }
 
 static void *at(void *base, size_t off)
@@ -671,7 +707,6 @@ static int only(const char *s, const char *chars)
 	return *s && strspn(s, chars) == strlen(s);
 }
 
-#define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 static void check_name(struct reader *r, const struct lv_ynode *n, const void *v)
 {
@@ -690,6 +725,26 @@ static void check_component(struct reader *r, const struct lv_ynode *n, const vo
 		return;
 	suggest(hint, sizeof(hint), n->value, debian, "Debian component");
 	err_at(r, n, hint, "invalid component name '%s'", n->value);
+}
+
+/* a suite names a directory of the archive (dists/SUITE): plain words */
+static void check_suite(struct reader *r, const struct lv_ynode *n, const void *v)
+{
+	(void)v;
+	if (!only(n->value, ALNUM "-+._") || n->value[0] == '.' || strlen(n->value) > 100)
+		err_at(r, n, "e.g. bookworm-backports, or stable", "invalid suite name '%s'", n->value);
+}
+
+/* where an extra repository is: http, https or file, and nothing a
+ * shell or a URL could misread */
+static void check_uri(struct reader *r, const struct lv_ynode *n, const void *v)
+{
+	const char *s = n->value;
+	(void)v;
+	int scheme = !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8) || !strncmp(s, "file:///", 8);
+	if (!scheme || !only(s, ALNUM "-._~:/%+@") || strstr(s, "/../") || strlen(s) > 500)
+		err_at(r, n, "e.g. https://example.org/debian or file:///srv/repo",
+		       "invalid repository uri '%s'", s);
 }
 
 static void check_fingerprint(struct reader *r, const struct lv_ynode *n, const void *v)
@@ -889,6 +944,7 @@ static void exclude_wins(struct reader *r)
 			}
 			free(in->v[j].name);
 			free(in->v[j].version);
+			free(in->v[j].suite);
 			memmove(&in->v[j], &in->v[j + 1], (in->n - j - 1) * sizeof(*in->v));
 			in->n--, j--;
 		}
@@ -980,6 +1036,71 @@ static void resolve_file(struct reader *r, struct lv_mfile *f)
 		f->dest[tl - 1] = '\0';
 }
 
+/* ---- repositories and local packages ---- */
+
+/* A host path a manifest names, relative to the file that names it. */
+static char *host_path(const struct lv_pos *at, const char *p)
+{
+	_cleanup_free_ char *dir = lv_dirname(at->file ? at->file : ".");
+	return p[0] == '/' ? strdup(p) : lv_path_join(dir, p);
+}
+
+/* Each extra repository: a name of its own (not a suite livec plans
+ * already), and an archive of another vendor says who signs it. */
+static void check_repositories(struct reader *r)
+{
+	struct lv_manifest *m = r->m;
+	const char *sfx[] = { "", "-updates", "-security" };
+	char hint[HINT_MAX];
+	for (size_t i = 0; i < m->dist.repos.n; i++) {
+		struct lv_mrepo *rp = &m->dist.repos.v[i];
+		if (!rp->suite)
+			continue; /* reported */
+		if (!rp->name)
+			rp->name = strdup(rp->suite);
+		for (size_t k = 0; m->dist.suite && k < LV_ARRAY_SIZE(sfx); k++) {
+			char own[300];
+			snprintf(own, sizeof(own), "%s%s", m->dist.suite, sfx[k]);
+			if (!strcmp(rp->name, own))
+				perr(r, &rp->at, "give it a 'name' of its own",
+				     "repository '%s' has the name of a suite livec uses already", rp->name);
+		}
+		if (!strcmp(rp->name, "local"))
+			perr(r, &rp->at, "'local' names packages.local; give it another 'name'",
+			     "repository '%s': the name is reserved", rp->name);
+		for (size_t k = 0; k < i; k++)
+			if (m->dist.repos.v[k].name && !strcmp(m->dist.repos.v[k].name, rp->name)) {
+				snprintf(hint, sizeof(hint), "first given at %s:%d; give each a 'name'",
+					 m->dist.repos.v[k].at.file, m->dist.repos.v[k].at.line);
+				perr(r, &rp->at, hint, "two repositories are named '%s'", rp->name);
+			}
+		if (rp->uri && (!rp->keyring || !rp->keys.n))
+			perr(r, rp->uri_at.line ? &rp->uri_at : &rp->at,
+			     "add 'keyring: FILE' (next to the manifest) and 'keys: [FINGERPRINT]'",
+			     "repository '%s' is not Debian's: say which keyring and which keys sign it", rp->name);
+		if (rp->keyring) {
+			struct stat st;
+			rp->keyring_path = host_path(&rp->keyring_at, rp->keyring);
+			if (stat(rp->keyring_path, &st) < 0 || !S_ISREG(st.st_mode))
+				perr(r, &rp->keyring_at, "a keyring file (gpg --export), relative to this manifest",
+				     "repository '%s': cannot read keyring '%s'", rp->name, rp->keyring);
+		}
+	}
+}
+
+/* packages.local: a directory on this host. */
+static void resolve_local(struct reader *r)
+{
+	struct lv_manifest *m = r->m;
+	struct stat st;
+	if (!m->pkgs.local)
+		return;
+	m->pkgs.local_dir = host_path(&m->pkgs.local_at, m->pkgs.local);
+	if (stat(m->pkgs.local_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		perr(r, &m->pkgs.local_at, "a directory of .deb files, relative to this manifest",
+		     "packages.local: '%s' is not a directory", m->pkgs.local);
+}
+
 /* ---- the canonical form ---- */
 
 static void put_quoted(struct lv_buf *b, const char *s)
@@ -1022,8 +1143,9 @@ static void emit_field(struct lv_buf *b, const struct field *f, const void *base
 	case F_PKGS:
 		lv_buf_printf(b, "%*s%s:%s\n", indent, "", f->key, p->n ? "" : " []");
 		for (size_t i = 0; i < p->n; i++)
-			lv_buf_printf(b, "%*s- %s%s%s\n", indent + 2, "", p->v[i].name, p->v[i].version ? "=" : "",
-				      p->v[i].version ? p->v[i].version : "");
+			lv_buf_printf(b, "%*s- %s%s%s\n", indent + 2, "", p->v[i].name,
+				      p->v[i].version ? "=" : p->v[i].suite ? "/" : "",
+				      p->v[i].version ? p->v[i].version : p->v[i].suite ? p->v[i].suite : "");
 		break;
 	case F_MAP: {
 		struct lv_buf sub = { 0 };
@@ -1084,7 +1206,7 @@ static void free_field(const struct field *f, void *base)
 		break;
 	case F_PKGS:
 		for (size_t i = 0; i < p->n; i++)
-			free(p->v[i].name), free(p->v[i].version);
+			free(p->v[i].name), free(p->v[i].version), free(p->v[i].suite);
 		free(p->v);
 		break;
 	case F_MAP: free_map(f->sub->fields, v); break;
@@ -1094,6 +1216,9 @@ static void free_field(const struct field *f, void *base)
 		if (f->sub == &s_file)
 			for (size_t i = 0; i < list->n; i++)
 				free(((struct lv_mfile *)list->v)[i].from), free(((struct lv_mfile *)list->v)[i].dest);
+		if (f->sub == &s_repository)
+			for (size_t i = 0; i < list->n; i++)
+				free(((struct lv_mrepo *)list->v)[i].keyring_path);
 		free(list->v);
 		break;
 	default: break;
@@ -1110,6 +1235,7 @@ void lv_manifest_release(struct lv_manifest *m)
 {
 	free_map(s_top.fields, m);
 	free(m->path);
+	free(m->pkgs.local_dir);
 	for (size_t i = 0; i < m->sources.n; i++)
 		free(m->sources.v[i]);
 	free(m->sources.v);
@@ -1137,6 +1263,8 @@ int lv_manifest_load(const char *path, struct lv_manifest *m, struct lv_diags *d
 	trim_readonly(&m->image.read_only);
 	for (size_t i = 0; i < m->files.n; i++)
 		resolve_file(&r, &m->files.v[i]);
+	check_repositories(&r);
+	resolve_local(&r);
 	return d->errors > errors ? -LVE_MANIFEST : 0;
 }
 

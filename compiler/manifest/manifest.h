@@ -38,10 +38,12 @@ struct lv_strs {
 	size_t n;
 };
 
-/* A package named in the manifest: "name" or "name=version". */
+/* A package named in the manifest: "name", "name=version" or "name/suite"
+ * (apt's target release: that repository's version). */
 struct lv_mpkg {
 	char *name;
 	char *version;       /* or NULL */
+	char *suite;         /* or NULL */
 	struct lv_pos at;
 };
 
@@ -80,6 +82,22 @@ struct lv_hook {
 	char *name, *run;
 };
 
+/* An extra archive (distribution.repositories): resolved, locked and
+ * inventoried like Debian's own suites. */
+struct lv_mrepo {
+	struct lv_pos at;
+	char *name;                /* how the lock and `pkg/NAME` call it; default: the suite */
+	char *uri;                 /* NULL: Debian's mirror */
+	char *suite;
+	struct lv_strs components;
+	char *keyring;             /* as written; NULL: Debian's archive keyring */
+	struct lv_strs keys;       /* allowed signing keys; empty: Debian's */
+	long priority;             /* apt's pin priority; -1: from its Release (NotAutomatic) */
+	struct lv_pos uri_at, keyring_at;
+	/* resolved when loaded: */
+	char *keyring_path;        /* relative to the manifest that names it */
+};
+
 struct lv_waiver {
 	struct lv_pos at;
 	char *package, *license, *reason;
@@ -110,11 +128,15 @@ struct lv_manifest {
 		char *keyring;               /* NULL: the Debian archive keyring */
 		struct lv_strs keys;         /* allowed signing key fingerprints; empty = Debian's */
 		int snapshot;                /* the mirror serves the past: expired Valid-Until accepted */
+		struct { struct lv_mrepo *v; size_t n; } repos; /* extra archives */
 	} dist;
 	struct {
 		enum lv_variant variant;
 		struct lv_mpkgs install, exclude, boot;
 		int recommends;
+		char *local;                 /* packages.local as written, or NULL */
+		struct lv_pos local_at;
+		char *local_dir;             /* resolved: relative to the manifest that names it */
 		int boot_given;              /* packages.boot was written (else the default set) */
 		struct lv_pos boot_at;
 	} pkgs;

@@ -14,6 +14,7 @@
 #include "base/err.h"
 #include "base/fsutil.h"
 #include "base/sha256.h"
+#include "repo/local.h"
 #include "repo/net.h"
 #include "repo/prove.h"
 #include "repo/repo.h"
@@ -173,7 +174,7 @@ static int lock_inrelease(const struct lv_cache *c, struct suite_pins *sp, struc
 	if (lv_cache_has(c, lr->inrelease_sha256, 0))
 		return 1;
 	_cleanup_free_ char *url = NULL, *blob = lv_cache_blob(c, lr->inrelease_sha256);
-	if (!blob || asprintf(&url, "%s/dists/%s/InRelease", sp->planned->base, lr->name) < 0)
+	if (!blob || asprintf(&url, "%s/dists/%s/InRelease", sp->planned->base, sp->planned->suite) < 0)
 		return -ENOMEM;
 	struct lv_dl dl = { .url = url, .dest = blob, .sha256 = lr->inrelease_sha256 };
 	int r = lv_net_fetch(&dl, 1, 1, "InRelease");
@@ -187,18 +188,17 @@ static int lock_inrelease(const struct lv_cache *c, struct suite_pins *sp, struc
 /* What the lock says of a suite must be what its verified InRelease says,
  * and its indexes must be the manifest's (components, architecture): a
  * lock cannot bring in another component's or architecture's packages. */
-static int same_facts(const struct lv_manifest *m, const struct lv_lockrepo *lr, const struct lv_repo *rp,
-		      struct lv_diags *d)
+static int same_facts(const struct lv_lockrepo *lr, const struct lv_repo *rp, struct lv_diags *d)
 {
 	const char *what = strcmp(lr->date, rp->rel.date ? rp->rel.date : "")		   ? "date"
 			 : strcmp(lr->signed_by, rp->signer)				   ? "signed-by"
 			 : strcmp(lr->suite, rp->rel.suite ? rp->rel.suite : lr->name)	   ? "suite"
 			 : strcmp(lr->codename, rp->rel.codename ? rp->rel.codename : "") ? "codename"
-			 : lr->nidx != m->dist.components.n				   ? "indexes"
+			 : lr->nidx != rp->ncomponents					   ? "indexes"
 											   : NULL;
 	for (size_t k = 0; !what && k < lr->nidx; k++) {
 		char path[256];
-		lv_index_path(m, k, path, sizeof(path));
+		lv_index_path(rp, k, path, sizeof(path));
 		if (strcmp(lr->idx[k].path, path))
 			what = "indexes";
 	}
@@ -208,19 +208,39 @@ static int same_facts(const struct lv_manifest *m, const struct lv_lockrepo *lr,
 	return what ? -LVE_HASH : 0;
 }
 
+/* After the indexes were read: every pin must be proved. */
+static int all_proved(struct suite_pins *sp, const char *meta, struct lv_proof *out, struct lv_diags *d)
+{
+	int bad = 0;
+	for (size_t i = 0; i < sp->n; i++) {
+		const struct lv_lockpkg *p = sp->v[i].p;
+		if (sp->v[i].v == PROVED)
+			out->proved++;
+		else if (sp->v[i].v == UNSEEN)
+			lv_error(d, "package '%s' version '%s' (%s) is not in %s: nothing vouches for the file the "
+				    "lock pins (the lock was changed after `livec lock`, or the files it was made "
+				    "from were)", p->name, p->version, p->arch, meta);
+		bad |= sp->v[i].v != PROVED;
+	}
+	return bad ? -LVE_HASH : 0;
+}
+
 /* The proof from the lock's own metadata: every pin must be in it. */
-static int prove_by_lock(const struct lv_manifest *m, const struct lv_cache *c, struct suite_pins *sp,
-			 struct lv_proof *out, struct lv_diags *d)
+static int prove_by_lock(const struct lv_cache *c, struct suite_pins *sp, struct lv_proof *out,
+			 struct lv_diags *d)
 {
 	const struct lv_lockrepo *lr = sp->lr;
-	struct lv_repo rp = { .name = lr->name, .base = sp->planned->base };
+	const struct lv_repo *pl = sp->planned;
+	struct lv_repo rp = { .name = pl->name, .suite = pl->suite, .base = pl->base, .role = pl->role,
+			      .components = pl->components, .ncomponents = pl->ncomponents, .arch = pl->arch,
+			      .sc = pl->sc };
 	_cleanup_free_ char *blob = lv_cache_blob(c, lr->inrelease_sha256), *what = NULL, *meta = NULL;
 	if (!blob || asprintf(&what, "the InRelease of suite '%s' the lock names", lr->name) < 0 ||
 	    asprintf(&meta, "the signed index of suite '%s' (%s)", lr->name, lr->date) < 0)
 		return -ENOMEM;
-	int r = lv_repo_verify_inrelease(m, blob, &rp, what, 0, d);
+	int r = lv_repo_verify_inrelease(blob, &rp, what, 0, d);
 	if (r == 0)
-		r = same_facts(m, lr, &rp, d);
+		r = same_facts(lr, &rp, d);
 	if (r == 0 && !lr->snapshot && lv_release_expired(&rp.rel))
 		lv_warn(d, "suite '%s': the metadata the lock was made from expired on %s (Valid-Until): the pins "
 			   "are what the archive said then, not what it says now (`livec lock --update`)", lr->name,
@@ -241,21 +261,23 @@ static int prove_by_lock(const struct lv_manifest *m, const struct lv_cache *c, 
 			r = check_index(ix.local, sp, meta, d);
 		free(ix.local);
 	}
-	int bad = 0;
-	for (size_t i = 0; r == 0 && i < sp->n; i++) {
-		const struct lv_lockpkg *p = sp->v[i].p;
-		if (sp->v[i].v == PROVED)
-			out->proved++;
-		else if (sp->v[i].v == UNSEEN)
-			lv_error(d, "package '%s' version '%s' (%s) is not in %s: no signed index vouches for the "
-				    "file the lock pins (the lock was changed after `livec lock`)",
-				 p->name, p->version, p->arch, meta);
-		bad |= sp->v[i].v != PROVED;
-	}
-	if (r == 0 && bad)
-		r = -LVE_HASH;
+	if (r == 0)
+		r = all_proved(sp, meta, out, d);
 	lv_release_release(&rp.rel);
 	return r;
+}
+
+/* packages.local: the directory, indexed now, must hold each pinned file
+ * unchanged. */
+static int prove_local(const struct lv_cache *c, struct suite_pins *sp, struct lv_proof *out, struct lv_diags *d)
+{
+	_cleanup_free_ char *meta = NULL;
+	if (asprintf(&meta, "packages.local (%s)", lv_local_dir(sp->planned)) < 0)
+		return -ENOMEM;
+	int r = sp->planned->nidx ? 0 : lv_local_index(c, sp->planned, d);
+	if (r == 0)
+		r = check_index(sp->planned->idx[0].local, sp, meta, d);
+	return r == 0 ? all_proved(sp, meta, out, d) : r;
 }
 
 /* The mirror moved on: its current, verified metadata proves what it still
@@ -345,9 +367,13 @@ int lv_prove_lock(const struct lv_manifest *m, const struct lv_cache *c, struct 
 	for (size_t k = 0; r == 0 && k < l->nrepos; k++) {
 		if (!sp[k].n)
 			continue;
+		if (sp[k].planned->role == LV_MIRROR_LOCAL) {
+			r = prove_local(c, &sp[k], out, d);
+			continue;
+		}
 		r = lock_inrelease(c, &sp[k], d);
 		if (r == 1)
-			r = prove_by_lock(m, c, &sp[k], out, d);
+			r = prove_by_lock(c, &sp[k], out, d);
 		else if (r == 0)
 			r = prove_by_newer(m, c, &sp[k], allow_unproved, out, d);
 	}
@@ -407,6 +433,8 @@ int lv_metadata_sync(const struct lv_cache *c, const struct lv_lock *l, const ch
 	int r = 0;
 	for (size_t k = 0; k < l->nrepos && r >= 0; k++) {
 		const struct lv_lockrepo *lr = &l->repos[k];
+		if (!strcmp(lr->mirror, "local"))
+			continue; /* made from packages.local, not signed metadata */
 		for (size_t i = 0; i <= lr->nidx && r >= 0; i++) {
 			const char *rel = i == 0 ? "InRelease" : lr->idx[i - 1].path;
 			const char *sha = i == 0 ? lr->inrelease_sha256 : lr->idx[i - 1].sha256;

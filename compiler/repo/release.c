@@ -28,6 +28,16 @@ int lv_release_expired(const struct lv_release *r)
 	return r->valid_until_epoch > 0 && r->valid_until_epoch < (long long)time(NULL);
 }
 
+static int yes(const char *v, size_t len)
+{
+	return v && len == 3 && !strncmp(v, "yes", 3);
+}
+
+int lv_release_priority(const struct lv_release *r)
+{
+	return !r->not_automatic ? 500 : r->but_automatic_upgrades ? 100 : 1;
+}
+
 int lv_release_parse(const char *text, size_t len, struct lv_release *r, char *why, size_t whylen)
 {
 	struct lv_deb822 rd;
@@ -50,7 +60,11 @@ int lv_release_parse(const char *text, size_t len, struct lv_release *r, char *w
 	if (r->valid_until)
 		r->valid_until_epoch = lv_parse_date(r->valid_until);
 	const char *bh = lv_para_get(&p, "Acquire-By-Hash", &vl);
-	r->by_hash = bh && vl == 3 && !strncmp(bh, "yes", 3);
+	r->by_hash = yes(bh, vl);
+	const char *na = lv_para_get(&p, "NotAutomatic", &vl);
+	r->not_automatic = yes(na, vl);
+	const char *bau = lv_para_get(&p, "ButAutomaticUpgrades", &vl);
+	r->but_automatic_upgrades = yes(bau, vl);
 	if (!r->date || r->date_epoch < 0) {
 		snprintf(why, whylen, "Release has no valid Date field");
 		lv_release_release(r);

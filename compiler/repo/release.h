@@ -19,6 +19,8 @@ struct lv_release {
 	long long date_epoch;         /* Date: as seconds since the epoch, -1 if absent */
 	long long valid_until_epoch;  /* -1 if absent */
 	int by_hash;                  /* Acquire-By-Hash: yes */
+	int not_automatic;            /* NotAutomatic: yes (experimental, backports) */
+	int but_automatic_upgrades;   /* ButAutomaticUpgrades: yes (backports) */
 	struct lv_relfile *files;
 	size_t nfiles;
 };
@@ -31,6 +33,9 @@ void lv_release_release(struct lv_release *r);
 int lv_release_expired(const struct lv_release *r);
 /* The entry for path, or NULL (borrowed). */
 const struct lv_relfile *lv_release_find(const struct lv_release *r, const char *path);
+/* apt's default pin priority of a suite: 1 for NotAutomatic, 100 when it
+ * also has ButAutomaticUpgrades (backports), else 500 (apt_preferences(5)). */
+int lv_release_priority(const struct lv_release *r);
 /* RFC 2822 date as used in Release files -> epoch seconds, or -1. */
 long long lv_parse_date(const char *s);
 

@@ -16,22 +16,45 @@
 #include "repo/repo.h"
 #include "repo/sources.h"
 #include "repo/gpgv.h"
+#include "repo/local.h"
 
 #define LV_INRELEASE_MAX (32u << 20)
 #define LV_PACKAGES_MAX (1u << 30)
 
-static int add_repo(struct lv_repos *r, const char *name, const char *base, enum lv_mirror_role role)
+/* Who may sign: the given keyring and keys, else Debian's. */
+static struct lv_sigcheck sigcheck_for(const char *keyring, const struct lv_strs *keys)
+{
+	if (!keys->n)
+		return (struct lv_sigcheck){ .keyring = keyring ? keyring : LV_DEBIAN_KEYRING,
+					     .allowed = lv_debian_keys,
+					     .nallowed = lv_debian_nkeys };
+	return (struct lv_sigcheck){ .keyring = keyring ? keyring : LV_DEBIAN_KEYRING,
+				     .allowed = (const char *const *)keys->v,
+				     .nallowed = keys->n };
+}
+
+static struct lv_repo *add_repo(struct lv_repos *r, const char *name, const char *suite, const char *base,
+				enum lv_mirror_role role)
 {
 	struct lv_repo *v = realloc(r->v, (r->n + 1) * sizeof(*v));
 	if (!v)
-		return -ENOMEM;
+		abort();
 	r->v = v;
-	memset(&v[r->n], 0, sizeof(v[r->n]));
-	v[r->n].name = strdup(name);
-	v[r->n].base = strdup(base);
-	v[r->n].role = role;
-	r->n++;
-	return 0;
+	v += r->n++;
+	*v = (struct lv_repo){ .name = strdup(name), .suite = strdup(suite), .base = strdup(base), .role = role,
+			       .priority = -1 };
+	return v;
+}
+
+/* A Debian suite of the manifest's distribution section. */
+static void add_debian(struct lv_repos *r, const struct lv_manifest *m, const char *suite, const char *base,
+		       enum lv_mirror_role role)
+{
+	struct lv_repo *rp = add_repo(r, suite, suite, base, role);
+	rp->components = m->dist.components.v;
+	rp->ncomponents = m->dist.components.n;
+	rp->arch = m->dist.architecture;
+	rp->sc = sigcheck_for(m->dist.keyring, &m->dist.keys);
 }
 
 /* Suites that have no -updates or -security companions. */
@@ -50,18 +73,50 @@ int lv_repos_plan(const struct lv_manifest *m, struct lv_repos *out, struct lv_d
 	if (r < 0)
 		return r;
 	memset(out, 0, sizeof(*out));
-	add_repo(out, m->dist.suite, mirror, LV_MIRROR_PRIMARY);
+	add_debian(out, m, m->dist.suite, mirror, LV_MIRROR_PRIMARY);
 	int updates = m->dist.updates >= 0 ? m->dist.updates : !rolling(m->dist.suite);
 	int sec = m->dist.security >= 0 ? m->dist.security : !rolling(m->dist.suite);
 	if (updates) {
 		snprintf(name, sizeof(name), "%s-updates", m->dist.suite);
-		add_repo(out, name, mirror, LV_MIRROR_PRIMARY);
+		add_debian(out, m, name, mirror, LV_MIRROR_PRIMARY);
 	}
 	if (sec) {
 		snprintf(name, sizeof(name), "%s-security", m->dist.suite);
-		add_repo(out, name, security, LV_MIRROR_SECURITY);
+		add_debian(out, m, name, security, LV_MIRROR_SECURITY);
+	}
+	for (size_t i = 0; i < m->dist.repos.n; i++) {
+		const struct lv_mrepo *e = &m->dist.repos.v[i];
+		size_t l = strlen(e->uri ? e->uri : "");
+		_cleanup_free_ char *base = e->uri ? strndup(e->uri, l - (l && e->uri[l - 1] == '/')) : NULL;
+		struct lv_repo *rp = add_repo(out, e->name, e->suite, base ? base : mirror, LV_MIRROR_EXTRA);
+		rp->components = e->components.v;
+		rp->ncomponents = e->components.n;
+		rp->arch = m->dist.architecture;
+		/* on the distribution's mirror, signed as the distribution is
+		 * unless it says otherwise */
+		rp->sc = e->uri || e->keys.n ? sigcheck_for(e->keyring_path, &e->keys)
+					     : sigcheck_for(m->dist.keyring, &m->dist.keys);
+		rp->priority = e->priority;
+	}
+	if (m->pkgs.local_dir) {
+		_cleanup_free_ char *abs = realpath(m->pkgs.local_dir, NULL), *base = NULL;
+		if (!abs || asprintf(&base, "file://%s", abs) < 0) {
+			lv_error(d, "packages.local: cannot find '%s': %s", m->pkgs.local_dir, strerror(errno));
+			return -LVE_MISSING;
+		}
+		struct lv_repo *rp = add_repo(out, "local", "local", base, LV_MIRROR_LOCAL);
+		rp->arch = m->dist.architecture;
+		rp->priority = 500;
 	}
 	return 0;
+}
+
+struct lv_repo *lv_repos_find(const struct lv_repos *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i].name, name))
+			return &r->v[i];
+	return NULL;
 }
 
 char *lv_repo_url(const struct lv_repo *r, const char *filename)
@@ -70,21 +125,6 @@ char *lv_repo_url(const struct lv_repo *r, const char *filename)
 	if (asprintf(&u, "%s/%s", r->base, filename) < 0)
 		return NULL;
 	return u;
-}
-
-/* Who may sign: the manifest's keyring and keys, else Debian's. */
-static struct lv_sigcheck sigcheck_for(const struct lv_manifest *m)
-{
-	const char *const *allowed = (const char *const *)m->dist.keys.v;
-	size_t nallowed = m->dist.keys.n;
-
-	if (!nallowed) {
-		allowed = lv_debian_keys;
-		nallowed = lv_debian_nkeys;
-	}
-	return (struct lv_sigcheck){ .keyring = m->dist.keyring ? m->dist.keyring : LV_DEBIAN_KEYRING,
-				     .allowed = allowed,
-				     .nallowed = nallowed };
 }
 
 /* The InRelease downloaded to dest (from url): its signature checked by
@@ -113,7 +153,7 @@ static int read_inrelease(const struct lv_sigcheck *sc, struct lv_repo *rp, cons
 		snprintf(why, sizeof(why), "%s", lv_strerror(r));
 	lv_buf_release(&text);
 	if (r < 0)
-		lv_error(d, "InRelease of suite '%s' (%s): %s", rp->name, url, why);
+		lv_error(d, "InRelease of suite '%s' (%s): %s", rp->suite, url, why);
 	return r;
 }
 
@@ -125,12 +165,12 @@ static int check_release(const struct lv_repo *rp, const char *url, int now, str
 	 * correctly signed InRelease of another suite (last year's
 	 * oldstable-security as bookworm-security) must not pass for the
 	 * one asked for.  apt checks the same (Suite or Codename). */
-	if (!((rp->rel.suite && !strcmp(rp->rel.suite, rp->name)) ||
-	      (rp->rel.codename && !strcmp(rp->rel.codename, rp->name)))) {
+	if (!((rp->rel.suite && !strcmp(rp->rel.suite, rp->suite)) ||
+	      (rp->rel.codename && !strcmp(rp->rel.codename, rp->suite)))) {
 		lv_error(d, "InRelease at %s is for suite '%s' (codename '%s'), not '%s': refused (a "
 			    "mirror serving other metadata under this name)", url,
 			 rp->rel.suite ? rp->rel.suite : "?", rp->rel.codename ? rp->rel.codename : "?",
-			 rp->name);
+			 rp->suite);
 		return -LVE_SIGNATURE;
 	}
 	/* Valid-Until guards against a mirror replaying old, signed metadata.
@@ -144,24 +184,24 @@ static int check_release(const struct lv_repo *rp, const char *url, int now, str
 	return 0;
 }
 
-void lv_index_path(const struct lv_manifest *m, size_t k, char *buf, size_t n)
+void lv_index_path(const struct lv_repo *rp, size_t k, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s/binary-%s/Packages", m->dist.components.v[k], m->dist.architecture);
+	snprintf(buf, n, "%s/binary-%s/Packages", rp->components[k], rp->arch);
 }
 
-/* rp->idx: the Packages index of each component of the manifest, with the
- * hash and size the Release gives it. */
-static int find_indexes(const struct lv_manifest *m, struct lv_repo *rp, struct lv_diags *d)
+/* rp->idx: the Packages index of each component, with the hash and size
+ * the Release gives it. */
+static int find_indexes(struct lv_repo *rp, struct lv_diags *d)
 {
-	rp->idx = calloc(m->dist.components.n, sizeof(*rp->idx));
-	for (size_t k = 0; k < m->dist.components.n; k++) {
-		const char *comp = m->dist.components.v[k];
+	rp->idx = calloc(rp->ncomponents + 1, sizeof(*rp->idx));
+	for (size_t k = 0; k < rp->ncomponents; k++) {
+		const char *comp = rp->components[k];
 		char path[256];
-		lv_index_path(m, k, path, sizeof(path));
+		lv_index_path(rp, k, path, sizeof(path));
 		const struct lv_relfile *f = lv_release_find(&rp->rel, path);
 		if (!f) {
 			lv_error(d, "suite '%s' has no index '%s' (is '%s' a component, and '%s' an "
-				    "architecture of it?)", rp->name, path, comp, m->dist.architecture);
+				    "architecture of it?)", rp->suite, path, comp, rp->arch);
 			return -LVE_MISSING;
 		}
 		struct lv_index *ix = &rp->idx[rp->nidx++];
@@ -173,11 +213,10 @@ static int find_indexes(const struct lv_manifest *m, struct lv_repo *rp, struct 
 	return 0;
 }
 
-int lv_repo_verify_inrelease(const struct lv_manifest *m, const char *path, struct lv_repo *rp, const char *what,
-			     int now, struct lv_diags *d)
+int lv_repo_verify_inrelease(const char *path, struct lv_repo *rp, const char *what, int now,
+			     struct lv_diags *d)
 {
-	struct lv_sigcheck sc = sigcheck_for(m);
-	int r = read_inrelease(&sc, rp, path, what, d);
+	int r = read_inrelease(&rp->sc, rp, path, what, d);
 	return r < 0 ? r : check_release(rp, what, now, d);
 }
 
@@ -189,26 +228,41 @@ int lv_repos_acquire(const struct lv_manifest *m, const struct lv_cache *c, stru
 	int r = 0;
 
 	for (size_t i = 0; i < repos->n; i++) {
-		if (asprintf(&urls[i], "%s/dists/%s/InRelease", repos->v[i].base, repos->v[i].name) < 0 ||
+		if (repos->v[i].role == LV_MIRROR_LOCAL) {
+			dl[i] = (struct lv_dl){ .url = "" };
+			continue;
+		}
+		if (asprintf(&urls[i], "%s/dists/%s/InRelease", repos->v[i].base, repos->v[i].suite) < 0 ||
 		    asprintf(&dests[i], "%s/tmp/InRelease.%ld.%zu", c->root, (long)getpid(), i) < 0)
 			abort();
 		dl[i] = (struct lv_dl){ .url = urls[i], .dest = dests[i], .max = LV_INRELEASE_MAX };
 	}
-	lv_net_fetch(dl, repos->n, 4, "InRelease");
-	for (size_t i = 0; i < repos->n && !r; i++) {
+	size_t nremote = 0;
+	for (size_t i = 0; i < repos->n; i++)
+		if (repos->v[i].role != LV_MIRROR_LOCAL)
+			dl[nremote++] = dl[i];
+	lv_net_fetch(dl, nremote, 4, "InRelease");
+	for (size_t i = 0, k = 0; i < repos->n && !r; i++) {
 		struct lv_repo *rp = &repos->v[i];
-		if (dl[i].status) {
-			lv_error(d, "cannot get InRelease of suite '%s': %s", rp->name, dl[i].error);
-			r = dl[i].status == -LVE_MISSING ? -LVE_MISSING : -LVE_NET;
+		if (rp->role == LV_MIRROR_LOCAL) {
+			r = lv_local_index(c, rp, d);
+			continue;
+		}
+		size_t j = k++;
+		if (dl[j].status) {
+			lv_error(d, "cannot get InRelease of suite '%s': %s", rp->suite, dl[j].error);
+			r = dl[j].status == -LVE_MISSING ? -LVE_MISSING : -LVE_NET;
 			break;
 		}
-		memcpy(rp->inrelease_sha256, dl[i].got_sha256, 65);
-		if ((r = lv_repo_verify_inrelease(m, dests[i], rp, urls[i], !m->dist.snapshot, d)) < 0)
+		memcpy(rp->inrelease_sha256, dl[j].got_sha256, 65);
+		if ((r = lv_repo_verify_inrelease(dests[i], rp, urls[i], !m->dist.snapshot, d)) < 0)
 			break;
+		if (rp->priority < 0)
+			rp->priority = lv_release_priority(&rp->rel);
 		if (m->dist.snapshot && lv_release_expired(&rp->rel))
 			lv_note(d, "suite '%s': its Valid-Until (%s) has passed; accepted, as distribution.snapshot "
 				   "says the mirror serves the past (the lock records it)", rp->name, rp->rel.valid_until);
-		r = find_indexes(m, rp, d);
+		r = find_indexes(rp, d);
 		/* kept by hash: the lock names it, and fetch and build re-prove
 		 * the pins from it (prove.c) */
 		_cleanup_free_ char *blob = lv_cache_blob(c, rp->inrelease_sha256);
@@ -216,7 +270,8 @@ int lv_repos_acquire(const struct lv_manifest *m, const struct lv_cache *c, stru
 			lv_warn(d, "cannot keep InRelease of suite '%s' in the cache: %s", rp->name, strerror(errno));
 	}
 	for (size_t i = 0; i < repos->n; i++) {
-		unlink(dests[i]);
+		if (dests[i])
+			unlink(dests[i]);
 		free(urls[i]);
 		free(dests[i]);
 	}
@@ -234,21 +289,26 @@ int lv_index_fetch(const struct lv_cache *c, struct lv_repo *repo, struct lv_ind
 	char path[512];
 	int r;
 
-	ix->local = lv_cache_blob(c, ix->sha256);
+	if (!ix->local)
+		ix->local = lv_cache_blob(c, ix->sha256);
 	if (lv_cache_has(c, ix->sha256, ix->size))
 		return 0;
 	for (size_t i = 0; i < LV_ARRAY_SIZE(exts) && !f; i++) {
 		snprintf(path, sizeof(path), "%s%s", ix->path, exts[i]);
 		f = lv_release_find(&repo->rel, path);
 	}
+	if (!f) {
+		lv_error(d, "suite '%s' lists no index '%s'", repo->suite, ix->path);
+		return -LVE_MISSING;
+	}
 	_cleanup_free_ char *rel_url = NULL, *blob = lv_cache_blob(c, f->sha256);
 	/* by-hash: the file cannot change under us while the mirror syncs */
 	if (repo->rel.by_hash) {
 		_cleanup_free_ char *dir = lv_dirname(path);
-		r = asprintf(&rel_url, "%s/dists/%s/%s/by-hash/SHA256/%s", repo->base, repo->name, dir,
+		r = asprintf(&rel_url, "%s/dists/%s/%s/by-hash/SHA256/%s", repo->base, repo->suite, dir,
 			     f->sha256);
 	} else
-		r = asprintf(&rel_url, "%s/dists/%s/%s", repo->base, repo->name, path);
+		r = asprintf(&rel_url, "%s/dists/%s/%s", repo->base, repo->suite, path);
 	if (r < 0)
 		return -ENOMEM;
 	if (!lv_cache_has(c, f->sha256, f->size)) {
@@ -286,6 +346,7 @@ void lv_repos_release(struct lv_repos *r)
 	for (size_t i = 0; i < r->n; i++) {
 		struct lv_repo *p = &r->v[i];
 		free(p->name);
+		free(p->suite);
 		free(p->base);
 		lv_release_release(&p->rel);
 		free(p->rolled_back_from);

@@ -17,9 +17,15 @@
 #include "repo/cache.h"
 #include "base/diag.h"
 #include "manifest/manifest.h"
+#include "repo/gpgv.h"
 #include "repo/release.h"
 
-enum lv_mirror_role { LV_MIRROR_PRIMARY, LV_MIRROR_SECURITY };
+enum lv_mirror_role {
+	LV_MIRROR_PRIMARY,   /* Debian's mirror */
+	LV_MIRROR_SECURITY,  /* Debian's security mirror */
+	LV_MIRROR_EXTRA,     /* a distribution.repositories entry */
+	LV_MIRROR_LOCAL,     /* packages.local: indexed by livec (local.c), no signature */
+};
 
 struct lv_index {
 	char *component;
@@ -30,9 +36,16 @@ struct lv_index {
 };
 
 struct lv_repo {
-	char *name;            /* the suite as requested: bookworm, bookworm-updates, ... */
+	char *name;            /* as the lock calls it: bookworm, bookworm-updates, a repository's name */
+	char *suite;           /* its directory under dists/ */
 	char *base;            /* mirror root URL (never written to a lockfile) */
 	enum lv_mirror_role role;
+	/* from the manifest (borrowed): */
+	char *const *components;
+	size_t ncomponents;
+	const char *arch;
+	struct lv_sigcheck sc; /* who may sign its InRelease */
+	long priority;         /* apt's pin priority; -1 until known (from the Release) */
 	struct lv_release rel; /* the verified Release */
 	char inrelease_sha256[65];
 	char signer[41];
@@ -46,18 +59,22 @@ struct lv_repos {
 	size_t n;
 };
 
-/* Names the suites for the manifest (bookworm -> + -updates, -security). */
+/* Names the suites for the manifest (bookworm -> + -updates, -security),
+ * then its distribution.repositories, then packages.local as "local". */
 int lv_repos_plan(const struct lv_manifest *m, struct lv_repos *out, struct lv_diags *d);
-/* Downloads and verifies every InRelease; fills rel, signer and idx. */
+/* Downloads and verifies every InRelease; fills rel, signer, priority and
+ * idx (packages.local: indexes the directory). */
 int lv_repos_acquire(const struct lv_manifest *m, const struct lv_cache *c, struct lv_repos *repos,
 		     struct lv_diags *d);
 /* Verifies the InRelease at path (from `what`, a URL or a description)
- * with the manifest's keys into rp->rel and rp->signer, and checks it is
- * the suite rp->name; with `now`, also that Valid-Until has not passed. */
-int lv_repo_verify_inrelease(const struct lv_manifest *m, const char *path, struct lv_repo *rp, const char *what,
-			     int now, struct lv_diags *d);
+ * with the repository's keys into rp->rel and rp->signer, and checks it is
+ * the suite rp->suite; with `now`, also that Valid-Until has not passed. */
+int lv_repo_verify_inrelease(const char *path, struct lv_repo *rp, const char *what, int now,
+			     struct lv_diags *d);
 /* "COMPONENT/binary-ARCH/Packages": the index path of component k. */
-void lv_index_path(const struct lv_manifest *m, size_t k, char *buf, size_t n);
+void lv_index_path(const struct lv_repo *rp, size_t k, char *buf, size_t n);
+/* The plan's repository named `name`, or NULL. */
+struct lv_repo *lv_repos_find(const struct lv_repos *r, const char *name);
 /* Makes repo->idx[i].local available (download by hash, verify, decompress). */
 int lv_index_fetch(const struct lv_cache *c, struct lv_repo *repo, struct lv_index *ix,
 		   struct lv_diags *d);

@@ -154,15 +154,6 @@ manifest() {
 	repo_manifest "$_name" testing-lv "boot: [isolinux]" "$@"
 }
 
-# field LOCK SET PKG KEY -> value of KEY for PKG in SET
-field() {
-	awk -v set="$2:" -v pkg="  $3:" -v key="    $4:" '
-		/^[a-z]/ { inset = ($1 == set) }
-		inset && /^  [^ ]/ { inpkg = ($0 == pkg) }
-		inset && inpkg && index($0, key) == 1 { sub(/^[^:]*: /, ""); gsub(/"/, ""); print }' "$1"
-}
-in_set() { [ -n "$(field "$1" "$2" "$3" version)" ]; }
-
 export XDG_CACHE_HOME="$TRASH/cache"
 
 test_expect_success 'minbase: Essential and Priority required, not important' '

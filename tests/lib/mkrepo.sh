@@ -84,6 +84,7 @@ write_release() {
 		[ -z "$RELEASE_VALID_UNTIL" ] || echo "Valid-Until: $RELEASE_VALID_UNTIL"
 		echo "Architectures: amd64"
 		echo "Components: main"
+		[ -z "$RELEASE_EXTRA" ] || printf '%b\n' "$RELEASE_EXTRA"
 		echo "SHA256:"
 		for _f in main/binary-amd64/Packages main/binary-amd64/Packages.xz; do
 			printf ' %s %s %s\n' "$(sha256sum <"$_d/$_f" | cut -d' ' -f1)" "$(stat -c %s "$_d/$_f")" "$_f"
@@ -91,7 +92,8 @@ write_release() {
 	} >"$_d/Release"
 }
 
-# (RELEASE_SUITE, RELEASE_DATE and RELEASE_VALID_UNTIL, when set, change what Release says)
+# (RELEASE_SUITE, RELEASE_DATE and RELEASE_VALID_UNTIL, when set, change what
+# Release says; RELEASE_EXTRA adds lines, e.g. "NotAutomatic: yes")
 sign_repo() {
 	_dir=$1 _suite=$2 _fpr=$3
 	write_release "$_dir" "$_suite"
@@ -155,3 +157,12 @@ real_essential_pool() {
 	done &&
 	test "$(ls "$1/pool/main" | wc -l)" -gt 20
 }
+
+# field LOCK SET PKG KEY -> value of KEY for PKG in SET (rootfs, boot, repositories)
+field() {
+	awk -v set="$2:" -v pkg="  $3:" -v key="    $4:" '
+		/^[a-z]/ { inset = ($1 == set) }
+		inset && /^  [^ ]/ { inpkg = ($0 == pkg) }
+		inset && inpkg && index($0, key) == 1 { sub(/^[^:]*: /, ""); gsub(/"/, ""); print }' "$1"
+}
+in_set() { [ -n "$(field "$1" "$2" "$3" version)" ]; }
