@@ -9,9 +9,22 @@
  * device is read-only.  argv[0] starts with '@' so systemd's shutdown
  * leaves it running while the root file system still needs it.
  *
- *   livec-cloopd IMAGE.cloop /dev/nbd0
+ * A verified medium: given the image's hash list (LIVEC/LIVEC.sha256) and
+ * the list's own SHA-256 (from the initramfs, which the boot loader
+ * loaded), it checks the header and offsets before serving and each block
+ * every time it reads it from the medium, before decompressing it.  A
+ * block that does not match is answered with an I/O error and named once
+ * on the console.  The other modes check a whole medium (livec.check).
  *
- * Format: compiler/cloop.h; block decoding is compiler/cloopfmt.c. */
+ *   livec-cloopd IMAGE.cloop /dev/nbd0 [HASHES SHA256]   serve
+ *   livec-cloopd --check IMAGE.cloop HASHES SHA256       every block, then a summary
+ *   livec-cloopd --check-file FILE SHA256                one file (root_fs.tgz): says
+ *                                                        only what is wrong
+ *   livec-cloopd --read IMAGE.cloop [HASHES SHA256]      the image to stdout, through
+ *                                                        the server's block path (tests)
+ *
+ * Format: compiler/image/cloop.h; block decoding is cloopfmt.c, the hash
+ * list cloopsum.c. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,12 +41,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/sha256.h"
 #include "image/cloopfmt.h"
+#include "image/cloopsum.h"
 
 #define CACHE_SLOTS 8
+#define CHECK_LINES 20 /* --check names at most this many damaged blocks */
 
 static int img = -1;
+static const char *img_path;
 static struct lv_cloop_index ix;
+static struct lv_cloopsum sums;     /* the hash list, when given */
+static int verify;
+static unsigned char *reported;     /* a bit per block: said on the console already */
 static uint32_t bs, nblocks;
 static unsigned char *zbuf;
 static struct lv_cloop_decoder dec; /* one thread: kept for the life of the server */
@@ -59,11 +79,14 @@ static uint64_t be64(const unsigned char *p)
 	return v;
 }
 
-static void load(const char *path)
+/* Opens the image and reads its index; with `hashes`, loads the hash list
+ * (its SHA-256 must be `want`) and checks the header and offsets. */
+static void load(const char *path, const char *hashes, const char *want)
 {
 	struct stat st;
 	const char *why = "";
 	uint64_t bad = 0;
+	img_path = path;
 	img = open(path, O_RDONLY | O_CLOEXEC);
 	if (img < 0 || fstat(img, &st) < 0)
 		die(path);
@@ -73,16 +96,40 @@ static void load(const char *path)
 	}
 	bs = ix.block_size;
 	nblocks = ix.num_blocks;
+	if (hashes) {
+		if (lv_cloopsum_load(hashes, want, &sums, &why) < 0) {
+			fprintf(stderr, "livec-cloopd: %s: %s\n", hashes, why);
+			exit(1);
+		}
+		if (lv_cloopsum_check_index(&sums, img, &ix, &why) < 0) {
+			fprintf(stderr, "livec-cloopd: %s: %s\n", path, why);
+			exit(1);
+		}
+		verify = 1;
+	}
 	zbuf = malloc(lv_cloop_max_block(bs));
+	reported = calloc((size_t)nblocks / 8 + 1, 1);
 	for (int i = 0; i < CACHE_SLOTS; i++) {
 		cache[i].block = UINT64_MAX;
 		cache[i].data = malloc(bs);
 	}
-	if (!zbuf || !cache[CACHE_SLOTS - 1].data)
+	if (!zbuf || !reported || !cache[CACHE_SLOTS - 1].data)
 		die("out of memory");
 }
 
-/* The decompressed block, from the cache or the image; NULL on error. */
+/* One console line for a block that cannot be served, the first time. */
+static void report(uint64_t b, const char *what)
+{
+	if (reported[b / 8] & (1u << (b % 8)))
+		return;
+	reported[b / 8] |= (unsigned char)(1u << (b % 8));
+	fprintf(stderr, "livec-cloopd: %s: block %llu %s: reading it fails (I/O error)\n", img_path,
+		(unsigned long long)b, what);
+}
+
+/* The decompressed block, from the cache or the image; NULL on error.
+ * What comes from the medium is checked against the hash list (when
+ * there is one) every time, before it is decompressed. */
 static const unsigned char *block(uint64_t b)
 {
 	struct slot *victim = &cache[0];
@@ -97,9 +144,18 @@ static const unsigned char *block(uint64_t b)
 	if (b >= nblocks)
 		return NULL;
 	size_t clen = (size_t)(ix.off[b + 1] - ix.off[b]);
-	if (pread(img, zbuf, clen, (off_t)ix.off[b]) != (ssize_t)clen ||
-	    lv_cloop_decode(&dec, ix.kind[b], zbuf, clen, victim->data, bs) < 0)
+	if (pread(img, zbuf, clen, (off_t)ix.off[b]) != (ssize_t)clen) {
+		report(b, "cannot be read from the medium");
 		return NULL;
+	}
+	if (verify && lv_cloopsum_check_block(&sums, b, zbuf, clen) < 0) {
+		report(b, "is damaged (its SHA-256 is not the one in the hash list)");
+		return NULL;
+	}
+	if (lv_cloop_decode(&dec, ix.kind[b], zbuf, clen, victim->data, bs) < 0) {
+		report(b, "does not decompress");
+		return NULL;
+	}
 	victim->block = b;
 	victim->used = ++tick;
 	return victim->data;
@@ -180,16 +236,86 @@ static void serve(int sock)
 	}
 }
 
+/* --check: every block against the hash list, each damaged one named (up
+ * to CHECK_LINES), then one line with the result. */
+static void check_bad(void *arg, uint64_t b)
+{
+	uint64_t *n = arg;
+	if (++*n <= CHECK_LINES)
+		fprintf(stderr, "livec-cloopd: %s: block %llu is damaged (its SHA-256 is not the one in the hash list)\n",
+			img_path, (unsigned long long)b);
+}
+
+static int check_image(void)
+{
+	uint64_t n = 0;
+	int64_t bad = lv_cloopsum_check_all(&sums, img, &ix, check_bad, &n);
+	if (bad < 0)
+		die("out of memory");
+	if (bad > CHECK_LINES)
+		fprintf(stderr, "livec-cloopd: %s: and %lld more damaged blocks\n", img_path,
+			(long long)bad - CHECK_LINES);
+	if (bad)
+		fprintf(stderr, "livec-cloopd: %s: %lld of %u blocks damaged\n", img_path, (long long)bad, nblocks);
+	else
+		fprintf(stderr, "livec-cloopd: %s: all %u blocks intact\n", img_path, nblocks);
+	return bad ? 1 : 0;
+}
+
+/* --check-file: one file's SHA-256; silent when it matches */
+static int check_file(const char *path, const char *want)
+{
+	char got[LV_SHA256_HEX];
+	int r = lv_sha256_file(path, got, NULL);
+	if (r < 0) {
+		fprintf(stderr, "livec-cloopd: %s: %s\n", path, strerror(-r));
+		return 1;
+	}
+	if (strcmp(got, want)) {
+		fprintf(stderr, "livec-cloopd: %s: damaged (its SHA-256 is not the one in the initramfs)\n", path);
+		return 1;
+	}
+	return 0;
+}
+
+/* --read: the whole image through block(), as the server reads it */
+static int read_image(void)
+{
+	for (uint64_t b = 0; b < nblocks; b++) {
+		const unsigned char *data = block(b);
+		if (!data || full_write(1, data, bs) < 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: livec-cloopd IMAGE.cloop /dev/nbdN [HASHES SHA256]\n"
+			"       livec-cloopd --check IMAGE.cloop HASHES SHA256\n"
+			"       livec-cloopd --check-file FILE SHA256\n"
+			"       livec-cloopd --read IMAGE.cloop [HASHES SHA256]\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	int sv[2];
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: livec-cloopd IMAGE.cloop /dev/nbdN\n");
-		return 2;
+	if (argc == 5 && !strcmp(argv[1], "--check")) {
+		load(argv[2], argv[3], argv[4]);
+		return check_image();
 	}
+	if (argc == 4 && !strcmp(argv[1], "--check-file"))
+		return check_file(argv[2], argv[3]);
+	if ((argc == 3 || argc == 5) && !strcmp(argv[1], "--read")) {
+		load(argv[2], argc == 5 ? argv[3] : NULL, argc == 5 ? argv[4] : NULL);
+		return read_image();
+	}
+	if ((argc != 3 && argc != 5) || argv[1][0] == '-')
+		return usage();
 	argv[0][0] = '@'; /* systemd: keep running through shutdown */
-	load(argv[1]);
+	load(argv[1], argc == 5 ? argv[3] : NULL, argc == 5 ? argv[4] : NULL);
 	int nbd = open(argv[2], O_RDWR | O_CLOEXEC);
 	if (nbd < 0)
 		die(argv[2]);

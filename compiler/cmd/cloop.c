@@ -18,6 +18,8 @@ static const struct lv_opt cloop_opts[] = {
 	  "livec-cloopd read it, cloop-utils does not", NULL },
 	{ 'j', "jobs", LV_OPT_SHORT, "N", "compression threads (default: all cores; the output does not "
 	  "depend on it)", NULL },
+	{ 'H', "hashes", 0, "LIST", "create: also write the image's hash list (SHA-256 of the header and "
+	  "offsets and of each block as stored), as LIVEC/LIVEC.sha256 on a medium", NULL },
 	{ 0, NULL, 0, NULL, NULL, NULL },
 };
 
@@ -25,14 +27,16 @@ const struct lv_verb lv_verb_cloop = {
 	.name = "cloop",
 	.run = lv_cmd_cloop,
 	.needs = 0,
-	.synopsis = "cloop create [--block-size N] [--level L] [--xz] [-j N] IMAGE OUT.cloop\n"
+	.synopsis = "cloop create [--block-size N] [--level L] [--xz] [-j N] [--hashes LIST] IMAGE OUT.cloop\n"
 		    "cloop info IN.cloop\n"
-		    "cloop extract IN.cloop OUT",
+		    "cloop extract IN.cloop OUT\n"
+		    "cloop check IN.cloop LIST",
 	.summary = "create, inspect or unpack a cloop image",
 	.description =
 		"cloop compresses an image block by block, so a reader can seek: the\n"
 		"Knoppix format.  By default V2.0 with zlib blocks, read by\n"
-		"extract_compressed_fs and QEMU's cloop driver.",
+		"extract_compressed_fs and QEMU's cloop driver.  check compares the\n"
+		"image with its hash list and names each damaged block (exit 1).",
 	.opts = cloop_opts,
 	.epilogue = "The last block is padded with zeros: extract gives whole blocks.",
 };
@@ -48,6 +52,7 @@ int lv_cmd_cloop(struct lv_ctx *ctx, int argc, char **argv)
 		case 'l': o.level = atoi(optarg); break;
 		case 'x': o.compressor = LV_CLOOP_XZ; break;
 		case 'j': o.threads = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'H': o.hashes = optarg; break;
 		case LV_OPT_HELP: return 0;
 		default: return -LVE_USAGE;
 		}
@@ -62,6 +67,8 @@ int lv_cmd_cloop(struct lv_ctx *ctx, int argc, char **argv)
 	}
 	if (!strcmp(sub, "create") && nargs == 2)
 		return lv_cloop_write(argv[optind + 1], argv[optind + 2], &o, &ctx->d);
+	if (!strcmp(sub, "check") && nargs == 2)
+		return lv_cloop_check(argv[optind + 1], argv[optind + 2], &ctx->d);
 	if (!strcmp(sub, "extract") && nargs == 2)
 		return lv_cloop_extract(argv[optind + 1], argv[optind + 2], &ctx->d);
 	if (!strcmp(sub, "info") && nargs == 1) {
@@ -78,6 +85,6 @@ int lv_cmd_cloop(struct lv_ctx *ctx, int argc, char **argv)
 		       info.blocks_by_kind[1], info.blocks_by_kind[2], info.blocks_by_kind[3]);
 		return 0;
 	}
-	lv_error(&ctx->d, "usage: livec cloop create|info|extract ... (see 'livec cloop --help')");
+	lv_error(&ctx->d, "usage: livec cloop create|info|extract|check ... (see 'livec cloop --help')");
 	return -LVE_USAGE;
 }

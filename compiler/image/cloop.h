@@ -28,6 +28,7 @@ struct lv_cloop_opts {
 	int level;             /* zlib 0..12 (libdeflate's scale; 10-12 are slower
 				  and smaller), xz 0..9 */
 	unsigned threads;      /* 0 = all cores; the bytes never depend on it */
+	const char *hashes;    /* if set, the image's hash list (cloopsum.h) is written there */
 };
 
 /* Compresses the file `in` into `out` (atomically). */
@@ -44,5 +45,9 @@ struct lv_cloop_info {
 int lv_cloop_info(const char *path, struct lv_cloop_info *info, struct lv_diags *d);
 /* Decompresses every block into `out` (atomically). */
 int lv_cloop_extract(const char *path, const char *out, struct lv_diags *d);
+/* Checks the image's header, offsets and every block against the hash
+ * list `hashes` (cloopsum.h); each damaged block is a diagnostic naming it.
+ * Returns 0, or -LVE_HASH when something does not match. */
+int lv_cloop_check(const char *path, const char *hashes, struct lv_diags *d);
 
 #endif

@@ -109,11 +109,12 @@ static void split_tree(const struct lv_image *im, struct split *sp, struct lv_tr
 	lv_tree_filter(im->tree, keep_split, sp, rest);
 }
 
-/* The read-only part: ISO 9660 or ext2 (inner.img), then cloop. */
+/* The read-only part: ISO 9660 or ext2 (inner.img), then cloop, with its
+ * hash list beside it (LIVEC/LIVEC.sha256, cloopsum.h). */
 static int readonly_layer(const struct lv_image *im, const struct lv_tree *inner, const char *iso_dir,
 			  struct lv_diags *d)
 {
-	char p[4096], q[4096];
+	char p[4096], q[4096], h[4096];
 	int r;
 	snprintf(q, sizeof(q), "%s/inner.img", im->work);
 	if (im->m->image.inner == LV_INNER_EXT2) {
@@ -128,12 +129,33 @@ static int readonly_layer(const struct lv_image *im, const struct lv_tree *inner
 	struct lv_cloop_opts co = { .block_size = (uint32_t)im->m->image.cloop.block_size,
 				    .compressor = im->m->image.cloop.compression == LV_CLOOPCOMP_XZ ? LV_CLOOP_XZ
 												  : LV_CLOOP_ZLIB,
-				    .level = (int)im->m->image.cloop.level, .threads = im->threads };
+				    .level = (int)im->m->image.cloop.level, .threads = im->threads, .hashes = h };
 	snprintf(p, sizeof(p), "%s/LIVEC/LIVEC", iso_dir);
+	snprintf(h, sizeof(h), "%s/LIVEC/LIVEC.sha256", iso_dir);
 	if ((r = lv_cloop_write(q, p, &co, d)) < 0 || (r = lv_image_layer_sum(im, "LIVEC/LIVEC:inner", q, d)) < 0)
 		return r;
 	if (!im->keep_layers)
 		unlink(q);
+	return 0;
+}
+
+/* What the initramfs vouches for (/etc/livec/medium.sha256): the cloop
+ * image's hash list and root_fs.tgz, by SHA-256, as sha256sum writes them.
+ * The initramfs is what the boot loader loaded; init and livec-cloopd
+ * check the rest of the medium against it. */
+static int medium_sums(const char *iso_dir, struct lv_buf *out, struct lv_diags *d)
+{
+	static const char *const files[] = { "LIVEC/LIVEC.sha256", "LIVEC/root_fs.tgz" };
+	char p[4096], sha[LV_SHA256_HEX];
+	for (size_t i = 0; i < LV_ARRAY_SIZE(files); i++) {
+		snprintf(p, sizeof(p), "%s/%s", iso_dir, files[i]);
+		int r = lv_sha256_file(p, sha, NULL);
+		if (r < 0) {
+			lv_error(d, "cannot hash '%s': %s", p, lv_strerror(r));
+			return r;
+		}
+		lv_buf_printf(out, "%s  %s\n", sha, files[i]);
+	}
 	return 0;
 }
 
@@ -223,7 +245,7 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	_cleanup_free_ char *esp = lv_path_join(im->work, "efi.img");
 	_cleanup_free_ char *iso_dir = lv_path_join(im->work, "iso");
 	struct split sp = { 0 };
-	struct lv_buf ro_list = { 0 };
+	struct lv_buf ro_list = { 0 }, sums = { 0 };
 	struct lv_tree inner, rest;
 	int r;
 
@@ -244,7 +266,8 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	if ((r = lv_tar_write(&rest, p, LV_COMPRESS_GZIP, d)) < 0 || (r = readonly_layer(im, &inner, iso_dir, d)) < 0)
 		goto out;
 	snprintf(p, sizeof(p), "%s/boot/initrd.gz", iso_dir);
-	if ((r = lv_initramfs_write(im, rootfd, kver, id, ro_list.p ? ro_list.p : "", p, d)) < 0)
+	if ((r = medium_sums(iso_dir, &sums, d)) < 0 ||
+	    (r = lv_initramfs_write(im, rootfd, kver, id, ro_list.p ? ro_list.p : "", sums.p, p, d)) < 0)
 		goto out;
 	/* 4. the kernel and loaders, 5. what the medium says of itself, 6. the ISO */
 	if ((r = boot_files(im, rootfd, kver, id, iso_dir, mbr, esp, d)) < 0 ||
@@ -258,5 +281,6 @@ out:
 		free(sp.ro[i]);
 	free(sp.ro);
 	lv_buf_release(&ro_list);
+	lv_buf_release(&sums);
 	return r;
 }

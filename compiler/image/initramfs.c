@@ -97,9 +97,10 @@ static int modules(const struct lv_image *im, int rootfd, const char *kver, cons
 	return r;
 }
 
-/* /etc/livec/{id,inner,root,readonly,persist}: what init is told of this
- * image */
-static int contract(const struct lv_image *im, const char *id, const char *readonly, const char *dir)
+/* /etc/livec/{id,inner,root,readonly,persist,medium.sha256}: what init is
+ * told of this image */
+static int contract(const struct lv_image *im, const char *id, const char *readonly, const char *medium_sums,
+		    const char *dir)
 {
 	static const char *const inners[] = { [LV_INNER_ISO9660] = "iso9660", [LV_INNER_EXT2] = "ext2" };
 	static const char *const roots[] = { [LV_ROOT_TMPFS] = "tmpfs", [LV_ROOT_OVERLAY] = "overlay" };
@@ -113,7 +114,8 @@ static int contract(const struct lv_image *im, const char *id, const char *reado
 	    (r = lv_stage_text(dir, "etc/livec/readonly", readonly)) < 0)
 		return r;
 	snprintf(line, sizeof(line), "%s\n", roots[im->m->image.root]);
-	if ((r = lv_stage_text(dir, "etc/livec/root", line)) < 0)
+	if ((r = lv_stage_text(dir, "etc/livec/root", line)) < 0 ||
+	    (r = lv_stage_text(dir, "etc/livec/medium.sha256", medium_sums)) < 0)
 		return r;
 	const char *label = im->m->image.persistence.label;
 	line[0] = '\0'; /* no label: persistence only when a boot option asks */
@@ -124,12 +126,12 @@ static int contract(const struct lv_image *im, const char *id, const char *reado
 }
 
 int lv_initramfs_write(const struct lv_image *im, int rootfd, const char *kver, const char *id,
-		       const char *readonly, const char *out, struct lv_diags *d)
+		       const char *readonly, const char *medium_sums, const char *out, struct lv_diags *d)
 {
 	_cleanup_free_ char *dir = lv_path_join(im->work, "initramfs");
 	int r;
 	if ((r = runtime(im, dir, d)) < 0 || (r = modules(im, rootfd, kver, dir, d)) < 0 ||
-	    (r = contract(im, id, readonly, dir)) < 0)
+	    (r = contract(im, id, readonly, medium_sums, dir)) < 0)
 		return r;
 	struct lv_tree t;
 	if ((r = lv_tree_read(dir, LV_TREE_OWN_IDS, im->epoch, &t, d)) < 0)

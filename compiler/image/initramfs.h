@@ -8,6 +8,8 @@
  *   /etc/livec/root      tmpfs | overlay (image.root)
  *   /etc/livec/readonly  the read-only directories, one a line
  *   /etc/livec/modules   the modules to load, in order
+ *   /etc/livec/medium.sha256  SHA-256 of LIVEC/LIVEC.sha256 (the cloop
+ *                        image's hash list) and LIVEC/root_fs.tgz
  *   /etc/livec/modules.why, /etc/livec/media/  (see the contract) */
 #ifndef LV_INITRAMFS_H
 #define LV_INITRAMFS_H
@@ -17,8 +19,8 @@
 
 /* Writes the initramfs of kernel `kver` (installed in the tree at rootfd)
  * to `out` as a gzip'd newc cpio.  `readonly`: the read-only directories,
- * one a line. */
+ * one a line; `medium_sums`: /etc/livec/medium.sha256 (sha256sum lines). */
 int lv_initramfs_write(const struct lv_image *im, int rootfd, const char *kver, const char *id,
-		       const char *readonly, const char *out, struct lv_diags *d);
+		       const char *readonly, const char *medium_sums, const char *out, struct lv_diags *d);
 
 #endif

@@ -4,7 +4,9 @@
  * ranges into memory (zlib streams made by libdeflate, or xz), and the main
  * thread writes them in index order, so the bytes do not depend on the
  * number of threads.  The offset table is known only at the end: it is
- * written to its place (right after the header) once every block is out. */
+ * written to its place (right after the header) once every block is out.
+ * With o->hashes the workers also hash each block as stored, and the hash
+ * list (cloopsum.h) is written once the index is known. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +20,11 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
-#include "image/cloop.h"
 #include "base/err.h"
+#include "base/fsutil.h"
+#include "base/sha256.h"
+#include "image/cloop.h"
+#include "image/cloopsum.h"
 
 static const char preamble_v2[] = "#!/bin/sh\n#V2.0 Format\n"
 				  "modprobe cloop file=$0 && mount -r -t iso9660 /dev/cloop $1\n"
@@ -49,6 +54,7 @@ struct batch {
 	unsigned char **out;       /* compressed blocks */
 	size_t *len;
 	unsigned char *kind;       /* the compressor each block ended up with */
+	unsigned char *sum;        /* if set: SHA-256 of each compressed block, 32 bytes each */
 	int err;
 	pthread_mutex_t lock;
 };
@@ -107,6 +113,12 @@ static void *compress_worker(void *arg)
 		if (!b->len[i]) {
 			b->err = -LVE_ARCHIVE;
 			break;
+		}
+		if (b->sum) {
+			struct lv_sha256 h;
+			lv_sha256_init(&h);
+			lv_sha256_update(&h, b->out[i], b->len[i]);
+			lv_sha256_final(&h, b->sum + 32 * i);
 		}
 	}
 out:
@@ -185,9 +197,10 @@ static int write_batch(struct batch *b, pthread_t *tids, unsigned threads, int o
 	return r;
 }
 
-/* Every block of the input, in batches of at most 256 blocks in memory. */
+/* Every block of the input, in batches of at most 256 blocks in memory;
+ * `sums` (if set) gets each block's hash. */
 static int write_blocks(int ifd, int ofd, const struct lv_cloop_opts *o, uint64_t nblocks, unsigned char *index,
-			uint64_t *pos)
+			uint64_t *pos, unsigned char *sums)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = o->threads ? o->threads : (cpus > 0 ? (unsigned)cpus : 1);
@@ -202,12 +215,31 @@ static int write_blocks(int ifd, int ofd, const struct lv_cloop_opts *o, uint64_
 		b.out = calloc(b.count, sizeof(*b.out));
 		b.len = calloc(b.count, sizeof(*b.len));
 		b.kind = calloc(b.count, 1);
+		b.sum = sums ? sums + 32 * first : NULL;
 		r = write_batch(&b, tids, threads, ofd, index, pos);
 		free(b.out);
 		free(b.len);
 		free(b.kind);
 	}
 	free(tids);
+	return r;
+}
+
+/* The hash list of the image just written (cloopsum.h): the header and
+ * index as they are in the file, and the blocks' hashes. */
+static int write_hashes(const char *path, const unsigned char *head, const unsigned char *index, size_t index_len,
+			struct lv_cloopsum *s, struct lv_diags *d)
+{
+	struct lv_sha256 h;
+	size_t len;
+	lv_sha256_init(&h);
+	lv_sha256_update(&h, head, LV_CLOOP_HEADER);
+	lv_sha256_update(&h, index, index_len);
+	lv_sha256_final(&h, s->index);
+	_cleanup_free_ char *text = lv_cloopsum_format(s, &len);
+	int r = text ? lv_write_atomic(path, text, len) : -ENOMEM;
+	if (r < 0)
+		lv_error(d, "cannot write the cloop hash list '%s': %s", path, lv_strerror(r));
 	return r;
 }
 
@@ -244,14 +276,17 @@ int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *
 	size_t index_len = (size_t)(nblocks + 1) * 8;
 	unsigned char *index = calloc(1, index_len);
 	uint64_t pos = sizeof(head) + index_len;
-	if ((r = write_all(ofd, head, sizeof(head))) == 0 && lseek(ofd, (off_t)pos, SEEK_SET) < 0)
+	struct lv_cloopsum sums = { .block_size = bs, .num_blocks = (uint32_t)nblocks };
+	if (!index || (o->hashes && !(sums.block = malloc(32 * (size_t)nblocks + 1))))
+		r = -ENOMEM;
+	else if ((r = write_all(ofd, head, sizeof(head))) == 0 && lseek(ofd, (off_t)pos, SEEK_SET) < 0)
 		r = -errno;
 	if (r == 0)
-		r = write_blocks(ifd, ofd, o, nblocks, index, &pos);
-	put64(index + 8 * nblocks, pos);
+		r = write_blocks(ifd, ofd, o, nblocks, index, &pos, sums.block);
+	if (r == 0)
+		put64(index + 8 * nblocks, pos);
 	if (r == 0 && pwrite(ofd, index, index_len, sizeof(head)) != (ssize_t)index_len)
 		r = -EIO;
-	free(index);
 	if (r == 0 && fsync(ofd) < 0)
 		r = -errno;
 	close(ofd);
@@ -260,7 +295,11 @@ int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *
 	if (r < 0) {
 		unlink(tmp);
 		lv_error(d, "cannot write the cloop image '%s': %s", out, lv_strerror(r));
+	} else if (o->hashes) {
+		r = write_hashes(o->hashes, head, index, index_len, &sums, d);
 	}
+	free(index);
+	lv_cloopsum_free(&sums);
 	return r;
 }
 
@@ -351,6 +390,41 @@ int lv_cloop_extract(const char *path, const char *out, struct lv_diags *d)
 	lv_cloop_decoder_free(&dec);
 	free(in);
 	free(blk);
+	lv_cloop_index_free(&ix);
+	return r;
+}
+
+struct bad_blocks {
+	const char *path;
+	struct lv_diags *d;
+};
+
+static void report_bad(void *arg, uint64_t block)
+{
+	struct bad_blocks *b = arg;
+	lv_error(b->d, "'%s': block %llu is damaged (its SHA-256 is not the hash list's)", b->path,
+		 (unsigned long long)block);
+}
+
+int lv_cloop_check(const char *path, const char *hashes, struct lv_diags *d)
+{
+	struct lv_cloop_index ix;
+	struct lv_cloopsum s = { 0 };
+	struct bad_blocks bb = { path, d };
+	const char *why = NULL;
+	_cleanup_close_ int fd = -1;
+	int r = open_cloop(path, &fd, &ix, d);
+	if (r == 0 && lv_cloopsum_load(hashes, NULL, &s, &why) < 0) {
+		lv_error(d, "'%s': %s", hashes, why);
+		r = -LVE_PARSE;
+	} else if (r == 0 && lv_cloopsum_check_index(&s, fd, &ix, &why) < 0) {
+		lv_error(d, "'%s': %s", path, why);
+		r = -LVE_HASH;
+	} else if (r == 0) {
+		int64_t nbad = lv_cloopsum_check_all(&s, fd, &ix, report_bad, &bb);
+		r = nbad < 0 ? -ENOMEM : nbad ? -LVE_HASH : 0;
+	}
+	lv_cloopsum_free(&s);
 	lv_cloop_index_free(&ix);
 	return r;
 }
