@@ -157,7 +157,8 @@ static void package_entry(struct lv_json *j, const struct lv_lockpkg *p, const c
 	lv_json_end(j, '}');
 	lv_json_end(j, ']');
 	t->len = 0;
-	lv_buf_printf(t, "built from source package %s version %s", p->source, p->source_version);
+	lv_buf_printf(t, "built from source package %s version %s; from the lock's repository '%s'", p->source,
+		      p->source_version, p->repo);
 	lv_json_str(j, "sourceInfo", t->p);
 	lv_json_str(j, "licenseConcluded", "NOASSERTION");
 	lv_json_str(j, "licenseDeclared", e ? p->license : "NOASSERTION");
