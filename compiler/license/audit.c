@@ -133,6 +133,7 @@ int lv_audit_run(const struct lv_manifest *m, const struct lv_lock *l, const str
 			struct lv_audit_row *row = &out->rows[out->n++];
 			struct policy_ctx p = { .m = m };
 			enum lv_license_method meth;
+			int ambiguous;
 
 			row->pkg = pkg;
 			row->set = names[s];
@@ -148,8 +149,10 @@ int lv_audit_run(const struct lv_manifest *m, const struct lv_lock *l, const str
 				row->verdict = judge(pkg->license, &p);
 			}
 			row->rule = lv_buf_steal(&p.why);
-			if (lv_license_method_parse(pkg->license_method, &meth) == 0)
+			if (lv_license_method_parse(pkg->license_method, &meth, &ambiguous) == 0) {
 				out->by_method[meth]++;
+				out->ambiguous += (size_t)ambiguous;
+			}
 			const struct lv_waiver *w = row->verdict != LV_OK ? waiver_for(m, pkg) : NULL;
 			if (w) {
 				row->waiver = w->reason;
@@ -219,10 +222,11 @@ void lv_audit_text(const struct lv_audit *a, struct lv_buf *out, int width)
 	}
 	lv_buf_printf(out,
 		      "\n%zu packages: %zu ok, %zu to review, %zu waived, %zu violation%s\n"
-		      "license found by: %zu dep5, %zu common-licenses-reference, %zu text-match, %zu none\n",
+		      "license found by: %zu dep5, %zu common-licenses-reference, %zu text-match, %zu none; "
+		      "%zu ambiguous (several licenses, files not said)\n",
 		      a->n, a->ok, a->review, a->waived, a->violations, a->violations == 1 ? "" : "s",
 		      a->by_method[LV_LIC_DEP5], a->by_method[LV_LIC_COMMON], a->by_method[LV_LIC_TEXT],
-		      a->by_method[LV_LIC_NONE]);
+		      a->by_method[LV_LIC_NONE], a->ambiguous);
 	for (size_t i = 0; a->unowned && i < a->unowned->ndeclared; i++)
 		lv_buf_printf(out, "files: /%s: %zu file%s, license %s (declared in the manifest): %s%s%s\n",
 			      a->unowned->declared[i].target, a->unowned->declared[i].files,
@@ -240,6 +244,13 @@ void lv_audit_text(const struct lv_audit *a, struct lv_buf *out, int width)
 	}
 }
 
+static int method_ambiguous(const char *method)
+{
+	enum lv_license_method m;
+	int ambiguous = 0;
+	return lv_license_method_parse(method, &m, &ambiguous) == 0 && ambiguous;
+}
+
 void lv_audit_json(const struct lv_audit *a, const struct lv_lock *l, struct lv_buf *out)
 {
 	struct lv_json j;
@@ -255,6 +266,7 @@ void lv_audit_json(const struct lv_audit *a, const struct lv_lock *l, struct lv_
 		lv_json_str(&j, "version", r->pkg->version);
 		lv_json_str(&j, "license", r->pkg->license);
 		lv_json_str(&j, "method", r->pkg->license_method);
+		lv_json_bool(&j, "ambiguous", method_ambiguous(r->pkg->license_method));
 		lv_json_str(&j, "copyright-sha256", r->pkg->copyright_sha256);
 		lv_json_str(&j, "verdict", verdict_name(r));
 		lv_json_str(&j, "rule", r->rule);
@@ -273,6 +285,7 @@ void lv_audit_json(const struct lv_audit *a, const struct lv_lock *l, struct lv_
 	for (int m = LV_LIC_NONE; m <= LV_LIC_TEXT; m++)
 		lv_json_num(&j, lv_license_method_name((enum lv_license_method)m), (long long)a->by_method[m]);
 	lv_json_end(&j, '}');
+	lv_json_num(&j, "ambiguous", (long long)a->ambiguous);
 	lv_json_end(&j, '}');
 	if (a->unowned) {
 		if (a->unowned->have_record)

@@ -36,6 +36,7 @@ struct lv_audit {
 	size_t n;
 	size_t ok, review, waived, violations;
 	size_t by_method[4];
+	size_t ambiguous;                  /* of them, files naming several licenses in prose */
 };
 
 int lv_audit_run(const struct lv_manifest *m, const struct lv_lock *l, const struct lv_unowned *u,

@@ -16,12 +16,13 @@
 #include "base/sha256.h"
 
 /* Bump when copyright.c's analysis changes: cached results are keyed by it. */
-#define LV_LICENSE_FORMAT 2
+#define LV_LICENSE_FORMAT 3
 
 struct item {
 	struct lv_lockpkg *pkg;
 	/* results */
 	enum lv_license_method method;
+	int ambiguous;            /* several licenses named in prose */
 	char *expr;               /* NULL = NOASSERTION */
 	char copyright_sha[LV_SHA256_HEX];
 	char *link;               /* doc dir or copyright symlinked to this package */
@@ -59,7 +60,7 @@ static int load_cached(const struct lv_cache *c, struct item *it)
 		if (!sp)
 			continue;
 		*sp++ = '\0';
-		if (!strcmp(line, "method") && lv_license_method_parse(sp, &it->method) == 0)
+		if (!strcmp(line, "method") && lv_license_method_parse(sp, &it->method, &it->ambiguous) == 0)
 			fields++;
 		else if (!strcmp(line, "copyright-sha256")) {
 			snprintf(it->copyright_sha, sizeof(it->copyright_sha), "%s", strcmp(sp, "-") ? sp : "");
@@ -86,8 +87,9 @@ static void store_cached(const struct lv_cache *c, const struct item *it)
 {
 	_cleanup_free_ char *path = cache_file(c, it->pkg->sha256);
 	struct lv_buf b = { 0 };
-	lv_buf_printf(&b, "method %s\ncopyright-sha256 %s\nlink %s\nlicense %s\n",
-		      lv_license_method_name(it->method), *it->copyright_sha ? it->copyright_sha : "-",
+	char method[LV_LICENSE_METHOD_MAX];
+	lv_license_method_format(it->method, it->ambiguous, method, sizeof(method));
+	lv_buf_printf(&b, "method %s\ncopyright-sha256 %s\nlink %s\nlicense %s\n", method, *it->copyright_sha ? it->copyright_sha : "-",
 		      it->link ? it->link : "-", it->expr ? it->expr : "NOASSERTION");
 	lv_write_atomic(path, b.p, b.len);
 	lv_buf_release(&b);
@@ -121,7 +123,7 @@ static void analyse(const struct lv_cache *c, struct item *it)
 	}
 	if (doc.copyright) {
 		struct lv_spdx *e = NULL;
-		it->method = lv_copyright_analyse(doc.copyright, doc.copyright_len, &e);
+		it->method = lv_copyright_analyse(doc.copyright, doc.copyright_len, &e, &it->ambiguous);
 		it->expr = e ? lv_spdx_str(e) : NULL;
 		lv_spdx_free(e);
 		lv_sha256_buf(doc.copyright, doc.copyright_len, it->copyright_sha);
@@ -237,7 +239,9 @@ int lv_licenses_fill(const struct lv_cache *c, struct lv_lockset *const *sets, s
 		free(p->copyright_sha256);
 		free(p->copyright_from);
 		p->license = strdup(src->expr ? src->expr : "NOASSERTION");
-		p->license_method = strdup(lv_license_method_name(src->method));
+		char method[LV_LICENSE_METHOD_MAX];
+		lv_license_method_format(src->method, src->ambiguous, method, sizeof(method));
+		p->license_method = strdup(method);
 		p->copyright_sha256 = strdup(src->copyright_sha);
 		p->copyright_from = strdup(src->pkg->name);
 		st->by_method[src->method]++;

@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "base/json.h"
+#include "license/copyright.h"
 #include "license/out_spdx.h"
 #include "license/spdx.h"
 
@@ -164,9 +165,14 @@ static void package_entry(struct lv_json *j, const struct lv_lockpkg *p, const c
 	lv_json_str(j, "licenseDeclared", e ? p->license : "NOASSERTION");
 	lv_json_str(j, "copyrightText", "NOASSERTION");
 	t->len = 0;
-	lv_buf_printf(t, "license found by %s in usr/share/doc/%s/copyright%s%s%s", p->license_method,
+	enum lv_license_method m = LV_LIC_NONE;
+	int ambiguous = 0;
+	lv_license_method_parse(p->license_method, &m, &ambiguous);
+	lv_buf_printf(t, "license found by %s in usr/share/doc/%s/copyright%s%s%s%s", lv_license_method_name(m),
 		      p->copyright_from, *p->copyright_sha256 ? " (SHA256 " : "", p->copyright_sha256,
-		      *p->copyright_sha256 ? ")" : "");
+		      *p->copyright_sha256 ? ")" : "",
+		      ambiguous ? "; ambiguous: the file names several licenses without saying which files each covers"
+				: "");
 	lv_json_str(j, "licenseComments", t->p);
 	lv_json_arr(j, "externalRefs");
 	lv_json_obj(j, NULL);
