@@ -3,7 +3,9 @@
 # Essential set, fetched from the mirror once) and packages it crafts:
 # maintainer scripts that create users, diversions and alternatives and try
 # the network; packages with '..' paths and symlinks pointing out of the
-# root (nothing may change outside it); a failing hook.
+# root (nothing may change outside it); a failing hook.  The image also takes
+# a package from a vendor's repository signed by a key of its own and one
+# from a local directory of .debs.
 . "$(dirname "$0")/../lib/test-lib.sh"
 . "$(dirname "$0")/../lib/mkrepo.sh"
 
@@ -63,7 +65,25 @@ test_expect_success 'setup: crafted packages and the signed repository' '
 	craft_deb repo evil-debslink 1.0 "Essential: yes\n" d:./var/ d:./var/cache/ d:./var/cache/livec/ \
 		"l:./var/cache/livec/debs->$HOSTDIR" &&
 	craft_deb repo evil-bomb 1.0 "Essential: yes\n" d:./usr/ d:./usr/share/ z:./usr/share/zeros=100 &&
-	index_repo repo lv && sign_repo repo lv "$FPR"
+	index_repo repo lv && sign_repo repo lv "$FPR" &&
+	VFPR=$(make_key vendor) && export_keyring vendor.gpg "$VFPR" &&
+	echo "$VFPR" >vendor.fpr &&
+	make_repo vendor stable <<-SPEC &&
+	Package: lvtest-vendor
+	Version: 2.0
+	Architecture: all
+	Depends: passwd
+	X-File: usr/share/lvtest/vendor
+	SPEC
+	sign_repo vendor stable "$VFPR" &&
+	make_repo localsrc x <<-SPEC &&
+	Package: lvtest-local
+	Version: 0.1
+	Architecture: all
+	Depends: lvtest-vendor
+	X-File: usr/share/lvtest/local
+	SPEC
+	mkdir -p debs && cp localsrc/pool/main/*.deb debs/
 '
 
 # manifest NAME EXCLUDES INSTALL [EXTRA YAML]   (the bomb is left out but in "bomb")
@@ -75,14 +95,27 @@ manifest() {
 }
 
 test_expect_success 'a build with maintainer scripts: users, diversions, alternatives' '
-	manifest good "evil-dotdot, evil-abs, evil-rel, evil-device" "lvtest-sys, lvtest-hostile, evil-livec-link" \
+	manifest good "evil-dotdot, evil-abs, evil-rel, evil-device" \
+		"lvtest-sys, lvtest-hostile, evil-livec-link, lvtest-local" \
 		"hooks: [{name: mark, run: \"echo hooked >/etc/lvtest-hook\"}]" &&
+	vendor="{name: vendor, uri: \"file://$TRASH/vendor\", suite: stable, keyring: vendor.gpg, keys: [$(cat vendor.fpr)]}" &&
+	awk -v v="$vendor" "{ print } /^  keys:/ { print \"  repositories: [\" v \"]\" }
+		/^packages:/ { print \"  local: debs\" }" good.yaml >good.new && mv good.new good.yaml &&
 	"$LIVEC" lock --lockfile good.lock good.yaml &&
 	"$LIVEC" build --format dir --output tree --lockfile good.lock good.yaml 2>err &&
 	grep -q "^svcuser:" tree/etc/passwd &&
 	grep -q "/usr/bin/tac.distrib" tree/var/lib/dpkg/diversions &&
 	test "$(readlink tree/etc/alternatives/lvtest-editor)" = /bin/cat &&
 	test "$(cat tree/etc/lvtest-hook)" = hooked
+'
+
+test_expect_success 'the vendor'"'"'s and the local package are locked with their repository and in the image' '
+	test "$(field good.lock rootfs lvtest-vendor repository)" = vendor &&
+	test "$(field good.lock rootfs lvtest-local repository)" = local &&
+	test "$(field good.lock rootfs lvtest-local license)" = MIT &&
+	test "$(cat tree/usr/share/lvtest/vendor)" = lvtest-vendor &&
+	test "$(cat tree/usr/share/lvtest/local)" = lvtest-local &&
+	grep -q "^Package: lvtest-local" tree/var/lib/dpkg/status
 '
 
 test_expect_success 'maintainer scripts have no network and a fixed hostname' '

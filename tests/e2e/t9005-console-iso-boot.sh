@@ -9,7 +9,9 @@
 # user, the tree `livec build --format tar` makes), and
 # booted in QEMU as a CD (t9007 boots one from a USB stick): the probe unit
 # inside the image (tests/e2e/probe) reports on the serial line what the live system sees
-# and powers it off; every wait is bounded by livec run --timeout.  The
+# and powers it off; every wait is bounded by livec run --timeout.  A
+# damaged copy of it, booted with livec.check, names the damaged cloop
+# block and root_fs.tgz and stops before unpacking root_fs.tgz.  The
 # same ISO then boots under UEFI (OVMF) as a CD, as a USB stick, and with
 # Secure Boot enforced as a USB stick (t9007 boots it from a stick under
 # BIOS).  Last, the bookworm console is built (ext2 in cloop V4/xz) and
@@ -122,6 +124,37 @@ test_expect_success 'trixie boots as a CD to the autologin console; the live sys
 	check_boot cd.log && grep -a "PROBE: system-state" cd.log && grep -a -q "Debian GNU/Linux 13" cd.log &&
 	grep_or_show "PROBE: firmware bios" cd.log &&
 	grep_or_show "PROBE: persistence none" cd.log && ! grep -a -q "livec: persistence:" cd.log
+'
+
+# A damaged copy of that ISO (docs/live.md, "A verified medium"): one byte
+# of the cloop image's last block and one of root_fs.tgz flipped.  Booted
+# with livec.check, the check names the block and root_fs.tgz and the boot
+# goes on, to init's own check of root_fs.tgz, which stops it.  QEMU is
+# stopped as soon as init says so (the screenshot is only that stop).
+# damage ISO NAME AT: flips one byte of /LIVEC/NAME in ISO, AT bytes into
+# it (negative: from its end), where isoinfo says the file is
+damage() {
+	set -- "$1" "$2" "$3" $(isoinfo -i "$1" -R -l |
+		sed -n "/^Directory listing of \/LIVEC\/\$/,/^\$/ s/.* \([0-9][0-9]*\) [A-Z][a-z][a-z] .*\[ *\([0-9][0-9]*\) 00\]  $2 *\$/\1 \2/p")
+	[ -n "${5:-}" ] || { echo "no /LIVEC/$2 in $1"; return 1; }
+	_at=$(($5 * 2048 + ($3 < 0 ? $4 + $3 : $3)))
+	_b=$(od -An -tu1 -j "$_at" -N1 "$1" | tr -d " ")
+	printf "\\$(printf %o $((_b ^ 255)))" | dd of="$1" bs=1 seek="$_at" conv=notrunc 2>/dev/null
+}
+
+test_expect_success 'a damaged medium: livec.check names the block and root_fs.tgz; init stops before unpacking root_fs.tgz' '
+	cp "$ISO" damaged.iso &&
+	blocks=$(bsdtar -xOf damaged.iso LIVEC/LIVEC.sha256 | sed -n "s/^blocks //p") &&
+	damage damaged.iso LIVEC -10 && damage damaged.iso root_fs.tgz 5000000 &&
+	test "$(cmp -l "$ISO" damaged.iso | wc -l)" = 2 &&
+	"$LIVEC" run --timeout 300 --append livec.check --screenshot damaged.png --when "livec: error:" \
+		damaged.iso </dev/null >damaged.log 2>&1 || :
+	grep_or_show "^livec-cloopd: /cdrom/LIVEC/LIVEC: block $((blocks - 1)) is damaged" damaged.log &&
+	grep_or_show "^livec-cloopd: /cdrom/LIVEC/LIVEC: 1 of $blocks blocks damaged" damaged.log &&
+	grep_or_show "^livec-cloopd: /cdrom/LIVEC/root_fs.tgz: damaged" damaged.log &&
+	grep_or_show "^livec: the medium is DAMAGED (the cloop image and root_fs.tgz; livec.check): going on" damaged.log &&
+	grep_or_show "^livec: error: /cdrom/LIVEC/root_fs.tgz is damaged or not of this build: the boot stops" damaged.log &&
+	! grep -a -q "starting /sbin/init" damaged.log
 '
 
 test_expect_success 'UEFI, as a CD: shim, the signed GRUB and the same kernel and initramfs' '

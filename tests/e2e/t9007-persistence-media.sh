@@ -5,7 +5,8 @@
 # disk appears under /media/TESTDATA (read-only) and in /media/list, a local
 # package installs with apt-get, and counters written in /home and /etc
 # survive into a second boot, from a USB stick.  A damaged store is reported and left out:
-# the system still boots.  Then, booted with livec.toram and /home kept in
+# the system still boots.  Then, booted with livec.toram (and livec.check,
+# which checks the copies in RAM) and /home kept in
 # a LIVEDATA.img file on a stick, a USB disk plugged in through QEMU's
 # monitor appears under /media and goes when unplugged, and after the CD is
 # ejected everything still reads.  Every wait is bounded.
@@ -78,7 +79,7 @@ wait_log() {
 }
 monitor() { python3 "$TEST_ROOT/tests/lib/monitor.py" "$TRASH/mon.sock" "$@"; }
 
-test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.toram survives ejecting the CD; /home in LIVEDATA.img; lang=, keyboard=, tz=, hostname= apply, hostile values of them are ignored; a setuid file and a device node on the store give nothing; hostile labels get safe names' '
+test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.toram survives ejecting the CD; /home in LIVEDATA.img; lang=, keyboard=, tz=, hostname= apply, hostile values of them are ignored; a setuid file and a device node on the store give nothing; hostile labels get safe names; livec.check checks the copies in RAM' '
 	mkdir -p hot && echo "hot content" >hot/hello.txt && mke2fs -q -t ext2 -L HOTDATA -d hot hot.img 8M &&
 	# the store holds a setuid-root program and a device node, as a
 	# stranger.s could
@@ -92,7 +93,7 @@ test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.tora
 	mke2fs -q -t ext2 -L ../x up.img 4M && mke2fs -q -t ext2 -L vda vda.img 4M &&
 	"$LIVEC" run --timeout 900 --monitor "$TRASH/mon.sock" --disk stick.img --disk dot.img --disk list.img \
 		--disk up.img --disk vda.img \
-		--append "livec.toram livec.probe=hotplug livec.probe=labels livec.persist=../cdrom/x livec.persist=LIVEDATA hostname=x/e tz=../../etc/shadow keyboard=d'"'"'e tz=Nowhere/Atlantis lang=de keyboard=de tz=Europe/Berlin hostname=demo" \
+		--append "livec.toram livec.check livec.probe=hotplug livec.probe=labels livec.persist=../cdrom/x livec.persist=LIVEDATA hostname=x/e tz=../../etc/shadow keyboard=d'"'"'e tz=Nowhere/Atlantis lang=de keyboard=de tz=Europe/Berlin hostname=demo" \
 		overlay.iso </dev/null >boot4.log 2>&1 &
 	pid=$! ok=0
 	wait_log boot4.log "PROBE: hotplug ready" 600 &&
@@ -107,6 +108,9 @@ test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.tora
 	grep -a -q "PROBE: hotplug added HOTDATA ext2 hot content" boot4.log &&
 	grep -a -q "PROBE: hotplug removed 0" boot4.log &&
 	grep -a -q "PROBE: toram cd-gone read-ok" boot4.log &&
+	grep -a -q "^livec-cloopd: /toram/LIVEC: all [1-9][0-9]* blocks intact" boot4.log &&
+	grep -a -q "^livec: /toram/root_fs.tgz is intact" boot4.log &&
+	grep -a -q "^livec: the medium is intact (livec.check)" boot4.log &&
 	grep -a -q "PROBE: persistence ok /scan/LIVEDATA.img LIVEDATA home" boot4.log &&
 	grep -a -q "PROBE: home-source /dev/loop[0-9]*\[/home\]" boot4.log &&
 	grep -a -q "PROBE: count /home/live/.probe-count 1" boot4.log &&
