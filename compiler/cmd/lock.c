@@ -69,11 +69,10 @@ static void fill_repos(struct lv_lock *l, const struct lv_repos *repos, int snap
 	for (size_t i = 0; i < repos->n; i++) {
 		const struct lv_repo *r = &repos->v[i];
 		struct lv_lockrepo *o = &l->repos[i];
-		static const char *const roots[] = { [LV_MIRROR_PRIMARY] = "primary", [LV_MIRROR_SECURITY] = "security",
-						     [LV_MIRROR_EXTRA] = "repository", [LV_MIRROR_LOCAL] = "local" };
 		o->name = strdup(r->name);
-		o->mirror = strdup(roots[r->role]);
-		o->priority = r->role == LV_MIRROR_EXTRA ? r->priority : 0;
+		o->mirror = strdup(lv_mirror_role_name(r->role));
+		/* Debian's suites at apt's default say nothing, as before */
+		o->priority = r->role == LV_MIRROR_EXTRA || r->priority != 500 ? r->priority : 0;
 		o->suite = strdup(r->rel.suite ? r->rel.suite : r->suite);
 		o->codename = strdup(r->rel.codename ? r->rel.codename : "");
 		o->date = strdup(r->rel.date ? r->rel.date : "");
@@ -209,7 +208,10 @@ static int load_indexes(struct lv_ctx *ctx, const char *path, int allow_older, s
 				lv_debug(ctx, "%s %s: parsed index from cache", repos->v[i].name, ix->path);
 				continue;
 			}
-			lv_say(ctx, "fetching %s %s", repos->v[i].name, ix->path);
+			if (repos->v[i].role == LV_MIRROR_LOCAL)
+				lv_say(ctx, "reading packages.local's index");
+			else
+				lv_say(ctx, "fetching %s %s", repos->v[i].name, ix->path);
 			r = lv_index_fetch(&ctx->cache, &repos->v[i], ix, &ctx->d);
 			if (r == 0)
 				r = lv_resolver_load_packages(rs, &ctx->cache, repos->v[i].name, ix->sha256,

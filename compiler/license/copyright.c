@@ -414,6 +414,11 @@ static const char *permissive_text(const char *text)
 		return "ISC";
 	if (has(text, "Apache License") && has(text, "Version 2.0"))
 		return "Apache-2.0";
+	/* X.Org's notices: the Open Group's (SPDX MIT-open-group), or the
+	 * older one without its "Except as contained" clause
+	 * (HPND-sell-variant) */
+	if (has(text, "Permission to use, copy, modify, distribute, and sell this software"))
+		return has(text, "Except as contained in this notice") ? "MIT-open-group" : "HPND-sell-variant";
 	return NULL;
 }
 

@@ -515,7 +515,9 @@ static Id from_suite(struct lv_resolver *rs, const struct lv_manifest *m, const 
 	FOR_REPOS(i, repo)
 	known |= !strcmp(repo->name, e->suite);
 	if (!known) {
-		lv_diag_pos(d, LV_ERROR, &e->at, "name the suite of distribution.suite or of distribution.repositories",
+		lv_diag_pos(d, LV_ERROR, &e->at,
+			    "after the '/', a suite livec reads: distribution.suite (or its -updates, -security) or a "
+			    "distribution.repositories name",
 			    "package '%s/%s' in '%s': livec reads no suite '%s'", e->name, e->suite, where, e->suite);
 		return 0;
 	}

@@ -742,7 +742,9 @@ static void check_uri(struct reader *r, const struct lv_ynode *n, const void *v)
 	const char *s = n->value;
 	(void)v;
 	int scheme = !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8) || !strncmp(s, "file:///", 8);
-	if (!scheme || !only(s, ALNUM "-._~:/%+@") || strstr(s, "/../") || strlen(s) > 500)
+	size_t l = strlen(s);
+	if (!scheme || !only(s, ALNUM "-._~:/+@") || strstr(s, "/../") || (l >= 3 && !strcmp(s + l - 3, "/..")) ||
+	    l > 500)
 		err_at(r, n, "e.g. https://example.org/debian or file:///srv/repo",
 		       "invalid repository uri '%s'", s);
 }
@@ -1074,6 +1076,9 @@ static void check_repositories(struct reader *r)
 					 m->dist.repos.v[k].at.file, m->dist.repos.v[k].at.line);
 				perr(r, &rp->at, hint, "two repositories are named '%s'", rp->name);
 			}
+		if (rp->keyring && !rp->keys.n && !rp->uri)
+			perr(r, &rp->keyring_at, "add 'keys: [FINGERPRINT]': the keys of the keyring allowed to sign it",
+			     "repository '%s': a keyring without keys", rp->name);
 		if (rp->uri && (!rp->keyring || !rp->keys.n))
 			perr(r, rp->uri_at.line ? &rp->uri_at : &rp->at,
 			     "add 'keyring: FILE' (next to the manifest) and 'keys: [FINGERPRINT]'",

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,34 @@ void lv_local_free(struct lv_localdeb *v, size_t n)
 	free(v);
 }
 
+/* A .deb of the directory, opened once: a regular file, not a link (the
+ * index pairs one file's hash with its control paragraph; both are read
+ * from this one descriptor), and not a FIFO that would hang the read. */
+static int open_deb(const char *dir, const char *name, struct lv_diags *d)
+{
+	_cleanup_free_ char *path = lv_path_join(dir, name);
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		lv_error(d, "packages.local: '%s' in %s is not a regular file", name, dir);
+		if (fd >= 0)
+			close(fd);
+		return -LVE_PARSE;
+	}
+	return fd;
+}
+
+static int hash_fd(int fd, struct lv_localdeb *x, const char *dir, struct lv_diags *d)
+{
+	_cleanup_free_ char *self = NULL;
+	if (asprintf(&self, "/proc/self/fd/%d", fd) < 0)
+		return -ENOMEM;
+	int r = lv_sha256_file(self, x->sha256, &x->size);
+	if (r < 0)
+		lv_error(d, "packages.local: cannot read '%s' in %s: %s", x->file, dir, lv_strerror(r));
+	return r;
+}
+
 int lv_local_scan(const char *dir, struct lv_localdeb **out, size_t *nout, struct lv_diags *d)
 {
 	_cleanup_closedir_ DIR *dh = opendir(dir);
@@ -63,14 +92,9 @@ int lv_local_scan(const char *dir, struct lv_localdeb **out, size_t *nout, struc
 		size_t l = strlen(e->d_name);
 		if (l < 4 || strcmp(e->d_name + l - 4, ".deb"))
 			continue;
-		_cleanup_free_ char *path = lv_path_join(dir, e->d_name);
-		struct stat st;
 		if (!plain_name(e->d_name)) {
 			lv_error(d, "packages.local: '%s' in %s: use letters, digits and . _ + ~ - in .deb names",
 				 e->d_name, dir);
-			r = -LVE_PARSE;
-		} else if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
-			lv_error(d, "packages.local: '%s' in %s is not a regular file", e->d_name, dir);
 			r = -LVE_PARSE;
 		} else if (n >= LV_LOCAL_MAX) {
 			lv_error(d, "packages.local: more than %d .deb files in %s", LV_LOCAL_MAX, dir);
@@ -81,8 +105,8 @@ int lv_local_scan(const char *dir, struct lv_localdeb **out, size_t *nout, struc
 				abort();
 			v = nv;
 			v[n] = (struct lv_localdeb){ .file = strdup(e->d_name) };
-			if ((r = lv_sha256_file(path, v[n].sha256, &v[n].size)) < 0)
-				lv_error(d, "packages.local: cannot read '%s': %s", path, lv_strerror(r));
+			_cleanup_close_ int fd = open_deb(dir, e->d_name, d);
+			r = fd < 0 ? fd : hash_fd(fd, &v[n], dir, d);
 			n++;
 		}
 	}
@@ -96,9 +120,20 @@ int lv_local_scan(const char *dir, struct lv_localdeb **out, size_t *nout, struc
 	return 0;
 }
 
-const char *lv_local_dir(const struct lv_repo *rp)
+char *lv_local_dir(const struct lv_repo *rp)
 {
-	return rp->base + (strncmp(rp->base, "file://", 7) ? 0 : 7);
+	const char *u = rp->base + (strncmp(rp->base, "file://", 7) ? 0 : 7);
+	char *out = malloc(strlen(u) + 1), *o = out;
+	for (; *u; u++) { /* percent-decoding (repo.c's file_url) */
+		unsigned x;
+		if (*u == '%' && sscanf(u + 1, "%2x", &x) == 1) {
+			*o++ = (char)x;
+			u += 2;
+		} else
+			*o++ = *u;
+	}
+	*o = '\0';
+	return out;
 }
 
 /* Fields the index says itself, whatever the .deb's control file says. */
@@ -111,25 +146,54 @@ static int ours(const struct lv_field822 *f)
 	return 0;
 }
 
+/* Field names as Policy §5.1 has them, each once: what libsolv and livec
+ * read of a paragraph must be the same field (libsolv keeps a repeated
+ * field's last value, livec its first). */
+static int plain_fields(const struct lv_para *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		if (!p->f[i].name_len || strspn(p->f[i].name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+							   "0123456789-") < p->f[i].name_len)
+			return 0;
+		for (size_t k = 0; k < i; k++)
+			if (p->f[k].name_len == p->f[i].name_len &&
+			    !strncasecmp(p->f[k].name, p->f[i].name, p->f[i].name_len))
+				return 0;
+	}
+	return 1;
+}
+
 /* One paragraph of the index, from the .deb's control file. */
 static int paragraph(const char *dir, const struct lv_localdeb *x, struct lv_buf *out, struct lv_diags *d)
 {
-	_cleanup_free_ char *path = lv_path_join(dir, x->file), *text = NULL, *name = NULL, *ver = NULL,
-			    *arch = NULL;
+	_cleanup_free_ char *path = lv_path_join(dir, x->file), *self = NULL, *text = NULL, *name = NULL,
+			    *ver = NULL, *arch = NULL;
+	_cleanup_close_ int fd = open_deb(dir, x->file, d);
 	size_t len = 0;
-	char why[256];
+	char why[256], got[LV_SHA256_HEX];
+	uint64_t size;
 	struct lv_deb822 rd;
 	struct lv_para p;
-	if (lv_deb_control(path, &text, &len, why, sizeof(why)) < 0) {
+	if (fd < 0)
+		return fd;
+	if (asprintf(&self, "/proc/self/fd/%d", fd) < 0)
+		return -ENOMEM;
+	/* the file hashed by lv_local_scan, still */
+	if (lv_sha256_file(self, got, &size) < 0 || strcmp(got, x->sha256) || size != x->size) {
+		lv_error(d, "packages.local: %s changed while livec read it", path);
+		return -LVE_HASH;
+	}
+	if (lv_deb_control(self, &text, &len, why, sizeof(why)) < 0) {
 		lv_error(d, "packages.local: %s: %s", path, why);
 		return -LVE_ARCHIVE;
 	}
 	lv_deb822_init(&rd, text, len);
-	if (lv_deb822_next(&rd, &p) != 1 || !(name = lv_para_dup(&p, "Package")) ||
+	if (memchr(text, '\0', len) || lv_deb822_next(&rd, &p) != 1 || !plain_fields(&p) ||
+	    !(name = lv_para_dup(&p, "Package")) ||
 	    !(ver = lv_para_dup(&p, "Version")) || !(arch = lv_para_dup(&p, "Architecture")) ||
 	    !lv_valid_pkgname(name) || strpbrk(ver, " \t\n/") || strpbrk(arch, " \t\n/")) {
-		lv_error(d, "packages.local: %s: its control file has no valid Package, Version and Architecture",
-			 path);
+		lv_error(d, "packages.local: %s: its control file is not a plain paragraph with a valid Package, "
+			    "Version and Architecture, each field once", path);
 		return -LVE_PARSE;
 	}
 	for (size_t i = 0; i < p.n; i++)
@@ -143,7 +207,7 @@ static int paragraph(const char *dir, const struct lv_localdeb *x, struct lv_buf
 
 int lv_local_index(const struct lv_cache *c, struct lv_repo *rp, struct lv_diags *d)
 {
-	const char *dir = lv_local_dir(rp);
+	_cleanup_free_ char *dir = lv_local_dir(rp);
 	struct lv_localdeb *v;
 	size_t n;
 	struct lv_buf idx = { 0 };
@@ -161,8 +225,11 @@ int lv_local_index(const struct lv_cache *c, struct lv_repo *rp, struct lv_diags
 		lv_sha256_buf(idx.p ? idx.p : "", idx.len, ix->sha256);
 		ix->size = idx.len;
 		ix->local = lv_cache_blob(c, ix->sha256);
-		if (!ix->local || (!lv_cache_has(c, ix->sha256, ix->size) &&
-				   (r = lv_write_atomic(ix->local, idx.p ? idx.p : "", idx.len)) < 0))
+		if (!ix->local)
+			r = -ENOMEM;
+		else if (!lv_cache_has(c, ix->sha256, ix->size))
+			r = lv_write_atomic(ix->local, idx.p ? idx.p : "", idx.len);
+		if (r < 0)
 			lv_error(d, "packages.local: cannot keep its index in the cache: %s", lv_strerror(r));
 	}
 	lv_buf_release(&idx);

@@ -29,8 +29,8 @@ struct lv_localdeb {
 int lv_local_scan(const char *dir, struct lv_localdeb **v, size_t *n, struct lv_diags *d);
 void lv_local_free(struct lv_localdeb *v, size_t n);
 
-/* The directory of a local repository (its base without "file://"). */
-const char *lv_local_dir(const struct lv_repo *rp);
+/* The directory of a local repository (its base URL as a path; malloc'd). */
+char *lv_local_dir(const struct lv_repo *rp);
 
 /* rp->idx[0]: the directory's index, made and kept in the cache. */
 int lv_local_index(const struct lv_cache *c, struct lv_repo *rp, struct lv_diags *d);

@@ -271,8 +271,8 @@ static int prove_by_lock(const struct lv_cache *c, struct suite_pins *sp, struct
  * unchanged. */
 static int prove_local(const struct lv_cache *c, struct suite_pins *sp, struct lv_proof *out, struct lv_diags *d)
 {
-	_cleanup_free_ char *meta = NULL;
-	if (asprintf(&meta, "packages.local (%s)", lv_local_dir(sp->planned)) < 0)
+	_cleanup_free_ char *meta = NULL, *dir = lv_local_dir(sp->planned);
+	if (asprintf(&meta, "packages.local (%s)", dir) < 0)
 		return -ENOMEM;
 	int r = sp->planned->nidx ? 0 : lv_local_index(c, sp->planned, d);
 	if (r == 0)
@@ -331,9 +331,16 @@ static int group(const struct lv_lock *l, struct lv_repos *plan, struct suite_pi
 		for (size_t j = 0; j < plan->n && !sp[k].planned; j++)
 			if (!strcmp(plan->v[j].name, l->repos[k].name))
 				sp[k].planned = &plan->v[j];
+		enum lv_mirror_role role;
 		if (!sp[k].planned) {
 			lv_error(d, "the lock's suite '%s' is not one the manifest names", l->repos[k].name);
 			return -LVE_STALE;
+		}
+		if (lv_mirror_role_parse(l->repos[k].mirror, &role) < 0 || role != sp[k].planned->role) {
+			lv_error(d, "the lock says suite '%s' is served by '%s', the manifest by '%s': the lock was "
+				    "changed after `livec lock`", l->repos[k].name, l->repos[k].mirror,
+				 lv_mirror_role_name(sp[k].planned->role));
+			return -LVE_HASH;
 		}
 		sp[k].v = calloc(l->rootfs.n + l->boot.n + 1, sizeof(*sp[k].v));
 		if (!sp[k].v)

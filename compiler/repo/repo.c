@@ -21,16 +21,50 @@
 #define LV_INRELEASE_MAX (32u << 20)
 #define LV_PACKAGES_MAX (1u << 30)
 
+static const char *const role_names[] = { [LV_MIRROR_PRIMARY] = "primary", [LV_MIRROR_SECURITY] = "security",
+					  [LV_MIRROR_EXTRA] = "repository", [LV_MIRROR_LOCAL] = "local" };
+
+const char *lv_mirror_role_name(enum lv_mirror_role role)
+{
+	return role_names[role];
+}
+
+int lv_mirror_role_parse(const char *s, enum lv_mirror_role *role)
+{
+	for (size_t i = 0; i < LV_ARRAY_SIZE(role_names); i++)
+		if (!strcmp(s, role_names[i])) {
+			*role = (enum lv_mirror_role)i;
+			return 0;
+		}
+	return -1;
+}
+
 /* Who may sign: the given keyring and keys, else Debian's. */
 static struct lv_sigcheck sigcheck_for(const char *keyring, const struct lv_strs *keys)
 {
-	if (!keys->n)
-		return (struct lv_sigcheck){ .keyring = keyring ? keyring : LV_DEBIAN_KEYRING,
-					     .allowed = lv_debian_keys,
-					     .nallowed = lv_debian_nkeys };
-	return (struct lv_sigcheck){ .keyring = keyring ? keyring : LV_DEBIAN_KEYRING,
-				     .allowed = (const char *const *)keys->v,
-				     .nallowed = keys->n };
+	struct lv_sigcheck sc = { .keyring = keyring ? keyring : LV_DEBIAN_KEYRING,
+				  .allowed = lv_debian_keys,
+				  .nallowed = lv_debian_nkeys };
+	if (keys->n) {
+		sc.allowed = (const char *const *)keys->v;
+		sc.nallowed = keys->n;
+	}
+	return sc;
+}
+
+/* A host path as the path of a file:// URL: what is not plain,
+ * percent-encoded (RFC 3986). */
+static char *file_url(const char *path)
+{
+	struct lv_buf b = { 0 };
+	lv_buf_puts(&b, "file://");
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+		if (('a' <= *c && *c <= 'z') || ('A' <= *c && *c <= 'Z') || ('0' <= *c && *c <= '9') ||
+		    strchr("/._~-", *c))
+			lv_buf_printf(&b, "%c", *c);
+		else
+			lv_buf_printf(&b, "%%%02X", *c);
+	return b.p;
 }
 
 static struct lv_repo *add_repo(struct lv_repos *r, const char *name, const char *suite, const char *base,
@@ -93,14 +127,14 @@ int lv_repos_plan(const struct lv_manifest *m, struct lv_repos *out, struct lv_d
 		rp->ncomponents = e->components.n;
 		rp->arch = m->dist.architecture;
 		/* on the distribution's mirror, signed as the distribution is
-		 * unless it says otherwise */
-		rp->sc = e->uri || e->keys.n ? sigcheck_for(e->keyring_path, &e->keys)
-					     : sigcheck_for(m->dist.keyring, &m->dist.keys);
+		 * unless it says otherwise (a vendor's must say: manifest.c) */
+		rp->sc = sigcheck_for(e->keyring_path ? e->keyring_path : m->dist.keyring,
+				      e->keys.n ? &e->keys : &m->dist.keys);
 		rp->priority = e->priority;
 	}
 	if (m->pkgs.local_dir) {
-		_cleanup_free_ char *abs = realpath(m->pkgs.local_dir, NULL), *base = NULL;
-		if (!abs || asprintf(&base, "file://%s", abs) < 0) {
+		_cleanup_free_ char *abs = realpath(m->pkgs.local_dir, NULL), *base = abs ? file_url(abs) : NULL;
+		if (!base) {
 			lv_error(d, "packages.local: cannot find '%s': %s", m->pkgs.local_dir, strerror(errno));
 			return -LVE_MISSING;
 		}

@@ -73,6 +73,10 @@ int lv_repo_verify_inrelease(const char *path, struct lv_repo *rp, const char *w
 			     struct lv_diags *d);
 /* "COMPONENT/binary-ARCH/Packages": the index path of component k. */
 void lv_index_path(const struct lv_repo *rp, size_t k, char *buf, size_t n);
+/* How the lock names a role ("primary", "security", "repository",
+ * "local"), and back: 0, or -1 for another word. */
+const char *lv_mirror_role_name(enum lv_mirror_role role);
+int lv_mirror_role_parse(const char *s, enum lv_mirror_role *role);
 /* The plan's repository named `name`, or NULL. */
 struct lv_repo *lv_repos_find(const struct lv_repos *r, const char *name);
 /* Makes repo->idx[i].local available (download by hash, verify, decompress). */

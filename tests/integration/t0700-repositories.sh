@@ -170,6 +170,13 @@ test_expect_success 'a lock edited to pin another local file: fetch names it, ex
 	cmp all.lock all.lock.orig
 '
 
+test_expect_success 'a lock edited to call a signed suite local is refused by the proof' '
+	awk "/^repositories:/ { r = 1 } r && /^  lv:/ { s = 1 } s && /^    mirror:/ { print \"    mirror: \\\"local\\\"\"; s = 0; next } { print }" \
+		all.lock >mirror.lock && grep -q "mirror: \"local\"" mirror.lock &&
+	expect_code 1 "$LIVEC" fetch --lockfile mirror.lock all.yaml 2>err &&
+	grep_or_show "the lock says suite .lv. is served by .local., the manifest by .primary." err
+'
+
 test_expect_success 'a changed local .deb makes the lock stale: lock --check and fetch exit 3' '
 	cp all.lock all.lock.orig &&
 	make_repo "$TRASH/localsrc2" x <<-SPEC &&
@@ -183,6 +190,22 @@ test_expect_success 'a changed local .deb makes the lock stale: lock --check and
 	expect_code 3 "$LIVEC" lock --check --lockfile all.lock all.yaml &&
 	expect_code 3 "$LIVEC" fetch --lockfile all.lock all.yaml 2>err &&
 	grep_or_show "is stale" err && cmp all.lock all.lock.orig
+'
+
+test_expect_success 'a directory whose path has %, # and a space works' '
+	mkdir -p "odd dir%41#" && cp debs/my-tool_0.1_all.deb "odd dir%41#/" &&
+	mf pct "  install: [my-tool]
+  local: \"odd dir%41#\"" "$vendor" &&
+	"$LIVEC" lock --lockfile pct.lock pct.yaml && "$LIVEC" fetch --lockfile pct.lock pct.yaml
+'
+
+test_expect_success 'a local .deb whose control file repeats a field is refused: index and proof must read the same' '
+	mkdir -p dup && craft_deb dup dup-tool 1.0 "Version: 9.0\n" &&
+	cp dup/pool/main/dup-tool_1.0_all.deb dup/ &&
+	mf dupm "  install: [dup-tool]
+  local: dup/" "" &&
+	expect_code 1 "$LIVEC" lock --lockfile dup.lock dupm.yaml 2>err &&
+	grep_or_show "dup-tool_1.0_all.deb: its control file is not a plain paragraph" err && test ! -e dup.lock
 '
 
 test_expect_success 'a .deb name that is not plain is refused, named' '
