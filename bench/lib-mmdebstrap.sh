@@ -7,7 +7,7 @@
 
 MANIFEST=examples/console/livec.yaml
 LOCK=lockfiles/console.lock
-LIVEC=./build/compiler/livec
+LIVEC=${LIVEC:-./build/compiler/livec}
 SUITE=$(sed -n 's/^ *suite: *//p' "$MANIFEST" | head -n 1)
 
 need_mmdebstrap() {

@@ -403,13 +403,65 @@ static int services(struct lv_assembly *a, struct lv_diags *d)
 	return r;
 }
 
+/* Units that make no sense on a live medium, masked unless the manifest
+ * keeps them (system.services.keep) or enables them; only those the image
+ * has.  The list and the reasons are in docs/live.md. */
+static const char *const live_masked[] = {
+	"apt-daily.timer",          /* downloads updates into RAM, lost at power-off */
+	"apt-daily-upgrade.timer",  /* installs them, into RAM */
+	"dpkg-db-backup.timer",     /* backs dpkg's database up, into RAM */
+	"man-db.timer",             /* rebuilds the manual's index, in RAM */
+	"plocate-updatedb.timer",   /* indexes the file tree, in RAM */
+	"e2scrub_all.timer",        /* checks ext4 volumes on LVM: the host's */
+	"e2scrub_reap.service",
+	"fstrim.timer",             /* trims file systems: the root is RAM, the disks the host's */
+	"systemd-pstore.service",   /* moves the firmware's crash records (the host's) into RAM
+				     * and deletes them from the firmware */
+};
+
+static int listed(const struct lv_strs *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return 1;
+	return 0;
+}
+
+/* The image is as up to date as its build made it: the stamps that
+ * systemd's ConditionNeedsUpdate= compares with /usr's time (docs/live.md;
+ * without them ldconfig, systemd-hwdb-update, the journal catalog and
+ * sysusers run again at every boot, into RAM), and the units above
+ * masked. */
+static int live_units(struct lv_assembly *a, int rootfd, struct lv_diags *d)
+{
+	char text[128];
+	int r;
+	snprintf(text, sizeof(text), "# livec: the image was updated when it was built\nTIMESTAMP_NSEC=%lld000000000\n",
+		 a->sb.epoch);
+	if ((r = write_file(rootfd, "etc/.updated", text, d)) < 0 || (r = write_file(rootfd, "var/.updated", text, d)) < 0)
+		return r;
+	struct lv_buf sh = { 0 };
+	for (size_t i = 0; i < sizeof(live_masked) / sizeof(live_masked[0]); i++) {
+		const char *u = live_masked[i];
+		char path[256];
+		snprintf(path, sizeof(path), "usr/lib/systemd/system/%s", u);
+		_cleanup_close_ int fd = lv_inroot_open(rootfd, path, O_PATH);
+		if (fd < 0 || listed(&a->m->system.keep, u) || listed(&a->m->system.enable, u))
+			continue;
+		lv_buf_printf(&sh, "systemctl --quiet disable %s\nsystemctl --quiet mask %s\n", u, u);
+	}
+	r = sh.len ? lv_assembly_sh(a, d, "units a live medium does without", sh.p) : 0;
+	lv_buf_release(&sh);
+	return r;
+}
+
 int lv_system_apply(struct lv_assembly *a, struct lv_diags *d)
 {
 	_cleanup_close_ int rootfd = open(a->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int r;
 	if ((r = identity(rootfd, a->m, d)) < 0 || (r = users(a, d)) < 0 ||
 	    (r = autologin(rootfd, a->m->system.autologin, d)) < 0 || (r = session(a, rootfd, d)) < 0 ||
-	    (r = reconfigure_at_boot(a, rootfd, d)) < 0)
+	    (r = reconfigure_at_boot(a, rootfd, d)) < 0 || (r = live_units(a, rootfd, d)) < 0)
 		return r;
 	return services(a, d);
 }

@@ -13,6 +13,7 @@
 #include "cmd/cli.h"
 #include "run/kvm.h"
 #include "run/qemu.h"
+#include "run/timings.h"
 
 #define DEFAULT_WHEN "livec-session: ready"
 
@@ -36,8 +37,12 @@ static const struct lv_opt run_opts[] = {
 	  "5900)", NULL },
 	{ 'S', "screenshot", 0, "FILE.png", "when the console prints the --when text, save the screen as "
 	  "PNG and stop the machine; exit 1 if it never did", NULL },
-	{ 'W', "when", 0, "TEXT", "(default \"" DEFAULT_WHEN "\": the X session of system.session has "
-	  "its windows)", NULL },
+	{ 'W', "when", 0, "TEXT", "with --screenshot, when to take it (default \"" DEFAULT_WHEN "\": the X "
+	  "session of system.session has its windows); alone, stop the machine once the console printed TEXT",
+	  NULL },
+	{ 'T', "timings", 0, NULL, "when QEMU stops, print how long each phase of the boot took, read from "
+	  "the serial console: firmware, loader, kernel, init (the initramfs), userspace (to the login prompt)",
+	  NULL },
 	{ 0, NULL, 0, NULL, NULL, NULL },
 };
 
@@ -46,7 +51,7 @@ const struct lv_verb lv_verb_run = {
 	.run = lv_cmd_run,
 	.needs = 0,
 	.synopsis = "run [--uefi [--secure-boot]] [--usb] [--memory MiB] [--cpus N] [--disk FILE]... "
-		    "[--persist FILE] [--vnc] [--screenshot FILE.png [--when TEXT]] IMAGE.iso [-- QEMU-ARGS]",
+		    "[--persist FILE] [--vnc] [--screenshot FILE.png] [--when TEXT] [--timings] IMAGE.iso [-- QEMU-ARGS]",
 	.summary = "boot an image in QEMU (serial console here)",
 	.description =
 		"Boots the image in QEMU with its serial console on this terminal (quit\n"
@@ -79,9 +84,10 @@ static void announce(const struct lv_ctx *ctx, const struct lv_machine *m)
 int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 {
 	const char *mem = "2048", *cpus = "2", *timeout = NULL, *persist = NULL, *append = NULL;
-	const char *monitor = NULL, *vnc = NULL, *screenshot = NULL, *when = DEFAULT_WHEN;
+	const char *monitor = NULL, *vnc = NULL, *screenshot = NULL, *when = NULL;
 	const char *disks[16];
-	int usb = 0, uefi = 0, secure = 0, ndisks = 0, c;
+	int usb = 0, uefi = 0, secure = 0, timings = 0, ndisks = 0, c;
+	struct lv_boot_timings bt;
 
 	while ((c = lv_opt_next(&lv_verb_run, argc, argv)) != -1) {
 		switch (c) {
@@ -99,6 +105,7 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 		case 'V': vnc = optarg ? optarg : "127.0.0.1:0"; break;
 		case 'S': screenshot = optarg; break;
 		case 'W': when = optarg; break;
+		case 'T': timings = 1; break;
 		case 'E': uefi = 1; break;
 		case 'B': uefi = secure = 1; break;
 		case LV_OPT_HELP: return 0;
@@ -112,15 +119,25 @@ int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv)
 	struct lv_machine m = {
 		.image = argv[optind], .usb = usb, .memory = mem, .cpus = cpus, .disks = disks,
 		.ndisks = (size_t)ndisks, .persist = persist, .append = append, .monitor = monitor, .vnc = vnc,
-		.screenshot = screenshot, .when = when, .extra = argv + optind + 1, .nextra = (size_t)(argc - optind - 1),
+		.screenshot = screenshot, .when = when ? when : DEFAULT_WHEN, .stop_when = when && !screenshot,
+		.timings = timings ? &bt : NULL, .extra = argv + optind + 1, .nextra = (size_t)(argc - optind - 1),
 		.firmware = secure ? LV_FIRMWARE_SECURE_BOOT : uefi ? LV_FIRMWARE_UEFI : LV_FIRMWARE_BIOS,
 	};
 	int r = timeout ? seconds(ctx, timeout, &m.timeout_s) : 0;
 	if (r < 0)
 		return r;
 	announce(ctx, &m);
+	lv_timings_init(&bt);
 	r = lv_qemu_run(&m, &ctx->d);
 	if (r == 0 && screenshot)
 		lv_say(ctx, "screenshot saved as %s", screenshot);
+	if (timings) {
+		/* after the console, on stderr: the console is stdout */
+		struct lv_buf b = { 0 };
+		lv_timings_report(&bt, &b);
+		if (b.p)
+			fputs(b.p, stderr);
+		lv_buf_release(&b);
+	}
 	return r;
 }

@@ -189,6 +189,7 @@ static const struct field f_autologin[] = {
 static const struct field f_services[] = {
 	{ .key = "enable", .type = F_STRS, .off = OFF(system.enable), .check = check_word },
 	{ .key = "disable", .type = F_STRS, .off = OFF(system.disable), .check = check_word },
+	{ .key = "keep", .type = F_STRS, .off = OFF(system.keep), .check = check_word },
 	END,
 };
 static const struct schema s_autologin = { f_autologin, 0, 0 }, s_services = { f_services, 0, 0 };
@@ -262,7 +263,7 @@ static const struct field f_cloop[] = {
 };
 static const struct field f_boot[] = {
 	{ .key = "cmdline", .type = F_STR, .off = OFF(image.boot.cmdline), .def = "quiet", .check = check_cmdline },
-	{ .key = "timeout", .type = F_INT, .off = OFF(image.boot.timeout), .def = "50", .lo = 0, .hi = 6000,
+	{ .key = "timeout", .type = F_INT, .off = OFF(image.boot.timeout), .def = "10", .lo = 0, .hi = 6000,
 	  .hint = "tenths of a second, as ISOLINUX counts; 0 waits for a choice" },
 	{ .key = "firmware", .type = F_STRS, .off = OFF(image.boot.firmware), .def = "bios uefi",
 	  .words = firmwares, .what = "firmware", .at_off = OFF(image.boot.firmware_at) },

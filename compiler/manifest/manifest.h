@@ -146,6 +146,7 @@ struct lv_manifest {
 		char *autologin;             /* system.autologin.user, or NULL */
 		struct lv_pos autologin_at;
 		struct lv_strs enable, disable;      /* system.services */
+		struct lv_strs keep;                 /* system.services.keep: not masked (system.c) */
 		struct lv_strs debconf;              /* debconf-set-selections lines */
 		struct lv_session session;           /* session.at.line 0: none */
 		struct lv_mpkgs reconfigure;         /* system.reconfigure-at-boot */

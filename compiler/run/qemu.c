@@ -5,14 +5,15 @@
  *
  * QEMU runs in livec's process group (its console reads the terminal) and
  * gets SIGTERM when livec dies; --timeout stops it through base/child.h.
- * With a screenshot, the console passes through this process, which
- * watches it for the text. */
+ * With a screenshot, a stop at a text or --timings, the console passes
+ * through this process, which watches it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -86,7 +87,7 @@ static void control_args(const struct lv_machine *m, const struct lv_qemu_files 
 		lv_args_push(a, "-append");
 		lv_args_pushf(a, "%s%s%s", menu, *menu ? " " : "", m->append);
 	}
-	if (m->screenshot) {
+	if (m->screenshot || m->stop_when) {
 		lv_args_push(a, "-qmp");
 		lv_args_pushf(a, "unix:%s,server=on,wait=off", f->qmp);
 	}
@@ -177,8 +178,8 @@ static int prepare(const struct lv_machine *m, struct lv_qemu_files *f, struct l
 	}
 	if (m->append && (r = lv_isoboot_read(m->image, &f->boot, d)) < 0)
 		return r;
-	/* the screenshot goes through QMP on a socket of our own */
-	if (m->screenshot) {
+	/* the screenshot (or the stop) goes through QMP on a socket of our own */
+	if (m->screenshot || m->stop_when) {
 		snprintf(f->qmp_dir, sizeof(f->qmp_dir), "/tmp/livec-run-XXXXXX");
 		if (!mkdtemp(f->qmp_dir)) {
 			*f->qmp_dir = '\0';
@@ -206,14 +207,40 @@ static void release_files(struct lv_qemu_files *f)
 	}
 }
 
-/* The console on its way to the terminal, watched for the text. */
+/* The console on its way to the terminal, watched for the text and the
+ * boot's phases. */
 struct console {
-	const char *when, *qmp, *png;
+	const char *when, *qmp, *png;   /* png NULL: only stop */
 	struct lv_diags *d;
+	struct lv_boot_timings *timings;
+	struct timespec start;
 	size_t wl, have;
 	char win[8192 + 256];   /* the last bytes: the text and the end of its line */
-	int shot, r;
+	int watch, shot, r;
 };
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* QEMU told to quit through QMP (no screenshot) */
+static int quit(const char *sock, struct lv_diags *d)
+{
+	struct lv_qmp q = { 0 };
+	int r = lv_qmp_open(&q, sock) == 0 && lv_qmp_execute(&q, "{\"execute\": \"quit\"}") == 0 ? 0 : -1;
+	/* QEMU may close the socket before it answers the quit */
+	if (r < 0 && !q.f) {
+		lv_error(d, "cannot stop QEMU: %s", q.why);
+		r = -LVE_BUILD;
+	} else {
+		r = 0;
+	}
+	lv_qmp_close(&q);
+	return r;
+}
 
 static void look(struct console *w, const char *p, size_t n)
 {
@@ -228,7 +255,7 @@ static void look(struct console *w, const char *p, size_t n)
 	const char *at = memmem(w->win, w->have, w->when, w->wl);
 	if (at && memchr(at + w->wl, '\n', (size_t)(w->win + w->have - at - w->wl))) {
 		w->shot = 1;
-		w->r = lv_qmp_screendump(w->qmp, w->png, w->d);
+		w->r = w->png ? lv_qmp_screendump(w->qmp, w->png, w->d) : quit(w->qmp, w->d);
 	}
 }
 
@@ -238,7 +265,9 @@ static void watch_console(void *arg, const char *p, size_t n)
 	struct console *w = arg;
 	fwrite(p, 1, n, stdout);
 	fflush(stdout);
-	for (size_t off = 0; off < n && !w->shot; off += 4096)
+	if (w->timings)
+		lv_timings_feed(w->timings, since(&w->start), p, n);
+	for (size_t off = 0; w->watch && off < n && !w->shot; off += 4096)
 		look(w, p + off, n - off < 4096 ? n - off : 4096);
 }
 
@@ -246,9 +275,11 @@ static int boot(const struct lv_machine *m, const struct lv_qemu_files *f, const
 		struct lv_diags *d)
 {
 	struct console w = { .when = m->when, .wl = strlen(m->when ? m->when : ""), .qmp = f->qmp,
-			     .png = m->screenshot, .d = d };
+			     .png = m->screenshot, .d = d, .timings = m->timings,
+			     .watch = m->screenshot || m->stop_when };
 	struct lv_child c = { .argv = argv, .foreground = 1, .kill_with_parent = 1, .timeout_s = m->timeout_s };
-	if (m->screenshot)
+	clock_gettime(CLOCK_MONOTONIC, &w.start);
+	if (w.watch || w.timings)
 		c.out = (struct lv_child_stream){ LV_CHILD_BUFFER, .feed = watch_console, .arg = &w };
 	int st = lv_child_run(&c);
 	lv_child_release(&c);
@@ -256,11 +287,12 @@ static int boot(const struct lv_machine *m, const struct lv_qemu_files *f, const
 		lv_error(d, "cannot run %s: install qemu-system-x86", argv[0]);
 		return -LVE_USAGE;
 	}
-	if (m->screenshot && !w.shot) {
-		lv_error(d, "no screenshot: QEMU stopped before the console printed '%s'", m->when);
+	if (w.watch && !w.shot) {
+		lv_error(d, "%s: QEMU stopped before the console printed '%s'", m->screenshot ? "no screenshot" : "no stop",
+			 m->when);
 		return -LVE_BUILD;
 	}
-	if (m->screenshot)
+	if (w.watch)
 		return w.r;
 	if (st != 0) {
 		lv_error(d, "%s: %s", argv[0], lv_child_explain(&c));

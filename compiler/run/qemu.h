@@ -2,7 +2,9 @@
  * machine, QEMU's command line made from it, and QEMU run as a child
  * (base/child.h) with its serial console on the terminal, -snapshot so
  * nothing is written back, KVM when it works (kvm.h), and optionally one
- * screenshot through QMP (qmp.h) once the console printed a text. */
+ * screenshot through QMP (qmp.h) once the console printed a text (or
+ * just a stop then), and the boot's phases read from the console
+ * (timings.h). */
 #ifndef LV_QEMU_H
 #define LV_QEMU_H
 
@@ -11,6 +13,7 @@
 #include "base/child.h"
 #include "base/diag.h"
 #include "run/isoboot.h"
+#include "run/timings.h"
 
 #define LV_OVMF_DIR "/usr/share/OVMF"   /* Debian's ovmf package */
 
@@ -38,6 +41,8 @@ struct lv_machine {
 	const char *screenshot;     /* once the console printed `when`, the screen as this
 				     * PNG, and QEMU quits; or NULL */
 	const char *when;
+	int stop_when;              /* no screenshot: QEMU quits once the console printed `when` */
+	struct lv_boot_timings *timings; /* the boot's phases are noted here (caller's), or NULL */
 };
 
 /* What the command line refers to that exists only while QEMU runs. */

@@ -120,10 +120,24 @@ test_expect_success 'livec inspect --extract as root: the numeric owners too' '
 
 test_expect_success 'trixie boots as a CD to the autologin console; the live system is what the lock says; a stick labelled LIVEDATA is not taken unasked' '
 	"$LIVEC" persist-image --size 16M stranger.img 2>/dev/null &&
-	"$LIVEC" run --timeout 900 --disk stranger.img "$ISO" </dev/null >cd.log 2>&1 || :
+	"$LIVEC" run --timings --timeout 900 --disk stranger.img "$ISO" </dev/null >cd.log 2>&1 || :
 	check_boot cd.log && grep -a "PROBE: system-state" cd.log && grep -a -q "Debian GNU/Linux 13" cd.log &&
 	grep_or_show "PROBE: firmware bios" cd.log &&
 	grep_or_show "PROBE: persistence none" cd.log && ! grep -a -q "livec: persistence:" cd.log
+'
+
+# the profile of that boot (docs/live.md, "Boot time"): livec run
+# --timings split it into phases, systemd-analyze gave its account, and
+# the units a live medium does without were masked
+test_expect_success 'that boot, profiled: its phases, systemd-analyze, the masked units' '
+	for p in firmware loader kernel init userspace "total, to the login prompt"; do
+		grep_or_show "^  $p  *[0-9][0-9.]* s" cd.log || exit 1
+	done &&
+	grep -a "^  \|PROBE: analyze\|PROBE: blame" cd.log &&
+	grep_or_show "PROBE: analyze Startup finished in " cd.log &&
+	grep_or_show "PROBE: masked .*apt-daily.timer .*fstrim.timer .*systemd-pstore.service" cd.log &&
+	! grep -a -q "PROBE: blame .* systemd-hwdb-update.service" cd.log &&
+	! grep -a -q "PROBE: blame .* ldconfig.service" cd.log
 '
 
 # A damaged copy of that ISO (docs/live.md, "A verified medium"): one byte
