@@ -21,7 +21,7 @@
 #include "build/idmap.h"
 #include "build/treecache.h"
 
-#define LV_TREECACHE_FORMAT 2 /* 2: the tree has LV_GENERATED_LIST */
+#define LV_TREECACHE_FORMAT 3 /* 3: two stages (installed-KEY, KEY) */
 
 static struct lv_sha256 *walk_sha;
 static size_t walk_prefix;
@@ -72,25 +72,92 @@ static void hash_tree(struct lv_sha256 *s, const char *dir)
 	free(names);
 }
 
+/* What every stage's key starts with: the format, livec (its version and
+ * the code that assembles the tree: a rebuilt livec of the same version
+ * may order or configure differently), the epoch, the architecture and
+ * the host ids the tree's files belong to (idmap.h). */
+static void key_head(struct lv_sha256 *s, const char *stage, const struct lv_manifest *m, long long epoch)
+{
+	char head[160], self[LV_SHA256_HEX] = "unknown";
+	snprintf(head, sizeof(head), "livec-%s %d %s %lld %s %u:%u\n", stage, LV_TREECACHE_FORMAT, LIVEC_VERSION,
+		 epoch, m->dist.architecture, lv_idmap()->host_uid, lv_idmap()->host_gid);
+	lv_sha256_update(s, head, strlen(head));
+	lv_sha256_file("/proc/self/exe", self, NULL);
+	lv_sha256_update(s, self, strlen(self));
+}
+
+int lv_treecache_installed_key(const struct lv_manifest *m, const struct lv_lock *l, long long epoch,
+			       char key[65])
+{
+	struct lv_sha256 s;
+	lv_sha256_init(&s);
+	key_head(&s, "installed", m, epoch);
+	/* the packages, by content (the set is sorted by name) */
+	for (size_t i = 0; i < l->rootfs.n; i++) {
+		const struct lv_lockpkg *p = &l->rootfs.v[i];
+		lv_sha256_update(&s, p->name, strlen(p->name) + 1);
+		lv_sha256_update(&s, p->sha256, strlen(p->sha256) + 1);
+	}
+	/* the debconf answers dpkg's maintainer scripts read */
+	lv_sha256_update(&s, "debconf", 8);
+	for (size_t i = 0; i < m->system.debconf.n; i++)
+		lv_sha256_update(&s, m->system.debconf.v[i], strlen(m->system.debconf.v[i]) + 1);
+	lv_sha256_hex(&s, key);
+	return 0;
+}
+
+/* Each stage's entry prefix and pointer suffix. */
+static const struct {
+	const char *prefix, *pointer;
+} stages[] = {
+	[LV_TREECACHE_INSTALLED] = { "installed-", ".installed" },
+	[LV_TREECACHE_FINISHED] = { "", ".current" },
+	[LV_TREECACHE_CLOOP] = { "cloop-", ".cloop" },
+};
+
+char *lv_treecache_name(enum lv_treecache_stage stage, const char *key)
+{
+	char *n;
+	if (asprintf(&n, "%s%s", stages[stage].prefix, key) < 0)
+		abort();
+	return n;
+}
+
+/* The key of an entry name of any stage, or NULL. */
+static const char *entry_key(const char *name)
+{
+	for (size_t i = 0; i < LV_ARRAY_SIZE(stages); i++) {
+		size_t l = strlen(stages[i].prefix);
+		const char *k = name + l;
+		if (!strncmp(name, stages[i].prefix, l) && strlen(k) == 64 && strspn(k, "0123456789abcdef") == 64)
+			return k;
+	}
+	return NULL;
+}
+
+/* Is name a stage's pointer ("NAME.current", ...)? */
+static int is_pointer(const char *name)
+{
+	size_t len = strlen(name);
+	for (size_t i = 0; i < LV_ARRAY_SIZE(stages); i++) {
+		size_t l = strlen(stages[i].pointer);
+		if (len > l && !strcmp(name + len - l, stages[i].pointer))
+			return 1;
+	}
+	return 0;
+}
+
 int lv_treecache_key(const struct lv_manifest *m, const char *lock_path, long long epoch, char key[65])
 {
 	struct lv_sha256 s;
-	char head[128], lock_sha[LV_SHA256_HEX];
+	char lock_sha[LV_SHA256_HEX];
 	int r;
 
 	if ((r = lv_sha256_file(lock_path, lock_sha, NULL)) < 0)
 		return r;
 	lv_sha256_init(&s);
-	/* the host ids the tree's files belong to (idmap.h) */
-	snprintf(head, sizeof(head), "livec-tree %d %s %lld %s %u:%u\n", LV_TREECACHE_FORMAT, LIVEC_VERSION,
-		 epoch, m->dist.architecture, lv_idmap()->host_uid, lv_idmap()->host_gid);
-	lv_sha256_update(&s, head, strlen(head));
+	key_head(&s, "tree", m, epoch);
 	lv_sha256_update(&s, lock_sha, 64);
-	/* livec itself: the code that assembles the tree (a rebuilt livec of
-	 * the same version may order or configure differently) */
-	char self[LV_SHA256_HEX] = "unknown";
-	lv_sha256_file("/proc/self/exe", self, NULL);
-	lv_sha256_update(&s, self, strlen(self));
 	/* what the manifest says of the tree, in canonical form */
 	static const char *const sections[] = { "system", "files", "hooks", NULL };
 	struct lv_buf canon = { 0 };
@@ -131,8 +198,10 @@ char *lv_treecache_lookup(const struct lv_cache *c, const char *key, int *lockfd
 {
 	char *p = lv_cache_path(c, "trees", key);
 	*lockfd = p ? lock_tree(p, LOCK_SH) : -1;
-	if (*lockfd >= 0)
+	if (*lockfd >= 0) {
+		futimens(*lockfd, NULL); /* used now: last to go when the cache is pruned */
 		return p;
+	}
 	free(p);
 	return NULL;
 }
@@ -148,6 +217,17 @@ static int stale_staging(const char *name)
 	return (*end == '.' || !*end) && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
+/* Is `name` a whole line of the pointers' text? */
+static int named(const struct lv_buf *pointers, const char *name)
+{
+	size_t l = strlen(name);
+	for (const char *at = pointers->p; at && (at = memmem(at, pointers->len - (size_t)(at - pointers->p), name, l));
+	     at++)
+		if ((at == pointers->p || at[-1] == '\n') && at[l] == '\n')
+			return 1;
+	return 0;
+}
+
 /* Every tree no manifest's ".current" names and no build reads, and every
  * staging root of a build that is gone, removed. */
 static void sweep(const struct lv_cache *c)
@@ -159,7 +239,8 @@ static void sweep(const struct lv_cache *c)
 	for (int i = 0; i < n; i++) { /* the keys the pointers name */
 		size_t len = strlen(names[i]->d_name);
 		_cleanup_free_ char *p = lv_path_join(dir, names[i]->d_name);
-		if (len > 8 && !strcmp(names[i]->d_name + len - 8, ".current") && lv_read_file(p, &current) == 0)
+		(void)len;
+		if (is_pointer(names[i]->d_name) && lv_read_file(p, &current) == 0)
 			lv_buf_puts(&current, "\n");
 	}
 	for (int i = 0; i < n; i++) {
@@ -167,8 +248,7 @@ static void sweep(const struct lv_cache *c)
 		_cleanup_free_ char *p = lv_path_join(dir, nm);
 		if (stale_staging(nm)) {
 			lv_remove_tree(p);
-		} else if (strlen(nm) == 64 && strspn(nm, "0123456789abcdef") == 64 &&
-			   !(current.p && memmem(current.p, current.len, nm, 64))) {
+		} else if (entry_key(nm) && !named(&current, nm)) {
 			_cleanup_close_ int fd = lock_tree(p, LOCK_EX | LOCK_NB);
 			if (fd >= 0)
 				lv_remove_tree(p);
@@ -179,11 +259,11 @@ static void sweep(const struct lv_cache *c)
 	lv_buf_release(&current);
 }
 
-char *lv_treecache_store(const struct lv_cache *c, const char *name, const char *key, const char *tree,
-			 int *lockfd)
+char *lv_treecache_store(const struct lv_cache *c, const char *name, enum lv_treecache_stage stage,
+			 const char *key, const char *tree, int *lockfd)
 {
-	_cleanup_free_ char *dir = lv_cache_path(c, "trees", "");
-	_cleanup_free_ char *dst = lv_cache_path(c, "trees", key);
+	_cleanup_free_ char *dir = lv_cache_path(c, "trees", ""), *entry = lv_treecache_name(stage, key);
+	_cleanup_free_ char *dst = lv_cache_path(c, "trees", entry);
 	char pointer_name[300];
 
 	lv_mkdir_p(dir, 0700);
@@ -192,9 +272,9 @@ char *lv_treecache_store(const struct lv_cache *c, const char *name, const char 
 	*lockfd = lock_tree(dst, LOCK_SH);
 	/* keep one tree per manifest name: the one it replaces goes when no
 	 * build reads it any more */
-	snprintf(pointer_name, sizeof(pointer_name), "%s.current", name);
+	snprintf(pointer_name, sizeof(pointer_name), "%s%s", name, stages[stage].pointer);
 	_cleanup_free_ char *pointer = lv_cache_path(c, "trees", pointer_name);
-	lv_write_atomic(pointer, key, 64);
+	lv_write_atomic(pointer, entry, strlen(entry));
 	sweep(c);
 	return TAKE_PTR(dst);
 }
@@ -202,4 +282,131 @@ char *lv_treecache_store(const struct lv_cache *c, const char *name, const char 
 void lv_treecache_clean(const struct lv_cache *c)
 {
 	sweep(c);
+}
+
+/* ---- how much, and what goes first ---- */
+
+static unsigned long long du_sum;
+
+static int du_cb(const char *p, const struct stat *st, int type, struct FTW *f)
+{
+	(void)p, (void)type, (void)f;
+	du_sum += (unsigned long long)st->st_blocks * 512;
+	return 0;
+}
+
+static unsigned long long du(const char *path)
+{
+	du_sum = 0;
+	nftw(path, du_cb, 16, FTW_PHYS);
+	return du_sum;
+}
+
+void lv_cache_usage(const struct lv_cache *c, struct lv_cache_usage *u)
+{
+	static const char *const derived[] = { "solv", "license", "files" };
+	_cleanup_free_ char *blobs = lv_cache_path(c, "sha256", ""), *trees = lv_cache_path(c, "trees", "");
+	struct dirent **names;
+	memset(u, 0, sizeof(*u));
+	u->blobs = du(blobs);
+	for (size_t i = 0; i < LV_ARRAY_SIZE(derived); i++) {
+		_cleanup_free_ char *p = lv_cache_path(c, derived[i], "");
+		u->derived += du(p);
+	}
+	int n = scandir(trees, &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *nm = names[i]->d_name;
+		_cleanup_free_ char *p = lv_path_join(trees, nm);
+		if (!strncmp(nm, ".build-", 7))
+			u->staging += du(p);
+		else if (entry_key(nm))
+			for (size_t k = 0; k < LV_ARRAY_SIZE(stages); k++)
+				if (!strcmp(nm + strlen(stages[k].prefix), entry_key(nm)) &&
+				    !strncmp(nm, stages[k].prefix, strlen(stages[k].prefix)))
+					u->stage[k] += du(p);
+		free(names[i]);
+	}
+	free(n > 0 ? names : NULL);
+	u->total = u->blobs + u->derived + u->stage[0] + u->stage[1] + u->stage[2] + u->staging;
+}
+
+struct victim {
+	char *path;
+	long long used;   /* mtime: when a build last used it */
+	int tree;
+};
+
+static int by_use(const void *a, const void *b)
+{
+	const struct victim *x = a, *y = b;
+	return x->used < y->used ? -1 : x->used > y->used ? 1 : strcmp(x->path, y->path);
+}
+
+static void add_victim(struct victim **v, size_t *n, const char *path, int tree)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return;
+	struct victim *nv = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!nv)
+		return;
+	*v = nv;
+	nv[(*n)++] = (struct victim){ strdup(path), (long long)st.st_mtime, tree };
+}
+
+unsigned long long lv_cache_prune(const struct lv_cache *c, unsigned long long max, size_t *removed)
+{
+	struct lv_cache_usage before, u;
+	struct victim *v = NULL;
+	size_t n = 0;
+	*removed = 0;
+	lv_cache_usage(c, &before);
+	sweep(c);
+	lv_cache_usage(c, &u);
+	if (max && u.total > max) {
+		_cleanup_free_ char *trees = lv_cache_path(c, "trees", ""), *blobs = lv_cache_path(c, "sha256", "");
+		struct dirent **names;
+		int k = scandir(trees, &names, NULL, alphasort);
+		for (int i = 0; i < k; i++) {
+			if (entry_key(names[i]->d_name)) {
+				_cleanup_free_ char *p = lv_path_join(trees, names[i]->d_name);
+				add_victim(&v, &n, p, 1);
+			}
+			free(names[i]);
+		}
+		free(k > 0 ? names : NULL);
+		for (int fan = 0; fan < 256; fan++) {
+			char sub[8];
+			snprintf(sub, sizeof(sub), "%02x", fan);
+			_cleanup_free_ char *d = lv_path_join(blobs, sub);
+			k = scandir(d, &names, NULL, alphasort);
+			for (int i = 0; i < k; i++) {
+				if (strlen(names[i]->d_name) == 64) {
+					_cleanup_free_ char *p = lv_path_join(d, names[i]->d_name);
+					add_victim(&v, &n, p, 0);
+				}
+				free(names[i]);
+			}
+			free(k > 0 ? names : NULL);
+		}
+		qsort(v, n, sizeof(*v), by_use);
+		unsigned long long total = u.total;
+		for (size_t i = 0; i < n && total > max; i++) {
+			unsigned long long size = du(v[i].path);
+			if (v[i].tree) {
+				_cleanup_close_ int fd = lock_tree(v[i].path, LOCK_EX | LOCK_NB);
+				if (fd < 0)
+					continue; /* a build reads it */
+				lv_remove_tree(v[i].path);
+			} else if (unlink(v[i].path) < 0)
+				continue;
+			total -= size < total ? size : total;
+			(*removed)++;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+	lv_cache_usage(c, &u);
+	return before.total > u.total ? before.total - u.total : 0;
 }

@@ -37,6 +37,7 @@
 #include "image/sums.h"
 #include "build/system.h"
 #include "build/tree.h"
+#include "build/clone.h"
 #include "build/treecache.h"
 #include "license/unowned.h"
 #include "verify/variation.h"
@@ -47,7 +48,8 @@ static const struct lv_opt build_opts[] = {
 	{ 'j', "jobs", LV_OPT_SHORT, "N", "compression threads (default: all cores)", NULL },
 	{ 'w', "workdir", 0, "DIR", "where the staging root lives (default out/NAME/.work)", NULL },
 	{ 'k', "keep", 0, NULL, "keep the staging root after the build", NULL },
-	{ 'n', "no-cache", 0, NULL, "assemble the tree even if an identical one is cached", NULL },
+	{ 'n', "no-cache", 0, NULL, "redo every stage (installed packages, tree, cloop image) even if the build "
+	  "cache has it; nothing is stored", NULL },
 	{ 'C', "check-against", 0, "SHA256SUMS", "compare this build with published checksums: every "
 	  "artifact and layer must match (exit 1 naming each one that does not); rebuild someone's ISO "
 	  "from its manifest and lock and confirm it bit for bit", NULL },
@@ -81,7 +83,13 @@ const struct lv_verb lv_verb_build = {
 		"boot packages that wrote the bytes; when --check-against finds a\n"
 		"difference, it says which of them differ from the other build's.\n"
 		"Every timestamp comes from SOURCE_DATE_EPOCH, else the lock's epoch.\n"
-		"With -v it also lists the initramfs's modules and firmware, and why.",
+		"Stages are cached by what they depend on (docs/build.md): the installed\n"
+		"packages by the lock's pins and debconf answers, the tree by those and\n"
+		"the system, files and hooks sections, the cloop image by the inner image\n"
+		"it compresses; so a change to files: or a hook re-runs neither dpkg nor\n"
+		"the compression of an unchanged /usr.  With -v it says which stages were\n"
+		"reused and why one was not, and lists the initramfs's modules and\n"
+		"firmware, and why.",
 };
 
 /* After a --check-against mismatch: what wrote the other build, next to
@@ -229,16 +237,13 @@ static int prepare(struct build *b)
 	return 0;
 }
 
-/* Packages into the staging root: fetch, bootstrap, install with the
- * manifest's debconf answers. */
-static int install(struct build *b, struct lv_assembly *a)
+/* Every pin re-proved, then fetched; the packages' file lists. */
+static int fetch_pins(struct build *b)
 {
 	struct lv_ctx *ctx = b->ctx;
 	struct lv_repos repos = { 0 };
 	struct lv_fetch_stats fst;
 	const struct lv_lockset *const fsets[] = { &ctx->lock.rootfs, &ctx->lock.boot };
-	const char *env[2] = { NULL, NULL };
-	char preseed_env[256];
 	int r;
 	if ((r = lv_repos_plan(&ctx->m, &repos, &ctx->d)) == 0 && (r = lv_prove_pins(ctx, &repos)) == 0) {
 		lv_say(ctx, "fetching %zu packages", ctx->lock.rootfs.n + ctx->lock.boot.n);
@@ -247,9 +252,19 @@ static int install(struct build *b, struct lv_assembly *a)
 	lv_repos_release(&repos);
 	if (r == 0)
 		r = lv_unowned_lists(&ctx->cache, &ctx->lock, &ctx->d);
-	if (r < 0)
-		return r;
-	lv_debug(ctx, "%s after %.1f s", "fetched", elapsed(b));
+	if (r == 0)
+		lv_debug(ctx, "%s after %.1f s", "fetched", elapsed(b));
+	return r;
+}
+
+/* Packages into the staging root: bootstrap, install with the manifest's
+ * debconf answers. */
+static int install(struct build *b, struct lv_assembly *a)
+{
+	struct lv_ctx *ctx = b->ctx;
+	const char *env[2] = { NULL, NULL };
+	char preseed_env[256];
+	int r;
 	/* from here on, what livec creates in the tree is the image's root's */
 	if ((r = lv_idmap_tree_owner(1)) < 0) {
 		lv_error(&ctx->d, "cannot take the image's ids: %s", strerror(-r));
@@ -273,6 +288,61 @@ static int install(struct build *b, struct lv_assembly *a)
 	return r;
 }
 
+/* The installed stage (treecache.h): a copy of the cached tree of the
+ * same pins and debconf answers, else dpkg's work, then copied into the
+ * cache for the next build. */
+static int installed_stage(struct build *b, struct lv_assembly *a)
+{
+	struct lv_ctx *ctx = b->ctx;
+	char key[65] = "";
+	_cleanup_free_ char *name = NULL, *cached = NULL;
+	struct lv_clone_stats cs;
+	int lockfd = -1, r;
+	if ((r = fetch_pins(b)) < 0)
+		return r;
+	if (b->use_cache) {
+		lv_treecache_installed_key(&ctx->m, &ctx->lock, b->epoch, key);
+		name = lv_treecache_name(LV_TREECACHE_INSTALLED, key);
+		cached = lv_treecache_lookup(&ctx->cache, name, &lockfd);
+	}
+	if (cached) {
+		lv_say(ctx, "installed packages: reused (the cache has this lock's packages with these debconf answers)");
+		rmdir(b->root);
+		r = lv_tree_clone(cached, b->root, &cs, &ctx->d);
+		close(lockfd);
+		if (r == 0)
+			lv_debug(ctx, "copied %llu files (%.0f MiB, %llu shared by reflink) after %.1f s", cs.files,
+				 cs.bytes / 1048576.0, cs.reflinked, elapsed(b));
+		return r;
+	}
+	if (b->use_cache)
+		lv_say(ctx, "installed packages: installing (no cached tree has this lock's packages and debconf "
+			    "answers)");
+	if ((r = install(b, a)) < 0 || !b->use_cache)
+		return r;
+	/* kept as a copy: the next stages change the staging root in place */
+	char copy[PATH_MAX + 8];
+	snprintf(copy, sizeof(copy), "%s.inst", b->root);
+	struct lv_diags quiet = { 0 };
+	_cleanup_free_ char *stored = NULL;
+	if (lv_tree_clone(b->root, copy, &cs, &quiet) == 0 &&
+	    (stored = lv_treecache_store(&ctx->cache, ctx->m.name, LV_TREECACHE_INSTALLED, key, copy, &lockfd)))
+		close(lockfd);
+	else {
+		/* another build of the same packages may have kept it first */
+		_cleanup_free_ char *there = lv_treecache_lookup(&ctx->cache, name, &lockfd);
+		if (there)
+			close(lockfd);
+		else
+			lv_warn(&ctx->d, "the installed tree could not be kept in the cache%s%s", quiet.n ? ": " : "",
+				quiet.n ? quiet.v[0].msg : "");
+		lv_remove_tree(copy);
+	}
+	lv_diags_release(&quiet);
+	lv_debug(ctx, "installed tree kept in the cache after %.1f s", elapsed(b));
+	return 0;
+}
+
 /* The whole tree: packages, then the system section, files and hooks,
  * then normalisation; stored in the tree cache. */
 static int assemble(struct build *b)
@@ -283,9 +353,13 @@ static int assemble(struct build *b)
 				 .sb = { .root = b->root, .epoch = b->epoch, .log_fd = logfd }, .log_path = b->logp };
 	struct lv_normalize_stats ns;
 	int r;
-	if ((r = install(b, &a)) < 0)
+	if ((r = installed_stage(b, &a)) < 0)
 		goto out;
 	lv_debug(ctx, "%s after %.1f s", "installed", elapsed(b));
+	if ((r = lv_idmap_tree_owner(1)) < 0) {
+		lv_error(&ctx->d, "cannot take the image's ids: %s", strerror(-r));
+		goto out;
+	}
 	lv_say(ctx, "applying the system section, files and hooks");
 	if (lv_interrupted() || (r = lv_system_apply(&a, &ctx->d)) < 0 ||
 	    (r = lv_unowned_record(&ctx->cache, &ctx->lock, &ctx->m, b->root, &ctx->d)) < 0 ||
@@ -296,7 +370,8 @@ static int assemble(struct build *b)
 		goto out;
 	lv_idmap_tree_owner(0); /* the tree is done: the cache's files are livec's */
 	lv_debug(ctx, "normalized: %zu removed, %zu emptied", ns.removed, ns.emptied);
-	if (b->use_cache && (b->cached = lv_treecache_store(&ctx->cache, ctx->m.name, b->key, b->root, &b->cache_lock)))
+	if (b->use_cache &&
+	    (b->cached = lv_treecache_store(&ctx->cache, ctx->m.name, LV_TREECACHE_FINISHED, b->key, b->root, &b->cache_lock)))
 		b->tree_root = b->cached;
 out:
 	lv_idmap_tree_owner(0);
@@ -317,7 +392,7 @@ static int write_output(struct build *b)
 	lv_debug(ctx, "tree read after %.1f s", elapsed(b));
 	snprintf(imgwork, sizeof(imgwork), "%s/image", b->workabs);
 	struct lv_image im = { .tree = &b->tree, .m = &ctx->m, .lock = &ctx->lock, .lock_path = ctx->lock_path,
-			       .cache = &ctx->cache, .epoch = b->epoch, .work = imgwork, .output = b->output,
+			       .cache = &ctx->cache, .use_cache = b->use_cache, .epoch = b->epoch, .work = imgwork, .output = b->output,
 			       .threads = b->jobs, .name = b->outname, .sums = &b->sums,
 			       .keep_layers = b->layers != NULL, .layers = b->layers, .buildinfo = b->buildinfo.p };
 	if ((r = b->fmt->write(ctx, &im, b->fmt)) == 0)

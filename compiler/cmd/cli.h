@@ -35,6 +35,7 @@ int lv_cmd_fetch(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_audit(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_cloop(struct lv_ctx *ctx, int argc, char **argv);
+int lv_cmd_cache(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_run(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_verify(struct lv_ctx *ctx, int argc, char **argv);
 int lv_cmd_persist(struct lv_ctx *ctx, int argc, char **argv);
@@ -51,6 +52,6 @@ int lv_prove_pins(struct lv_ctx *ctx, struct lv_repos *plan);
 
 /* Each verb's table (options.h), next to its code: main.c's verb list. */
 extern const struct lv_verb lv_verb_lock, lv_verb_fetch, lv_verb_audit, lv_verb_build, lv_verb_cloop,
-	lv_verb_run, lv_verb_verify, lv_verb_persist, lv_verb_inspect, lv_verb_shell;
+	lv_verb_run, lv_verb_verify, lv_verb_persist, lv_verb_inspect, lv_verb_shell, lv_verb_cache;
 
 #endif

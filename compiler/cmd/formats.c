@@ -29,7 +29,10 @@ static int write_iso(struct lv_ctx *ctx, const struct lv_image *im, const struct
 		if (!(nl = strchr(line, '\n')))
 			break;
 		*nl = '\0';
-		lv_debug(ctx, "initramfs: %s", line);
+		if (!strncmp(line, "cache: ", 7))
+			lv_debug(ctx, "%s", line + 7);
+		else
+			lv_debug(ctx, "initramfs: %s", line);
 	}
 	lv_buf_release(&report);
 	if (r == 0 && im->layers) {

@@ -24,7 +24,7 @@
 
 static const struct lv_verb *const verbs[] = {
 	&lv_verb_lock, &lv_verb_fetch, &lv_verb_build, &lv_verb_verify,
-	&lv_verb_run, &lv_verb_persist, &lv_verb_cloop, &lv_verb_audit, &lv_verb_inspect, &lv_verb_shell,
+	&lv_verb_run, &lv_verb_persist, &lv_verb_cloop, &lv_verb_audit, &lv_verb_inspect, &lv_verb_shell, &lv_verb_cache,
 };
 
 /* The common options: before or after the verb, taken out of argv here. */

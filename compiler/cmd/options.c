@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/options.h"
@@ -237,4 +238,17 @@ void lv_usage_print(FILE *out, const struct lv_program *p)
 	fprintf(out, "\n%s:\n", p->opts_title);
 	options_print(out, p->main->opts);
 	fprintf(out, "\n%s\n", p->main->epilogue);
+}
+
+unsigned long long lv_parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	default: break;
+	}
+	return *end || end == s ? 0 : v;
 }

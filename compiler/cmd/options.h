@@ -51,6 +51,9 @@ enum {
 	LV_NEEDS_ANY_LOCK = 8, /* a lockfile, stale or not (a warning when stale) */
 };
 
+/* "512M", "2G", "100k" or bytes; 0 when it is not a size. */
+unsigned long long lv_parse_size(const char *s);
+
 struct lv_verb {
 	const char *name;
 	int (*run)(struct lv_ctx *ctx, int argc, char **argv);

@@ -39,19 +39,6 @@ const struct lv_verb lv_verb_persist = {
 	.epilogue = NULL,
 };
 
-static unsigned long long parse_size(const char *s)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	default: break;
-	}
-	return *end || end == s ? 0 : v;
-}
-
 int lv_cmd_persist(struct lv_ctx *ctx, int argc, char **argv)
 {
 	const char *size_arg = "512M", *label = "LIVEDATA";
@@ -69,7 +56,7 @@ int lv_cmd_persist(struct lv_ctx *ctx, int argc, char **argv)
 		lv_error(&ctx->d, "usage: livec %s", lv_verb_persist.synopsis);
 		return -LVE_USAGE;
 	}
-	unsigned long long size = parse_size(size_arg);
+	unsigned long long size = lv_parse_size(size_arg);
 	if (size < (8ull << 20) || size > (1ull << 42)) {
 		lv_error(&ctx->d, "--size '%s': use a size from 8M to 4T, e.g. 512M", size_arg);
 		return -LVE_USAGE;

@@ -13,6 +13,8 @@
 #include "base/err.h"
 #include "base/fsutil.h"
 #include "base/sha256.h"
+#include "build/clone.h"
+#include "build/treecache.h"
 #include "image/bootmenu.h"
 #include "image/cloop.h"
 #include "image/image.h"
@@ -57,16 +59,21 @@ static int keep_split(const struct lv_node *n, void *ud)
 static const char *const layers[] = { "LIVEC/LIVEC", "LIVEC/root_fs.tgz", "boot/initrd.gz",
 				      "LIVEC/licenses/sbom.spdx.json" };
 
-int lv_image_layer_sum(const struct lv_image *im, const char *layer, const char *path, struct lv_diags *d)
+int lv_image_layer_sum(const struct lv_image *im, const char *layer, const char *path, char hex[LV_SHA256_HEX],
+		       struct lv_diags *d)
 {
-	char name[512];
-	if (!im->sums)
-		return 0;
-	snprintf(name, sizeof(name), "%s:%s", im->name, layer);
-	int r = lv_sums_add_file(im->sums, name, path);
-	if (r < 0)
+	char name[512], own[LV_SHA256_HEX];
+	if (!hex)
+		hex = own;
+	int r = lv_sha256_file(path, hex, NULL);
+	if (r < 0) {
 		lv_error(d, "cannot hash the layer '%s': %s", path, lv_strerror(r));
-	return r;
+		return r;
+	}
+	snprintf(name, sizeof(name), "%s:%s", im->name, layer);
+	if (im->sums)
+		lv_sums_add(im->sums, name, hex);
+	return 0;
 }
 
 /* The build ID, what the initramfs looks for on the media: the lock, the
@@ -109,12 +116,59 @@ static void split_tree(const struct lv_image *im, struct split *sp, struct lv_tr
 	lv_tree_filter(im->tree, keep_split, sp, rest);
 }
 
+/* The cache key of a cloop image: the inner image it compresses and how. */
+static void cloop_key(const struct lv_image *im, const char *inner_sha, char key[LV_SHA256_HEX])
+{
+	char text[512];
+	snprintf(text, sizeof(text), "livec-cloop %s %s %ld %d %ld", LIVEC_VERSION, inner_sha,
+		 im->m->image.cloop.block_size, (int)im->m->image.cloop.compression, im->m->image.cloop.level);
+	lv_sha256_buf(text, strlen(text), key);
+}
+
+/* The cloop image and its hash list from the build cache: 1 when it had
+ * them (copied to p and h), 0 when not. */
+static int cloop_cached(const struct lv_image *im, const char *key, const char *p, const char *h)
+{
+	int fd = -1, r = 0;
+	_cleanup_free_ char *name = lv_treecache_name(LV_TREECACHE_CLOOP, key);
+	_cleanup_free_ char *dir = im->use_cache ? lv_treecache_lookup(im->cache, name, &fd) : NULL;
+	if (dir) {
+		_cleanup_free_ char *cp = lv_path_join(dir, "LIVEC"), *ch = lv_path_join(dir, "LIVEC.sha256");
+		r = lv_file_clone(cp, p, 0644) == 0 && lv_file_clone(ch, h, 0644) == 0;
+		close(fd);
+	}
+	return r;
+}
+
+/* A copy of the cloop image and its hash list into the build cache; a
+ * failure costs the next build time, not this one its output. */
+static void cloop_keep(const struct lv_image *im, const char *key, const char *p, const char *h)
+{
+	_cleanup_free_ char *trees = im->use_cache ? lv_cache_path(im->cache, "trees", "") : NULL, *stored = NULL;
+	char tmp[4200], cp[4300], ch[4300];
+	int fd = -1;
+	if (!trees)
+		return;
+	lv_mkdir_p(trees, 0700);
+	snprintf(tmp, sizeof(tmp), "%s.build-%ld.XXXXXX", trees, (long)getpid());
+	if (!mkdtemp(tmp))
+		return;
+	snprintf(cp, sizeof(cp), "%s/LIVEC", tmp);
+	snprintf(ch, sizeof(ch), "%s/LIVEC.sha256", tmp);
+	if (lv_file_clone(p, cp, 0644) == 0 && lv_file_clone(h, ch, 0644) == 0 &&
+	    (stored = lv_treecache_store(im->cache, im->m->name, LV_TREECACHE_CLOOP, key, tmp, &fd)))
+		close(fd);
+	else
+		lv_remove_tree(tmp);
+}
+
 /* The read-only part: ISO 9660 or ext2 (inner.img), then cloop, with its
- * hash list beside it (LIVEC/LIVEC.sha256, cloopsum.h). */
+ * hash list beside it (LIVEC/LIVEC.sha256, cloopsum.h).  The cloop image
+ * of an inner image compressed before is taken from the build cache. */
 static int readonly_layer(const struct lv_image *im, const struct lv_tree *inner, const char *iso_dir,
 			  struct lv_diags *d)
 {
-	char p[4096], q[4096], h[4096];
+	char p[4096], q[4096], h[4096], inner_sha[LV_SHA256_HEX], key[LV_SHA256_HEX];
 	int r;
 	snprintf(q, sizeof(q), "%s/inner.img", im->work);
 	if (im->m->image.inner == LV_INNER_EXT2) {
@@ -132,8 +186,21 @@ static int readonly_layer(const struct lv_image *im, const struct lv_tree *inner
 				    .level = (int)im->m->image.cloop.level, .threads = im->threads, .hashes = h };
 	snprintf(p, sizeof(p), "%s/LIVEC/LIVEC", iso_dir);
 	snprintf(h, sizeof(h), "%s/LIVEC/LIVEC.sha256", iso_dir);
-	if ((r = lv_cloop_write(q, p, &co, d)) < 0 || (r = lv_image_layer_sum(im, "LIVEC/LIVEC:inner", q, d)) < 0)
+	if ((r = lv_image_layer_sum(im, "LIVEC/LIVEC:inner", q, inner_sha, d)) < 0)
 		return r;
+	cloop_key(im, inner_sha, key);
+	if (cloop_cached(im, key, p, h)) {
+		if (im->report)
+			lv_buf_printf(im->report, "cache: the read-only layer: reused (the inner image is one "
+						  "compressed before, SHA-256 %.12s…)\n", inner_sha);
+	} else {
+		if (im->report && im->use_cache)
+			lv_buf_printf(im->report, "cache: the read-only layer: compressing (no cached cloop image "
+						  "of this inner image, SHA-256 %.12s…)\n", inner_sha);
+		if ((r = lv_cloop_write(q, p, &co, d)) < 0)
+			return r;
+		cloop_keep(im, key, p, h);
+	}
 	if (!im->keep_layers)
 		unlink(q);
 	return 0;
@@ -219,7 +286,7 @@ static int outer_iso(const struct lv_image *im, const char *iso_dir, const char 
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < LV_ARRAY_SIZE(layers); i++) {
 		snprintf(p, sizeof(p), "%s/%s", iso_dir, layers[i]);
-		r = lv_image_layer_sum(im, layers[i], p, d);
+		r = lv_image_layer_sum(im, layers[i], p, NULL, d);
 	}
 	struct lv_tree outer;
 	if (r < 0 || (r = lv_tree_read(iso_dir, LV_TREE_OWN_IDS, im->epoch, &outer, d)) < 0)

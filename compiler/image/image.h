@@ -23,6 +23,7 @@ struct lv_image {
 	const struct lv_lock *lock;
 	const char *lock_path;
 	const struct lv_cache *cache;
+	int use_cache;                  /* reuse a cloop image compressed before (build cache) */
 	long long epoch;
 	const char *work;               /* scratch directory (absolute) */
 	const char *output;             /* the ISO */
@@ -41,7 +42,8 @@ struct lv_image {
 int lv_image_write(const struct lv_image *im, struct lv_diags *d);
 
 /* Adds the checksum of one layer (a file at `path`) to im->sums, as
- * "NAME.iso:LAYER". */
-int lv_image_layer_sum(const struct lv_image *im, const char *layer, const char *path, struct lv_diags *d);
+ * "NAME.iso:LAYER"; hex (if not NULL) gets it too. */
+int lv_image_layer_sum(const struct lv_image *im, const char *layer, const char *path, char hex[65],
+		       struct lv_diags *d);
 
 #endif

@@ -77,7 +77,7 @@ int lv_loaders_efi(const struct lv_image *im, const struct lv_bootmenu *menu, co
 		r = lv_fat_write(files, nfiles, esp, &fo, d);
 	if (r < 0)
 		return r;
-	if ((r = lv_image_layer_sum(im, "efi.img", esp, d)) < 0)
+	if ((r = lv_image_layer_sum(im, "efi.img", esp, NULL, d)) < 0)
 		return r;
 
 	lv_bootmenu_grub(menu, &cfg);
