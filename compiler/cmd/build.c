@@ -409,7 +409,8 @@ static int publish(struct build *b)
 	char info_path[PATH_MAX];
 	int r;
 	snprintf(info_path, sizeof(info_path), "%s/%s.buildinfo", b->outdir, b->outname);
-	if ((r = lv_sums_add_file(&b->sums, b->outname, b->output)) < 0 ||
+	/* an ISO's writer hashed it already; other formats are hashed here */
+	if ((!lv_sums_find(&b->sums, b->outname) && (r = lv_sums_add_file(&b->sums, b->outname, b->output)) < 0) ||
 	    (r = lv_sums_update(sums_path, b->outname, &b->sums, &ctx->d)) < 0)
 		return r;
 	if ((r = lv_write_atomic(info_path, b->buildinfo.p, b->buildinfo.len)) < 0) {

@@ -65,7 +65,7 @@ int lv_image_layer_sum(const struct lv_image *im, const char *layer, const char 
 	char name[512], own[LV_SHA256_HEX];
 	if (!hex)
 		hex = own;
-	int r = lv_sha256_file(path, hex, NULL);
+	int r = path ? lv_sha256_file(path, hex, NULL) : 0; /* no path: hex holds it, hashed while written */
 	if (r < 0) {
 		lv_error(d, "cannot hash the layer '%s': %s", path, lv_strerror(r));
 		return r;
@@ -175,7 +175,8 @@ static int readonly_layer(const struct lv_image *im, const struct lv_tree *inner
 		struct lv_ext2_opts eo = { .label = "LIVEC_RO", .epoch = im->epoch };
 		r = lv_ext2_write(inner, q, &eo, d);
 	} else {
-		struct lv_iso_opts io = { .volume_id = "LIVEC_RO", .epoch = im->epoch };
+		struct lv_iso_opts io = { .volume_id = "LIVEC_RO", .epoch = im->epoch, .sha256 = inner_sha,
+					  .scratch = !im->keep_layers };
 		r = lv_iso_write(inner, q, &io, d);
 	}
 	if (r < 0)
@@ -186,7 +187,8 @@ static int readonly_layer(const struct lv_image *im, const struct lv_tree *inner
 				    .level = (int)im->m->image.cloop.level, .threads = im->threads, .hashes = h };
 	snprintf(p, sizeof(p), "%s/LIVEC/LIVEC", iso_dir);
 	snprintf(h, sizeof(h), "%s/LIVEC/LIVEC.sha256", iso_dir);
-	if ((r = lv_image_layer_sum(im, "LIVEC/LIVEC:inner", q, inner_sha, d)) < 0)
+	if ((r = lv_image_layer_sum(im, "LIVEC/LIVEC:inner", im->m->image.inner == LV_INNER_EXT2 ? q : NULL,
+				    inner_sha, d)) < 0)
 		return r;
 	cloop_key(im, inner_sha, key);
 	if (cloop_cached(im, key, p, h)) {
@@ -294,12 +296,15 @@ static int outer_iso(const struct lv_image *im, const char *iso_dir, const char 
 	for (size_t i = 0; i < outer.n; i++)
 		outer.v[i].uid = outer.v[i].gid = 0;
 	int bios = im->m->image.bios;
-	struct lv_iso_opts oo = { .volume_id = im->m->image.label, .epoch = im->epoch,
+	char sha[LV_SHA256_HEX];
+	struct lv_iso_opts oo = { .volume_id = im->m->image.label, .epoch = im->epoch, .sha256 = sha,
 				  .boot_image = bios ? "boot/isolinux/isolinux.bin" : NULL,
 				  .boot_catalog = bios ? "boot/isolinux/boot.cat" : "boot/boot.cat",
 				  .isohybrid_mbr = bios ? mbr : NULL, .efi_image = im->m->image.uefi ? esp : NULL };
 	r = lv_iso_write(&outer, im->output, &oo, d);
 	lv_tree_release(&outer);
+	if (r == 0 && im->sums) /* the ISO's own line, hashed while written */
+		lv_sums_add(im->sums, im->name, sha);
 	return r;
 }
 

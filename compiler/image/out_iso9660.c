@@ -16,6 +16,7 @@
 #include <libisofs/libisofs.h>
 
 #include "base/cleanup.h"
+#include "base/sha256.h"
 #include "base/err.h"
 #include "image/out_iso9660.h"
 
@@ -195,11 +196,13 @@ static int set_write_opts(IsoWriteOpts *opts, const struct lv_iso_opts *o, struc
 	return 0;
 }
 
-/* The bytes of src into path, through a temporary file renamed over it. */
-static int write_file(struct burn_source *src, const char *path, struct lv_diags *d)
+/* The bytes of src into path, through a temporary file renamed over it;
+ * hashed on the way when o->sha256 asks (no reading it back). */
+static int write_file(struct burn_source *src, const char *path, const struct lv_iso_opts *o, struct lv_diags *d)
 {
 	_cleanup_free_ char *tmp = NULL;
 	unsigned char buf[2048];
+	struct lv_sha256 sha;
 	int r = 0, e;
 
 	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
@@ -209,15 +212,23 @@ static int write_file(struct burn_source *src, const char *path, struct lv_diags
 		lv_error(d, "cannot write '%s': %s", tmp, strerror(errno));
 		return -errno;
 	}
-	while ((e = src->read_xt(src, buf, sizeof(buf))) == (int)sizeof(buf))
+	lv_sha256_init(&sha);
+	/* sector by sector: libisofs's ring buffer answers a read with all of
+	 * it or, at the end, nothing */
+	while ((e = src->read_xt(src, buf, sizeof(buf))) == (int)sizeof(buf)) {
+		if (o->sha256)
+			lv_sha256_update(&sha, buf, sizeof(buf));
 		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
 			r = -EIO;
 			break;
 		}
+	}
 	if (r == 0 && e != 0)
 		r = iso_err(d, "writing", e < 0 ? e : (int)ISO_WRITE_ERROR);
-	if (fsync(fd) < 0 && r == 0)
+	if (!o->scratch && fsync(fd) < 0 && r == 0)
 		r = -errno;
+	if (r == 0 && o->sha256)
+		lv_sha256_hex(&sha, o->sha256);
 	close(fd);
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
@@ -254,7 +265,7 @@ int lv_iso_write(const struct lv_tree *t, const char *path, const struct lv_iso_
 		r = iso_err(d, "writing", e);
 		goto out;
 	}
-	r = write_file(src, path, d);
+	r = write_file(src, path, o, d);
 out:
 	if (src) {
 		src->free_data(src);

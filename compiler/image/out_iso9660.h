@@ -23,6 +23,9 @@ struct lv_iso_opts {
 	const char *isohybrid_mbr;  /* host path of isohdpfx.bin, or NULL */
 	const char *efi_image;      /* host path of the ESP (FAT) image, or NULL: appended as
 				       GPT partition 2 and the El Torito EFI entry */
+	char *sha256;               /* if set (65 bytes), gets the image's SHA-256, hashed while
+				       it is written */
+	int scratch;                /* a file the build deletes soon: no fsync */
 };
 
 int lv_iso_write(const struct lv_tree *t, const char *path, const struct lv_iso_opts *o, struct lv_diags *d);
