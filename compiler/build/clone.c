@@ -35,14 +35,17 @@ struct clone {
  * chown clears security.capability). */
 static int copy_xattrs(const char *src, const char *dst)
 {
-	char list[8192], val[8192];
-	ssize_t n = llistxattr(src, list, sizeof(list));
-	if (n < 0)
-		return errno == ENOTSUP ? 0 : -errno;
+	ssize_t n = llistxattr(src, NULL, 0);
+	if (n <= 0)
+		return n == 0 || errno == ENOTSUP ? 0 : -errno;
+	_cleanup_free_ char *list = malloc((size_t)n);
+	if (!list || (n = llistxattr(src, list, (size_t)n)) < 0)
+		return list ? -errno : -ENOMEM;
 	for (char *k = list; k < list + n; k += strlen(k) + 1) {
-		ssize_t vl = lgetxattr(src, k, val, sizeof(val));
-		if (vl < 0 || lsetxattr(dst, k, val, (size_t)vl, 0) < 0)
-			return -errno;
+		ssize_t vl = lgetxattr(src, k, NULL, 0);
+		_cleanup_free_ char *val = vl >= 0 ? malloc((size_t)vl + 1) : NULL;
+		if (!val || (vl = lgetxattr(src, k, val, (size_t)vl)) < 0 || lsetxattr(dst, k, val, (size_t)vl, 0) < 0)
+			return val ? -errno : -ENOMEM;
 	}
 	return 0;
 }
@@ -123,11 +126,12 @@ static int clone_entry(struct clone *c, int sfd, int dfd, const char *name, cons
 		target[n] = '\0';
 		if (symlinkat(target, dfd, name) < 0)
 			return -errno;
-	} else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+	} else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISSOCK(st.st_mode)) {
+		/* a socket too: the tree reader keeps what the tree has */
 		if (mknodat(dfd, name, st.st_mode, st.st_rdev) < 0)
 			return -errno;
 	} else
-		return 0; /* a socket: nothing an image keeps */
+		return -EINVAL;
 	/* owner, then mode (chown clears setuid), then attributes, then times */
 	if (fchownat(dfd, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
@@ -153,11 +157,14 @@ static int clone_dir(struct clone *c, int sfd, int dfd, const char *rel)
 		return -errno;
 	}
 	while (r == 0 && (errno = 0, e = readdir(dh)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && (r = clone_entry(c, sfd, dfd, e->d_name, rel)) < 0)
-			lv_error(c->d, "cannot copy '%s%s%s' of the cached tree: %s", rel, *rel ? "/" : "", e->d_name,
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    (r = clone_entry(c, sfd, dfd, e->d_name, rel)) < 0 && r != -ECANCELED)
+			lv_error(c->d, "cannot copy '%s%s%s' of the tree: %s", rel, *rel ? "/" : "", e->d_name,
 				 strerror(-r));
-	if (r == 0 && errno)
+	if (r == 0 && errno) {
 		r = -errno;
+		lv_error(c->d, "cannot read the directory '%s' of the tree: %s", *rel ? rel : "/", strerror(-r));
+	}
 	closedir(dh);
 	return r < 0 ? -ECANCELED : 0; /* reported once, where it happened */
 }
@@ -179,12 +186,15 @@ int lv_tree_clone(const char *src, const char *dst, struct lv_clone_stats *st, s
 	}
 	c.dstroot = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r = c.dstroot < 0 ? -errno : clone_dir(&c, c.srcroot, c.dstroot, "");
-	if (r == 0 && (fchown(c.dstroot, s.st_uid, s.st_gid) < 0 || fchmod(c.dstroot, s.st_mode & 07777) < 0))
-		r = -errno;
 	if (r == 0) {
 		struct timespec ts[2] = { s.st_atim, s.st_mtim };
-		futimens(c.dstroot, ts);
-	}
+		if (fchown(c.dstroot, s.st_uid, s.st_gid) < 0 || fchmod(c.dstroot, s.st_mode & 07777) < 0 ||
+		    futimens(c.dstroot, ts) < 0)
+			r = -errno;
+		if (r < 0)
+			lv_error(d, "cannot copy the root of the tree '%s': %s", src, strerror(-r));
+	} else if (r != -ECANCELED)
+		lv_error(d, "cannot copy the tree '%s' to '%s': %s", src, dst, strerror(-r));
 	for (size_t i = 0; i < c.nlinks; i++)
 		free(c.links[i].path);
 	free(c.links);

@@ -194,27 +194,68 @@ static int lock_tree(const char *path, int how)
 	return fd;
 }
 
+/* "ENTRY.used", touched when a build uses the entry: what `cache prune`
+ * goes by (the entry's own times are the image's). */
+static void mark_used(const char *path)
+{
+	_cleanup_free_ char *stamp = NULL;
+	if (asprintf(&stamp, "%s.used", path) < 0)
+		return;
+	int fd = open(stamp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0) {
+		futimens(fd, NULL);
+		close(fd);
+	}
+}
+
 char *lv_treecache_lookup(const struct lv_cache *c, const char *key, int *lockfd)
 {
 	char *p = lv_cache_path(c, "trees", key);
+	struct stat held, now;
 	*lockfd = p ? lock_tree(p, LOCK_SH) : -1;
+	/* the lock waited for a sweep that removed (renamed away) the entry:
+	 * the descriptor is then not the entry the name names any more */
+	if (*lockfd >= 0 && (fstat(*lockfd, &held) < 0 || stat(p, &now) < 0 || held.st_dev != now.st_dev ||
+			     held.st_ino != now.st_ino)) {
+		close(*lockfd);
+		*lockfd = -1;
+	}
 	if (*lockfd >= 0) {
-		futimens(*lockfd, NULL); /* used now: last to go when the cache is pruned */
+		mark_used(p);
 		return p;
 	}
 	free(p);
 	return NULL;
 }
 
+/* An entry out of the cache, under the exclusive lock its caller holds:
+ * first renamed out of every reader's sight (".trash-..."), then deleted;
+ * an interrupted deletion leaves trash, never a half entry a build could
+ * take.  1 when it went. */
+static int remove_entry(const char *dir, const char *name)
+{
+	_cleanup_free_ char *p = lv_path_join(dir, name), *trash = NULL, *stamp = NULL;
+	if (asprintf(&trash, "%s/.trash-%ld-%s", dir, (long)getpid(), name) < 0 ||
+	    asprintf(&stamp, "%s.used", p) < 0 || rename(p, trash) < 0)
+		return 0;
+	unlink(stamp);
+	lv_remove_tree(trash);
+	return 1;
+}
+
+/* "PID..." names a process that is gone (of this pid namespace). */
+static int stale_staging_pid(const char *s)
+{
+	char *end;
+	long pid = strtol(s, &end, 10);
+	return (*end == '.' || *end == '-' || !*end) && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
 /* 1 if `name` in trees/ is a staging root ".build-PID.XXXXXX" whose build
  * is gone */
 static int stale_staging(const char *name)
 {
-	char *end;
-	if (strncmp(name, ".build-", 7))
-		return 0;
-	long pid = strtol(name + 7, &end, 10);
-	return (*end == '.' || !*end) && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+	return !strncmp(name, ".build-", 7) && stale_staging_pid(name + 7);
 }
 
 /* Is `name` a whole line of the pointers' text? */
@@ -246,12 +287,12 @@ static void sweep(const struct lv_cache *c)
 	for (int i = 0; i < n; i++) {
 		const char *nm = names[i]->d_name;
 		_cleanup_free_ char *p = lv_path_join(dir, nm);
-		if (stale_staging(nm)) {
+		if (stale_staging(nm) || (!strncmp(nm, ".trash-", 7) && stale_staging_pid(nm + 7))) {
 			lv_remove_tree(p);
 		} else if (entry_key(nm) && !named(&current, nm)) {
 			_cleanup_close_ int fd = lock_tree(p, LOCK_EX | LOCK_NB);
 			if (fd >= 0)
-				lv_remove_tree(p);
+				remove_entry(dir, nm);
 		}
 		free(names[i]);
 	}
@@ -264,19 +305,32 @@ char *lv_treecache_store(const struct lv_cache *c, const char *name, enum lv_tre
 {
 	_cleanup_free_ char *dir = lv_cache_path(c, "trees", ""), *entry = lv_treecache_name(stage, key);
 	_cleanup_free_ char *dst = lv_cache_path(c, "trees", entry);
-	char pointer_name[300];
 
 	lv_mkdir_p(dir, 0700);
-	if (rename(tree, dst) < 0)
-		return NULL; /* another file system, or already there */
-	*lockfd = lock_tree(dst, LOCK_SH);
-	/* keep one tree per manifest name: the one it replaces goes when no
-	 * build reads it any more */
+	/* locked before it is in sight: the lock goes with the directory, so
+	 * no other build's sweep can take it between rename and lock */
+	*lockfd = lock_tree(tree, LOCK_SH);
+	if (*lockfd < 0 || rename(tree, dst) < 0) { /* another file system, or already there */
+		if (*lockfd >= 0)
+			close(*lockfd);
+		*lockfd = -1;
+		return NULL;
+	}
+	mark_used(dst);
+	lv_treecache_claim(c, name, stage, key);
+	return TAKE_PTR(dst);
+}
+
+void lv_treecache_claim(const struct lv_cache *c, const char *name, enum lv_treecache_stage stage, const char *key)
+{
+	_cleanup_free_ char *entry = lv_treecache_name(stage, key);
+	char pointer_name[300];
+	/* one entry per manifest name and stage: the one it replaces goes
+	 * when no build reads it any more */
 	snprintf(pointer_name, sizeof(pointer_name), "%s%s", name, stages[stage].pointer);
 	_cleanup_free_ char *pointer = lv_cache_path(c, "trees", pointer_name);
 	lv_write_atomic(pointer, entry, strlen(entry));
 	sweep(c);
-	return TAKE_PTR(dst);
 }
 
 void lv_treecache_clean(const struct lv_cache *c)
@@ -345,13 +399,27 @@ static int by_use(const void *a, const void *b)
 static void add_victim(struct victim **v, size_t *n, const char *path, int tree)
 {
 	struct stat st;
-	if (lstat(path, &st) < 0)
+	_cleanup_free_ char *stamp = NULL;
+	if (tree && asprintf(&stamp, "%s.used", path) < 0)
+		return;
+	if ((!stamp || lstat(stamp, &st) < 0) && lstat(path, &st) < 0)
 		return;
 	struct victim *nv = realloc(*v, (*n + 1) * sizeof(**v));
 	if (!nv)
 		return;
 	*v = nv;
 	nv[(*n)++] = (struct victim){ strdup(path), (long long)st.st_mtime, tree };
+}
+
+int lv_cache_hold(const struct lv_cache *c, int exclusive)
+{
+	_cleanup_free_ char *p = lv_cache_path(c, "", "builds.lock");
+	int fd = p ? open(p, O_RDONLY | O_CREAT | O_CLOEXEC, 0600) : -1;
+	if (fd >= 0 && flock(fd, exclusive ? LOCK_EX | LOCK_NB : LOCK_SH) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 unsigned long long lv_cache_prune(const struct lv_cache *c, unsigned long long max, size_t *removed)
@@ -375,7 +443,10 @@ unsigned long long lv_cache_prune(const struct lv_cache *c, unsigned long long m
 			free(names[i]);
 		}
 		free(k > 0 ? names : NULL);
-		for (int fan = 0; fan < 256; fan++) {
+		/* packages only when no build runs: one may be between fetching
+		 * and unpacking them */
+		_cleanup_close_ int alone = lv_cache_hold(c, 1);
+		for (int fan = 0; alone >= 0 && fan < 256; fan++) {
 			char sub[8];
 			snprintf(sub, sizeof(sub), "%02x", fan);
 			_cleanup_free_ char *d = lv_path_join(blobs, sub);
@@ -395,9 +466,9 @@ unsigned long long lv_cache_prune(const struct lv_cache *c, unsigned long long m
 			unsigned long long size = du(v[i].path);
 			if (v[i].tree) {
 				_cleanup_close_ int fd = lock_tree(v[i].path, LOCK_EX | LOCK_NB);
-				if (fd < 0)
-					continue; /* a build reads it */
-				lv_remove_tree(v[i].path);
+				_cleanup_free_ char *name = lv_basename(v[i].path);
+				if (fd < 0 || !remove_entry(trees, name))
+					continue; /* a build reads it, or it cannot go */
 			} else if (unlink(v[i].path) < 0)
 				continue;
 			total -= size < total ? size : total;

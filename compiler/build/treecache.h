@@ -52,6 +52,14 @@ char *lv_treecache_lookup(const struct lv_cache *c, const char *key, int *lockfd
  * Trees no manifest names any more, and no build reads, are removed. */
 char *lv_treecache_store(const struct lv_cache *c, const char *name, enum lv_treecache_stage stage,
 			 const char *key, const char *tree, int *lockfd);
+/* Makes `key` the manifest's entry of the stage (a build that reused it
+ * claims it, so that it stays while the manifest uses it). */
+void lv_treecache_claim(const struct lv_cache *c, const char *name, enum lv_treecache_stage stage, const char *key);
+/* A lock on the whole cache: builds hold it shared while they run (a
+ * fetched package must stay until it is unpacked); `cache prune` takes it
+ * exclusive, without waiting, before it removes packages.  The descriptor,
+ * or -1. */
+int lv_cache_hold(const struct lv_cache *c, int exclusive);
 /* Removes the staging roots of builds that are gone (a build killed
  * before it could clean up) and unnamed trees no build reads. */
 void lv_treecache_clean(const struct lv_cache *c);

@@ -310,25 +310,35 @@ static int installed_stage(struct build *b, struct lv_assembly *a)
 		rmdir(b->root);
 		r = lv_tree_clone(cached, b->root, &cs, &ctx->d);
 		close(lockfd);
-		if (r == 0)
+		if (r == 0) {
+			lv_treecache_claim(&ctx->cache, ctx->m.name, LV_TREECACHE_INSTALLED, key);
 			lv_debug(ctx, "copied %llu files (%.0f MiB, %llu shared by reflink) after %.1f s", cs.files,
 				 cs.bytes / 1048576.0, cs.reflinked, elapsed(b));
-		return r;
+			return 0;
+		}
+		/* a copy that failed (a full disk, ...) costs time, not the build */
+		lv_warn(&ctx->d, "the cached installed packages could not be copied: installing them");
+		lv_remove_tree(b->root);
+		if ((r = staging_root(b)) < 0)
+			return r;
 	}
 	if (b->use_cache)
 		lv_say(ctx, "installed packages: installing (no cached tree has this lock's packages and debconf "
 			    "answers)");
 	if ((r = install(b, a)) < 0 || !b->use_cache)
 		return r;
-	/* kept as a copy: the next stages change the staging root in place */
+	/* kept as a copy: the next stages change the staging root in place;
+	 * the cache's files are livec's own */
+	lv_idmap_tree_owner(0);
 	char copy[PATH_MAX + 8];
 	snprintf(copy, sizeof(copy), "%s.inst", b->root);
 	struct lv_diags quiet = { 0 };
 	_cleanup_free_ char *stored = NULL;
 	if (lv_tree_clone(b->root, copy, &cs, &quiet) == 0 &&
-	    (stored = lv_treecache_store(&ctx->cache, ctx->m.name, LV_TREECACHE_INSTALLED, key, copy, &lockfd)))
+	    (stored = lv_treecache_store(&ctx->cache, ctx->m.name, LV_TREECACHE_INSTALLED, key, copy, &lockfd))) {
 		close(lockfd);
-	else {
+		lv_debug(ctx, "installed tree kept in the cache after %.1f s", elapsed(b));
+	} else {
 		/* another build of the same packages may have kept it first */
 		_cleanup_free_ char *there = lv_treecache_lookup(&ctx->cache, name, &lockfd);
 		if (there)
@@ -339,7 +349,6 @@ static int installed_stage(struct build *b, struct lv_assembly *a)
 		lv_remove_tree(copy);
 	}
 	lv_diags_release(&quiet);
-	lv_debug(ctx, "installed tree kept in the cache after %.1f s", elapsed(b));
 	return 0;
 }
 
@@ -456,6 +465,7 @@ int lv_build_tree(struct lv_ctx *ctx, char **tree, int *lockfd)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &b.t0);
 	lv_interrupt_setup();
+	_cleanup_close_ int hold = lv_cache_hold(&ctx->cache, 0);
 	if ((r = prepare(&b)) == 0 && !b.cached)
 		r = assemble(&b);
 	if (r == 0 && !b.cached) {
@@ -488,8 +498,11 @@ int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &b.t0);
 	lv_interrupt_setup();
-	if ((r = prepare(&b)) == 0 && b.cached)
+	_cleanup_close_ int hold = lv_cache_hold(&ctx->cache, 0); /* `cache prune` keeps our packages */
+	if ((r = prepare(&b)) == 0 && b.cached) {
 		lv_say(ctx, "the tree of this lock and manifest is cached: skipping to the writers");
+		lv_treecache_claim(&ctx->cache, ctx->m.name, LV_TREECACHE_FINISHED, b.key);
+	}
 	else if (r == 0)
 		r = assemble(&b);
 	if (r == 0 && !lv_interrupted())

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "build/idmap.h"
 #include "build/treecache.h"
 #include "cmd/cli.h"
 #include "cmd/options.h"
@@ -74,6 +75,11 @@ int lv_cmd_cache(struct lv_ctx *ctx, int argc, char **argv)
 		lv_error(&ctx->d, "--max-size: '%s' is not a size (e.g. 20G, 500M)", max_arg);
 		return -LVE_USAGE;
 	}
+	/* the cache's trees belong to the image's ids: as a user, livec sees
+	 * and removes them from its own user namespace, as builds do */
+	int r = lv_idmap_setup(&ctx->d);
+	if (r < 0)
+		return r;
 	if (!strcmp(sub, "du")) {
 		show(&ctx->cache);
 		return 0;

@@ -2,6 +2,7 @@
  * text of --help.  The man page and the bash completion read the same
  * tables (man.c, completion.c). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,12 +244,18 @@ void lv_usage_print(FILE *out, const struct lv_program *p)
 unsigned long long lv_parse_size(const char *s)
 {
 	char *end;
+	unsigned shift = 0;
+	if (*s < '0' || *s > '9')
+		return 0; /* strtoull takes "-1" */
+	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
 	default: break;
 	}
-	return *end || end == s ? 0 : v;
+	if (*end || errno || v > (~0ULL >> shift))
+		return 0;
+	return v << shift;
 }

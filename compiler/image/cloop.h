@@ -50,4 +50,8 @@ int lv_cloop_extract(const char *path, const char *out, struct lv_diags *d);
  * Returns 0, or -LVE_HASH when something does not match. */
 int lv_cloop_check(const char *path, const char *hashes, struct lv_diags *d);
 
+/* What makes the compressed bytes: livec's binary and the versions of the
+ * compression libraries (for the build cache's key; static string). */
+const char *lv_cloop_writer_id(void);
+
 #endif

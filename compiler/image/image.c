@@ -119,8 +119,10 @@ static void split_tree(const struct lv_image *im, struct split *sp, struct lv_tr
 /* The cache key of a cloop image: the inner image it compresses and how. */
 static void cloop_key(const struct lv_image *im, const char *inner_sha, char key[LV_SHA256_HEX])
 {
-	char text[512];
-	snprintf(text, sizeof(text), "livec-cloop %s %s %ld %d %ld", LIVEC_VERSION, inner_sha,
+	char text[1024];
+	/* and what compresses: livec's binary and the compressors' libraries,
+	 * whose output may change with their versions */
+	snprintf(text, sizeof(text), "livec-cloop %s %s %s %ld %d %ld", LIVEC_VERSION, lv_cloop_writer_id(), inner_sha,
 		 im->m->image.cloop.block_size, (int)im->m->image.cloop.compression, im->m->image.cloop.level);
 	lv_sha256_buf(text, strlen(text), key);
 }
@@ -136,6 +138,8 @@ static int cloop_cached(const struct lv_image *im, const char *key, const char *
 		_cleanup_free_ char *cp = lv_path_join(dir, "LIVEC"), *ch = lv_path_join(dir, "LIVEC.sha256");
 		r = lv_file_clone(cp, p, 0644) == 0 && lv_file_clone(ch, h, 0644) == 0;
 		close(fd);
+		if (r)
+			lv_treecache_claim(im->cache, im->m->name, LV_TREECACHE_CLOOP, key);
 	}
 	return r;
 }

@@ -428,3 +428,15 @@ int lv_cloop_check(const char *path, const char *hashes, struct lv_diags *d)
 	lv_cloop_index_free(&ix);
 	return r;
 }
+
+const char *lv_cloop_writer_id(void)
+{
+	static char id[200];
+	if (!*id) {
+		char self[LV_SHA256_HEX] = "unknown";
+		lv_sha256_file("/proc/self/exe", self, NULL);
+		snprintf(id, sizeof(id), "%s libdeflate-%s %s", self, LIBDEFLATE_VERSION_STRING,
+			 lzma_version_string());
+	}
+	return id;
+}
