@@ -4,7 +4,9 @@
 # made by `livec persist-image` and a second disk labelled TESTDATA.  The
 # disk appears under /media/TESTDATA (read-only) and in /media/list, a local
 # package installs with apt-get, and counters written in /home and /etc
-# survive into a second boot, from a USB stick.  A damaged store is reported and left out:
+# (and synced) survive the power going off (QEMU stopped without a
+# shutdown: the store's journal is replayed) into a second boot, from a USB
+# stick.  A damaged store is reported and left out:
 # the system still boots.  Then, booted with livec.toram (and livec.check,
 # which checks the copies in RAM) and /home kept in
 # a LIVEDATA.img file on a stick, a USB disk plugged in through QEMU's
@@ -34,12 +36,14 @@ test_expect_success 'setup: the overlay image, a persistence store, a TESTDATA d
 	"$LIVEC" build --lockfile "$LOCK" --output overlay.iso overlay.yaml 2>build.err &&
 	"$LIVEC" persist-image --size 64M store.img 2>err &&
 	"$LIVEC" persist-image --size 64M store2.img 2>err && cmp store.img store2.img &&
+	dumpe2fs -h store.img 2>/dev/null | grep -q "^Filesystem features:.* has_journal" &&
 	mkdir -p data && echo "known content" >data/hello.txt &&
 	mke2fs -q -t ext2 -L TESTDATA -d data testdata.img 8M
 '
 
-test_expect_success 'first boot: overlay root on the store, media under /media, apt-get works' '
-	boot 1 &&
+test_expect_success 'first boot: overlay root on the store, media under /media, apt-get works; then the power goes off with the store mounted' '
+	boot 1 --append livec.probe=powerloss --when "PROBE: done" &&
+	dumpe2fs -h store.img 2>/dev/null | grep -q "^Filesystem features:.* has_journal.* needs_recovery" &&
 	check_boot boot1.log iso9660 overlay &&
 	grep -a -q "PROBE: persistence ok /dev/vd[a-z] LIVEDATA overlay" boot1.log &&
 	grep -a -q "PROBE: count /home/live/.probe-count 1" boot1.log &&
@@ -49,8 +53,9 @@ test_expect_success 'first boot: overlay root on the store, media under /media, 
 	grep -a -q "PROBE: media-mount ext2 ro" boot1.log || { show_boot boot1.log; exit 1; }
 '
 
-test_expect_success 'second boot, from a USB stick (isohybrid), same store: the home file and the /etc change are there, TESTDATA under its name again' '
+test_expect_success 'second boot, from a USB stick (isohybrid), same store after the power loss: it mounts without errors, the home file and the /etc change are there, TESTDATA under its name again' '
 	boot 2 --usb &&
+	! grep -a "EXT4-fs error\|EXT4-fs.*: error" boot2.log &&
 	grep -a -q "livec: medium: /dev/sd" boot2.log &&
 	grep -a -q "login: live (automatic login)" boot2.log &&
 	grep -a -q "PROBE: root-fstype overlay" boot2.log &&
