@@ -1,7 +1,9 @@
 /* For the unit tests (include after cmocka.h): asserts that two files
- * hold the same bytes. */
+ * hold the same bytes; names files in a test's scratch directory. */
 #ifndef LV_TEST_FILES_EQUAL_H
 #define LV_TEST_FILES_EQUAL_H
+
+#include <stdio.h>
 
 #include "base/buf.h"
 #include "base/fsutil.h"
@@ -15,6 +17,16 @@ static inline void assert_files_equal(const char *x, const char *y)
 	assert_memory_equal(a.p, b.p, a.len);
 	lv_buf_release(&a);
 	lv_buf_release(&b);
+}
+
+/* DIR/NAME, from a ring of four buffers: one call may take several. */
+static inline char *scratch_path(const char *dir, const char *name)
+{
+	static char p[4][256];
+	static int i;
+	i = (i + 1) % 4;
+	snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
+	return p[i];
 }
 
 #endif

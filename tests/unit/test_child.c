@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "files_equal.h"
+
 #include "base/buf.h"
 #include "base/child.h"
 #include "base/fsutil.h"
@@ -24,9 +26,7 @@ static char dir[] = "/tmp/livec-test-child-XXXXXX";
 
 static char *path(const char *name)
 {
-	static char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return p;
+	return scratch_path(dir, name);
 }
 
 static void output_and_exit_status_are_captured(void **s)

@@ -22,11 +22,7 @@ static char dir[] = "/tmp/livec-test-cloop-XXXXXX";
 
 static char *path(const char *name)
 {
-	static char p[4][256];
-	static int i;
-	i = (i + 1) % 4;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
-	return p[i];
+	return scratch_path(dir, name);
 }
 
 static void make_input(const char *name, size_t size, int random)

@@ -27,11 +27,7 @@ static char dir[] = "/tmp/livec-test-cloopsum-XXXXXX";
 
 static char *path(const char *name)
 {
-	static char p[4][256];
-	static int i;
-	i = (i + 1) % 4;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
-	return p[i];
+	return scratch_path(dir, name);
 }
 
 /* half random, half repetitive: blocks of different compressed sizes */

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "files_equal.h"
+
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/fsutil.h"
@@ -23,9 +25,7 @@ static const char *const h3 = "3333333333333333333333333333333333333333333333333
 
 static char *path(const char *name)
 {
-	static char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return p;
+	return scratch_path(dir, name);
 }
 
 static void belongs_means_the_output_or_its_layers(void **s)
