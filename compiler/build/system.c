@@ -261,11 +261,42 @@ static int in_lock(const struct lv_lock *l, const char *name)
 	return 0;
 }
 
+/* Units that make no sense on a live medium, masked unless the manifest
+ * keeps them (system.services.keep) or enables them; only those the image
+ * has.  The list and the reasons are in docs/live.md. */
+static const char *const live_masked[] = {
+	"apt-daily.timer",          /* downloads updates into RAM, lost at power-off */
+	"apt-daily-upgrade.timer",  /* installs them, into RAM */
+	"dpkg-db-backup.timer",     /* backs dpkg's database up, into RAM */
+	"man-db.timer",             /* rebuilds the manual's index, in RAM */
+	"plocate-updatedb.timer",   /* indexes the file tree, in RAM */
+	"e2scrub_all.timer",        /* checks ext4 volumes on LVM: the host's */
+	"e2scrub_reap.service",
+	"fstrim.timer",             /* trims file systems: the root is RAM, the disks the host's */
+	"systemd-pstore.service",   /* moves the firmware's crash records (the host's) into RAM
+				     * and deletes them from the firmware */
+};
+
+static int listed_in(const char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return 1;
+	return 0;
+}
+
 int lv_system_check(const struct lv_manifest *m, const struct lv_lock *l, struct lv_diags *d)
 {
 	const struct lv_session *s = &m->system.session;
 	static const char *const x_needs[][2] = { { "xinit", "xinit" }, { "Xorg", "xserver-xorg-core" } };
 	int r = 0;
+	for (size_t i = 0; i < m->system.keep.n; i++) {
+		if (listed_in(live_masked, LV_ARRAY_SIZE(live_masked), m->system.keep.v[i]))
+			continue;
+		lv_diag_pos(d, LV_ERROR, &m->system.keep.at[i], "name one of the units docs/live.md lists as masked",
+			    "system.services.keep: '%s' is not a unit livec masks", m->system.keep.v[i]);
+		r = -LVE_MANIFEST;
+	}
 	for (size_t i = 0; i < m->system.reconfigure.n; i++) {
 		const struct lv_mpkg *p = &m->system.reconfigure.v[i];
 		if (in_lock(l, p->name))
@@ -403,21 +434,6 @@ static int services(struct lv_assembly *a, struct lv_diags *d)
 	return r;
 }
 
-/* Units that make no sense on a live medium, masked unless the manifest
- * keeps them (system.services.keep) or enables them; only those the image
- * has.  The list and the reasons are in docs/live.md. */
-static const char *const live_masked[] = {
-	"apt-daily.timer",          /* downloads updates into RAM, lost at power-off */
-	"apt-daily-upgrade.timer",  /* installs them, into RAM */
-	"dpkg-db-backup.timer",     /* backs dpkg's database up, into RAM */
-	"man-db.timer",             /* rebuilds the manual's index, in RAM */
-	"plocate-updatedb.timer",   /* indexes the file tree, in RAM */
-	"e2scrub_all.timer",        /* checks ext4 volumes on LVM: the host's */
-	"e2scrub_reap.service",
-	"fstrim.timer",             /* trims file systems: the root is RAM, the disks the host's */
-	"systemd-pstore.service",   /* moves the firmware's crash records (the host's) into RAM
-				     * and deletes them from the firmware */
-};
 
 static int listed(const struct lv_strs *l, const char *s)
 {
@@ -435,9 +451,12 @@ static int listed(const struct lv_strs *l, const char *s)
 static int live_units(struct lv_assembly *a, int rootfd, struct lv_diags *d)
 {
 	char text[128];
-	int r;
+	int r = 0;
 	snprintf(text, sizeof(text), "# livec: the image was updated when it was built\nTIMESTAMP_NSEC=%lld000000000\n",
 		 a->sb.epoch);
+	/* dpkg's triggers did that work for the packages; a library that
+	 * files: or a hook adds gets ldconfig after them
+	 * (lv_system_files_hooks) */
 	if ((r = write_file(rootfd, "etc/.updated", text, d)) < 0 || (r = write_file(rootfd, "var/.updated", text, d)) < 0)
 		return r;
 	struct lv_buf sh = { 0 };
@@ -483,5 +502,9 @@ int lv_system_files_hooks(struct lv_assembly *a, struct lv_diags *d)
 		if ((r = lv_assembly_sh(a, d, what, a->m->hooks.v[i].run)) < 0)
 			return r;
 	}
-	return 0;
+	/* the image boots with the stamps that skip ldconfig (live_units):
+	 * the libraries files: and hooks added get into ld.so.cache here */
+	if (a->m->files.n || a->m->hooks.n)
+		r = lv_assembly_sh(a, d, "ldconfig after files and hooks", "ldconfig\n");
+	return r;
 }

@@ -6,6 +6,7 @@
  * machine loses power: the kernel replays it at the next mount. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,41 +62,64 @@ static void uuid_for(const char *label, const char *what, char out[37])
 		 u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 }
 
+/* The superblock's lifetime-writes counter (s_kbytes_written, at byte
+ * 0x178 of the superblock at 1024) says how the host wrote the file
+ * (fallocate or plain writes): no part of the store, so zero. */
+static int clear_host_counter(const char *path)
+{
+	static const unsigned char zero[8];
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	int r = fd < 0 || pwrite(fd, zero, sizeof(zero), 1024 + 0x178) != (ssize_t)sizeof(zero) ? -errno : 0;
+	if (fd >= 0 && close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
 static int make_store(const char *path, const char *label, unsigned long long size, long long epoch,
 		      struct lv_diags *d)
 {
-	char tool[256], log[4096], blocks[32], uuid[37], seed[37], ext[128], fake[64];
+	char tool[256], tmp[4200], blocks[32], uuid[37], seed[37], ext[128], fake[64];
+	struct lv_buf out = { .max = 1 << 16 };
 	if (!lv_find_tool("mke2fs", tool, sizeof(tool))) {
 		lv_error(d, "persist-image needs mke2fs (apt-get install e2fsprogs)");
 		return -ENOENT;
 	}
-	snprintf(log, sizeof(log), "%s.log", path);
+	/* made under a name of its own, renamed into place when whole */
+	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		lv_error(d, "cannot write next to '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	fchmod(fd, 0644); /* as a file mke2fs made itself */
+	close(fd);
 	snprintf(blocks, sizeof(blocks), "%llu", size / 4096);
 	uuid_for(label, "uuid", uuid);
 	uuid_for(label, "hash-seed", seed);
 	snprintf(ext, sizeof(ext), "root_owner=0:0,hash_seed=%s,nodiscard", seed);
 	/* mke2fs takes a fake time of 0 for none (the clock's time) */
 	snprintf(fake, sizeof(fake), "E2FSPROGS_FAKE_TIME=%lld", epoch > 0 ? epoch : 1);
-	/* ext4 with a journal and extents, no reserved blocks; no metadata_csum:
-	 * the kernel would need the crc32c crypto module, which init (insmod,
-	 * no modprobe) does not load */
+	/* ext4 with a journal and extents, no reserved blocks, no
+	 * metadata_csum (older kernels and other systems may not mount it) */
 	const char *argv[] = { tool, "-q", "-F", "-b", "4096", "-I", "256", "-m", "0", "-O",
 			       "has_journal,extent,huge_file,flex_bg,dir_nlink,extra_isize,"
 			       "sparse_super,filetype,dir_index,ext_attr,resize_inode,large_file",
-			       "-L", label, "-U", uuid, "-E", ext, path, blocks, NULL };
-	const char *env[] = { fake, "MKE2FS_CONFIG=/dev/null", NULL };
-	struct lv_child c = { .argv = argv, .env = env, .in = { LV_CHILD_NULL },
-			      .out = { LV_CHILD_FILE, .path = log }, .err = { LV_CHILD_STDOUT }, .tail_lines = 5 };
-	int st = lv_child_run(&c);
-	unlink(log);
+			       "-L", label, "-U", uuid, "-E", ext, tmp, blocks, NULL };
+	/* nothing of the host's environment (MKE2FS_*, E2FSPROGS_*) */
+	const char *env[] = { fake, "MKE2FS_CONFIG=/dev/null", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	struct lv_child c = { .argv = argv, .env = env, .clear_env = 1, .in = { LV_CHILD_NULL },
+			      .out = { LV_CHILD_BUFFER, .buf = &out }, .err = { LV_CHILD_STDOUT }, .tail_lines = 5 };
+	int st = lv_child_run(&c), r = 0;
 	if (st != 0) {
-		lv_error(d, "mke2fs failed (%s):\n%s", lv_child_explain(&c), c.tail);
-		lv_child_release(&c);
-		unlink(path);
-		return -LVE_BUILD;
-	}
+		lv_error(d, "mke2fs failed (%s):\n%.*s", lv_child_explain(&c), (int)out.len, out.p ? out.p : "");
+		r = -LVE_BUILD;
+	} else if ((r = clear_host_counter(tmp)) < 0 || (r = rename(tmp, path) < 0 ? -errno : 0) < 0)
+		lv_error(d, "cannot write '%s': %s", path, strerror(-r));
 	lv_child_release(&c);
-	return 0;
+	lv_buf_release(&out);
+	if (r < 0)
+		unlink(tmp);
+	return r;
 }
 
 int lv_cmd_persist(struct lv_ctx *ctx, int argc, char **argv)
@@ -120,14 +144,21 @@ int lv_cmd_persist(struct lv_ctx *ctx, int argc, char **argv)
 		lv_error(&ctx->d, "--size '%s': use a size from 8M to 4T, e.g. 512M", size_arg);
 		return -LVE_USAGE;
 	}
-	if (!*label || strlen(label) > 16) {
-		lv_error(&ctx->d, "--label '%s': an ext4 label has 1 to 16 characters", label);
+	/* the live system's init looks for a label of these characters */
+	if (!*label || strlen(label) > 16 ||
+	    strspn(label, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(label)) {
+		lv_error(&ctx->d, "--label '%s': 1 to 16 letters, digits, '_' and '-' (what the live system "
+				  "looks for)", label);
+		return -LVE_USAGE;
+	}
+	struct stat st;
+	if (lstat(argv[optind], &st) == 0 && !S_ISREG(st.st_mode)) {
+		lv_error(&ctx->d, "'%s' exists and is not a regular file: refused (persist-image writes an image "
+				  "file; dd it to a device)", argv[optind]);
 		return -LVE_USAGE;
 	}
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	long long epoch = sde && *sde ? atoll(sde) : 0;
-	/* mke2fs makes the file, of the size, when there is none */
-	unlink(argv[optind]);
 	int r = make_store(argv[optind], label, size, epoch, &ctx->d);
 	if (r == 0)
 		lv_say(ctx, "wrote %s: %llu bytes of ext4 with a journal, label %s", argv[optind], size, label);
