@@ -152,6 +152,7 @@ static const unsigned char *block(uint64_t b)
 		report(b, "is damaged (its SHA-256 is not the one in the hash list)");
 		return NULL;
 	}
+	victim->block = UINT64_MAX; /* its data is about to change: no longer the old block's */
 	if (lv_cloop_decode(&dec, ix.kind[b], zbuf, clen, victim->data, bs) < 0) {
 		report(b, "does not decompress");
 		return NULL;
