@@ -459,6 +459,10 @@ static int live_units(struct lv_assembly *a, int rootfd, struct lv_diags *d)
 	 * (lv_system_files_hooks) */
 	if ((r = write_file(rootfd, "etc/.updated", text, d)) < 0 || (r = write_file(rootfd, "var/.updated", text, d)) < 0)
 		return r;
+	/* without systemd (no systemctl) no unit ever runs: nothing to mask */
+	_cleanup_close_ int sysctl = lv_inroot_open(rootfd, "usr/bin/systemctl", O_PATH);
+	if (sysctl < 0)
+		return 0;
 	struct lv_buf sh = { 0 };
 	for (size_t i = 0; i < sizeof(live_masked) / sizeof(live_masked[0]); i++) {
 		const char *u = live_masked[i];
