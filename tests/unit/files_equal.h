@@ -4,6 +4,7 @@
 #define LV_TEST_FILES_EQUAL_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/buf.h"
 #include "base/fsutil.h"
@@ -17,6 +18,18 @@ static inline void assert_files_equal(const char *x, const char *y)
 	assert_memory_equal(a.p, b.p, a.len);
 	lv_buf_release(&a);
 	lv_buf_release(&b);
+}
+
+/* The scratch directory (a mkdtemp template), made and removed. */
+static inline int scratch_make(char *dir)
+{
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static inline int scratch_remove(const char *dir)
+{
+	lv_remove_tree(dir);
+	return 0;
 }
 
 /* DIR/NAME, from a ring of four buffers: one call may take several. */

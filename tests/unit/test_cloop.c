@@ -240,15 +240,13 @@ static void levels_out_of_range_are_refused(void **s)
 static int setup(void **s)
 {
 	(void)s;
-	return mkdtemp(dir) ? 0 : -1;
+	return scratch_make(dir);
 }
 
 static int teardown(void **s)
 {
 	(void)s;
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return scratch_remove(dir);
 }
 
 int main(void)

@@ -289,15 +289,13 @@ static void malformed_lists_are_refused(void **s)
 static int setup(void **s)
 {
 	(void)s;
-	return mkdtemp(dir) ? 0 : -1;
+	return scratch_make(dir);
 }
 
 static int teardown(void **s)
 {
 	(void)s;
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return scratch_remove(dir);
 }
 
 int main(void)
