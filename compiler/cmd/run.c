@@ -56,7 +56,8 @@ const struct lv_verb lv_verb_run = {
 	.description =
 		"Boots the image in QEMU with its serial console on this terminal (quit\n"
 		"with Ctrl-A X).  KVM is used when /dev/kvm works, else software emulation.\n"
-		"Nothing is written back to the image or the --disk files.",
+		"Nothing is written back to the image or the --disk files.  A kernel panic\n"
+		"in the guest stops QEMU at once, and livec run exits 1.",
 	.opts = run_opts,
 	.epilogue = "LIVEC_QEMU_ACCEL=kvm|tcg overrides the accelerator check.",
 };

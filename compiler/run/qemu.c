@@ -5,10 +5,13 @@
  *
  * QEMU runs in livec's process group (its console reads the terminal) and
  * gets SIGTERM when livec dies; --timeout stops it through base/child.h.
- * With a screenshot, a stop at a text or --timings, the console passes
- * through this process, which watches it. */
+ * The console passes through this process, which watches it: for the text
+ * of a screenshot or a stop, for --timings, and for a guest kernel panic,
+ * which stops QEMU at once (a panicked guest with -no-reboot would
+ * otherwise sit until the timeout). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,17 +210,20 @@ static void release_files(struct lv_qemu_files *f)
 	}
 }
 
-/* The console on its way to the terminal, watched for the text and the
- * boot's phases. */
+/* The console on its way to the terminal, watched for the text, the
+ * boot's phases and a kernel panic. */
 struct console {
 	const char *when, *qmp, *png;   /* png NULL: only stop */
 	struct lv_diags *d;
 	struct lv_boot_timings *timings;
+	const pid_t *qemu;              /* stopped on a panic */
 	struct timespec start;
 	size_t wl, have;
 	char win[8192 + 256];   /* the last bytes: the text and the end of its line */
-	int watch, shot, r;
+	int watch, shot, panicked, r;
 };
+
+#define PANIC "Kernel panic - not syncing"
 
 static double since(const struct timespec *t0)
 {
@@ -242,18 +248,31 @@ static int quit(const char *sock, struct lv_diags *d)
 	return r;
 }
 
+/* Where the line holding text ends in the window, or NULL while the text
+ * or the end of its line has not come yet. */
+static const char *whole_line(const struct console *w, const char *text, size_t len)
+{
+	const char *at = memmem(w->win, w->have, text, len);
+	return at ? memchr(at + len, '\n', (size_t)(w->win + w->have - at - len)) : NULL;
+}
+
 static void look(struct console *w, const char *p, size_t n)
 {
+	size_t longest = w->wl > sizeof(PANIC) ? w->wl : sizeof(PANIC);
 	if (w->have + n > sizeof(w->win) - 1) {
-		size_t keep = w->wl + 256 < w->have ? w->wl + 256 : w->have;
+		size_t keep = longest + 256 < w->have ? longest + 256 : w->have;
 		memmove(w->win, w->win + w->have - keep, keep);
 		w->have = keep;
 	}
 	memcpy(w->win + w->have, p, n);
 	w->have += n;
-	/* the whole line: the text, then the end of its line */
-	const char *at = memmem(w->win, w->have, w->when, w->wl);
-	if (at && memchr(at + w->wl, '\n', (size_t)(w->win + w->have - at - w->wl))) {
+	if (whole_line(w, PANIC, sizeof(PANIC) - 1)) {
+		w->panicked = 1;
+		if (*w->qemu > 0)
+			kill(*w->qemu, SIGTERM);
+		return;
+	}
+	if (w->watch && whole_line(w, w->when, w->wl)) {
 		w->shot = 1;
 		w->r = w->png ? lv_qmp_screendump(w->qmp, w->png, w->d) : quit(w->qmp, w->d);
 	}
@@ -267,25 +286,28 @@ static void watch_console(void *arg, const char *p, size_t n)
 	fflush(stdout);
 	if (w->timings)
 		lv_timings_feed(w->timings, since(&w->start), p, n);
-	for (size_t off = 0; w->watch && off < n && !w->shot; off += 4096)
+	for (size_t off = 0; off < n && !w->shot && !w->panicked; off += 4096)
 		look(w, p + off, n - off < 4096 ? n - off : 4096);
 }
 
 static int boot(const struct lv_machine *m, const struct lv_qemu_files *f, const char *const *argv,
 		struct lv_diags *d)
 {
-	struct console w = { .when = m->when, .wl = strlen(m->when ? m->when : ""), .qmp = f->qmp,
-			     .png = m->screenshot, .d = d, .timings = m->timings,
-			     .watch = m->screenshot || m->stop_when };
 	struct lv_child c = { .argv = argv, .foreground = 1, .kill_with_parent = 1, .timeout_s = m->timeout_s };
+	struct console w = { .when = m->when, .wl = strlen(m->when ? m->when : ""), .qmp = f->qmp,
+			     .png = m->screenshot, .d = d, .timings = m->timings, .qemu = &c.pid,
+			     .watch = m->screenshot || m->stop_when };
 	clock_gettime(CLOCK_MONOTONIC, &w.start);
-	if (w.watch || w.timings)
-		c.out = (struct lv_child_stream){ LV_CHILD_BUFFER, .feed = watch_console, .arg = &w };
+	c.out = (struct lv_child_stream){ LV_CHILD_BUFFER, .feed = watch_console, .arg = &w };
 	int st = lv_child_run(&c);
 	lv_child_release(&c);
 	if (st < 0 && !c.timed_out) {
 		lv_error(d, "cannot run %s: install qemu-system-x86", argv[0]);
 		return -LVE_USAGE;
+	}
+	if (w.panicked) {
+		lv_error(d, "the guest's kernel panicked (its console above says why); QEMU was stopped");
+		return -LVE_BUILD;
 	}
 	if (w.watch && !w.shot) {
 		lv_error(d, "%s: QEMU stopped before the console printed '%s'", m->screenshot ? "no screenshot" : "no stop",

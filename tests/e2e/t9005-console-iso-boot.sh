@@ -120,7 +120,7 @@ test_expect_success 'livec inspect --extract as root: the numeric owners too' '
 
 test_expect_success 'trixie boots as a CD to the autologin console; the live system is what the lock says; a stick labelled LIVEDATA is not taken unasked' '
 	"$LIVEC" persist-image --size 16M stranger.img 2>/dev/null &&
-	"$LIVEC" run --timings --timeout 900 --disk stranger.img "$ISO" </dev/null >cd.log 2>&1 || :
+	livec_run cd.log --timings --timeout 900 --disk stranger.img "$ISO" || :
 	check_boot cd.log && grep -a "PROBE: system-state" cd.log && grep -a -q "Debian GNU/Linux 13" cd.log &&
 	grep_or_show "PROBE: firmware bios" cd.log &&
 	grep_or_show "PROBE: persistence none" cd.log && ! grep -a -q "livec: persistence:" cd.log
@@ -138,6 +138,16 @@ test_expect_success 'that boot, profiled: its phases, systemd-analyze, the maske
 	grep_or_show "PROBE: masked .*apt-daily.timer .*fstrim.timer .*systemd-pstore.service" cd.log &&
 	! grep -a -q "PROBE: blame .* systemd-hwdb-update.service" cd.log &&
 	! grep -a -q "PROBE: blame .* ldconfig.service" cd.log
+'
+
+# a guest kernel panic stops livec run at once, with an error, instead of
+# leaving the panicked guest to its timeout: the image's kernel with an
+# initramfs init that does not exist and no root file system to fall back to
+test_expect_success 'a guest kernel panic stops QEMU at once and fails livec run' '
+	expect_code 1 "$LIVEC" run --timeout 300 --append rdinit=/livec-none "$ISO" </dev/null >panic.log 2>&1 &&
+	grep_or_show "Kernel panic - not syncing: VFS: Unable to mount root fs" panic.log &&
+	grep_or_show "^livec: error: the guest.s kernel panicked" panic.log &&
+	! grep -a -q "stopped after" panic.log
 '
 
 # A damaged copy of that ISO (docs/live.md, "A verified medium"): one byte
@@ -161,7 +171,7 @@ test_expect_success 'a damaged medium: livec.check names the block and root_fs.t
 	blocks=$(bsdtar -xOf damaged.iso LIVEC/LIVEC.sha256 | sed -n "s/^blocks //p") &&
 	damage damaged.iso LIVEC -10 && damage damaged.iso root_fs.tgz 5000000 &&
 	test "$(cmp -l "$ISO" damaged.iso | wc -l)" = 2 &&
-	"$LIVEC" run --timeout 300 --append livec.check --when "livec: error:" damaged.iso </dev/null >damaged.log 2>&1 || :
+	livec_run damaged.log --timeout 300 --append livec.check --when "livec: error:" damaged.iso || :
 	grep_or_show "^livec-cloopd: /cdrom/LIVEC/LIVEC: block $((blocks - 1)) is damaged" damaged.log &&
 	grep_or_show "^livec-cloopd: /cdrom/LIVEC/LIVEC: 1 of $blocks blocks damaged" damaged.log &&
 	grep_or_show "^livec-cloopd: /cdrom/LIVEC/root_fs.tgz: damaged" damaged.log &&
@@ -171,20 +181,20 @@ test_expect_success 'a damaged medium: livec.check names the block and root_fs.t
 '
 
 test_expect_success 'UEFI, as a CD: shim, the signed GRUB and the same kernel and initramfs' '
-	"$LIVEC" run --uefi --timeout 900 "$ISO" </dev/null >uefi-cd.log 2>&1 || :
+	livec_run uefi-cd.log --uefi --timeout 900 "$ISO" || :
 	check_boot uefi-cd.log && grep_or_show "PROBE: firmware uefi" uefi-cd.log &&
 	grep_or_show "livec: medium: /dev/sr" uefi-cd.log &&
 	grep_or_show "console (LIVEC): debug shell" uefi-cd.log   # the menu of isolinux.cfg, in GRUB
 '
 
 test_expect_success 'UEFI, as a USB stick: the firmware finds the ESP through the GPT' '
-	"$LIVEC" run --uefi --usb --timeout 900 "$ISO" </dev/null >uefi-usb.log 2>&1 || :
+	livec_run uefi-usb.log --uefi --usb --timeout 900 "$ISO" || :
 	check_boot uefi-usb.log && grep_or_show "PROBE: firmware uefi" uefi-usb.log &&
 	grep_or_show "livec: medium: /dev/sd" uefi-usb.log
 '
 
 test_expect_success 'UEFI with Secure Boot enforced, as a USB stick: signed to the kernel, the cloop image served' '
-	"$LIVEC" run --secure-boot --usb --timeout 900 "$ISO" </dev/null >sb.log 2>&1 || :
+	livec_run sb.log --secure-boot --usb --timeout 900 "$ISO" || :
 	check_boot sb.log && grep_or_show "PROBE: firmware uefi" sb.log &&
 	grep_or_show "PROBE: secureboot 1" sb.log &&
 	grep_or_show "PROBE: lockdown .*\[integrity\]" sb.log &&
@@ -211,7 +221,7 @@ test_expect_success 'bookworm, in an ext2 inner file system in cloop V4/xz, boot
 	grep -qx "version 4.0" info && grep -q "^blocks-xz [1-9]" info && grep -qx "blocks-zlib 0" info &&
 	dumpe2fs -h layers/inner.img 2>/dev/null | grep -q "^Filesystem volume name: *LIVEC_RO" &&
 	grep -q "^genext2fs: " out/ext2.iso.buildinfo &&
-	"$LIVEC" run --timeout 900 out/ext2.iso </dev/null >ext2.log 2>&1 || :
+	livec_run ext2.log --timeout 900 out/ext2.iso || :
 	probe_expect "$BOOKWORM_LOCK" &&
 	check_boot ext2.log ext2 && grep -a -q "Debian GNU/Linux 12" ext2.log
 '

@@ -27,8 +27,7 @@ sed -e "s/root: tmpfs/root: overlay/" \
 boot() {
 	_n=$1
 	shift
-	"$LIVEC" run --timeout 900 --persist store.img --disk testdata.img "$@" overlay.iso \
-		</dev/null >"boot$_n.log" 2>&1 || :
+	livec_run "boot$_n.log" --timeout 900 --persist store.img --disk testdata.img "$@" overlay.iso || :
 }
 
 test_expect_success 'setup: the overlay image, a persistence store, a TESTDATA disk' '

@@ -92,8 +92,8 @@ test_expect_success 'the seed'"'"'s test path: with DISPLAY set, the same sessio
 '
 
 test_expect_success 'it boots into the X session: X as the live user, the three windows, German, 1024x768; a screen= that is not WxH is refused' '
-	"$LIVEC" run --timeout 1500 --append "lang=de keyboard=de screen=1024x768 screen=1\$(reboot)x1" \
-		--screenshot shot.png "$ISO" </dev/null >boot.log 2>&1 || {
+	livec_run boot.log --timeout 1500 --append "lang=de keyboard=de screen=1024x768 screen=1\$(reboot)x1" \
+		--screenshot shot.png "$ISO" || {
 		grep -a "livec\|error\|panic" boot.log | tail -40; exit 1
 	}
 	grep -a "livec-session\|livec-reconfigure" boot.log &&
@@ -118,8 +118,8 @@ test_expect_success 'the screenshot shows the session, not a blank or text scree
 '
 
 test_expect_success 'with nox there is no X session: it says so, and the screen has a few colours of text' '
-	"$LIVEC" run --timeout 900 --append nox --screenshot nox.png --when "livec-session: nox" \
-		"$ISO" </dev/null >nox.log 2>&1 || {
+	livec_run nox.log --timeout 900 --append nox --screenshot nox.png --when "livec-session: nox" \
+		"$ISO" || {
 		grep -a "livec\|error\|panic" nox.log | tail -40; exit 1
 	}
 	grep_or_show "livec-session: nox: no X session" nox.log &&
