@@ -3,11 +3,14 @@
  * The cloop kernel module no longer builds against Debian's kernels and an
  * unsigned module is refused under Secure Boot.  The nbd module is signed
  * and always there, so the live system's initramfs runs this small static
- * server instead: one end of a socketpair goes to the kernel with
- * NBD_SET_SOCK, a child sits in NBD_DO_IT, and this process answers read
- * requests by decompressing cloop blocks (with a small cache).  The
- * device is read-only.  argv[0] starts with '@' so systemd's shutdown
- * leaves it running while the root file system still needs it.
+ * server instead: one end of a socketpair goes to the kernel through nbd's
+ * generic netlink interface, and this process answers read requests by
+ * decompressing cloop blocks (with a small cache).  The device is
+ * read-only.  argv[0] starts with '@' so systemd's shutdown leaves it
+ * running while the root file system still needs it.  (Not the older
+ * ioctl interface: its NBD_DO_IT must sit in the kernel for the life of
+ * the device, and the SIGSTOP that systemd-shutdown sends every process,
+ * '@' or not, makes the kernel drop the device there.)
  *
  * A verified medium: given the image's hash list (LIVEC/LIVEC.sha256) and
  * the list's own SHA-256 (from the initramfs, which the boot loader
@@ -22,6 +25,8 @@
  *                                                        only what is wrong
  *   livec-cloopd --read IMAGE.cloop [HASHES SHA256]      the image to stdout, through
  *                                                        the server's block path (tests)
+ *   livec-cloopd --disconnect /dev/nbdN                  ends the serving (at shutdown,
+ *                                                        once nothing is mounted from it)
  *
  * Format: compiler/image/cloop.h; block decoding is cloopfmt.c, the hash
  * list cloopsum.c. */
@@ -29,7 +34,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/genetlink.h>
+#include <linux/nbd-netlink.h>
 #include <linux/nbd.h>
+#include <linux/netlink.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,7 +46,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/sha256.h"
@@ -290,12 +297,179 @@ static int read_image(void)
 	return 0;
 }
 
+/* ---- the kernel's nbd devices, over generic netlink ---- */
+
+static int usage(void);
+
+struct nlmsg {
+	union {
+		struct nlmsghdr h;
+		char b[512];
+	} u;
+	size_t len;
+};
+
+static void nl_start(struct nlmsg *m, uint16_t type, uint8_t cmd, uint8_t version)
+{
+	memset(m, 0, sizeof(*m));
+	m->u.h.nlmsg_type = type;
+	m->u.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	struct genlmsghdr *g = NLMSG_DATA(&m->u.h);
+	g->cmd = cmd;
+	g->version = version;
+	m->len = NLMSG_HDRLEN + GENL_HDRLEN;
+}
+
+/* appends an attribute (a nested one: data NULL, its length set by
+ * nl_end); returns where it starts */
+static size_t nl_put(struct nlmsg *m, uint16_t type, const void *data, size_t n)
+{
+	size_t at = m->len;
+	struct nlattr *a = (struct nlattr *)(m->u.b + at);
+	a->nla_type = type;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + n);
+	if (data)
+		memcpy(m->u.b + at + NLA_HDRLEN, data, n);
+	m->len += NLA_ALIGN(a->nla_len);
+	return at;
+}
+
+static void nl_end(struct nlmsg *m, size_t nest)
+{
+	((struct nlattr *)(m->u.b + nest))->nla_len = (uint16_t)(m->len - nest);
+}
+
+static void nl_u32(struct nlmsg *m, uint16_t type, uint32_t v) { nl_put(m, type, &v, sizeof(v)); }
+static void nl_u64(struct nlmsg *m, uint16_t type, uint64_t v) { nl_put(m, type, &v, sizeof(v)); }
+
+/* Sends m and reads the answers up to the acknowledgement: 0, or a
+ * negative errno.  want_type: an attribute of a reply to keep (a u16, into
+ * *value), or 0. */
+static int nl_call(int fd, struct nlmsg *m, uint16_t want_type, uint16_t *value)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	static char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	m->u.h.nlmsg_len = (uint32_t)m->len;
+	if (sendto(fd, m->u.b, m->len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			return -errno;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			if (!want_type || h->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
+				continue;
+			char *p = (char *)NLMSG_DATA(h) + GENL_HDRLEN, *end = (char *)h + h->nlmsg_len;
+			while (p + NLA_HDRLEN <= end) {
+				struct nlattr *a = (struct nlattr *)p;
+				if (a->nla_len < NLA_HDRLEN || p + a->nla_len > end)
+					break;
+				if ((a->nla_type & NLA_TYPE_MASK) == want_type && a->nla_len >= NLA_HDRLEN + 2)
+					memcpy(value, p + NLA_HDRLEN, 2);
+				p += NLA_ALIGN(a->nla_len);
+			}
+		}
+	}
+}
+
+/* a netlink socket and the nbd family's id: 0, or a negative errno */
+static int nbd_family(int *fd, uint16_t *family)
+{
+	struct nlmsg m;
+	*family = 0;
+	*fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (*fd < 0)
+		return -errno;
+	nl_start(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
+	nl_put(&m, CTRL_ATTR_FAMILY_NAME, NBD_GENL_FAMILY_NAME, sizeof(NBD_GENL_FAMILY_NAME));
+	int r = nl_call(*fd, &m, CTRL_ATTR_FAMILY_ID, family);
+	return r < 0 ? r : *family ? 0 : -ENOENT;
+}
+
+/* N of /dev/nbdN, or -1 */
+static int nbd_index(const char *dev)
+{
+	unsigned n;
+	char end;
+	return sscanf(dev, "/dev/nbd%u%c", &n, &end) == 1 && n < 1024 ? (int)n : -1;
+}
+
+/* Gives the kernel's nbd device dev the socket sock, read-only, of size
+ * bytes in 512-byte sectors. */
+static int nbd_connect(const char *dev, int sock, uint64_t size)
+{
+	struct nlmsg m;
+	int fd, index = nbd_index(dev);
+	uint16_t family;
+	if (index < 0)
+		return -EINVAL;
+	int r = nbd_family(&fd, &family);
+	if (r == 0) {
+		nl_start(&m, family, NBD_CMD_CONNECT, NBD_GENL_VERSION);
+		nl_u32(&m, NBD_ATTR_INDEX, (uint32_t)index);
+		nl_u64(&m, NBD_ATTR_SIZE_BYTES, size);
+		nl_u64(&m, NBD_ATTR_BLOCK_SIZE_BYTES, 512);
+		nl_u64(&m, NBD_ATTR_SERVER_FLAGS, NBD_FLAG_HAS_FLAGS | NBD_FLAG_READ_ONLY);
+		size_t socks = nl_put(&m, NBD_ATTR_SOCKETS | NLA_F_NESTED, NULL, 0);
+		size_t item = nl_put(&m, NBD_SOCK_ITEM | NLA_F_NESTED, NULL, 0);
+		nl_u32(&m, NBD_SOCK_FD, (uint32_t)sock);
+		nl_end(&m, item);
+		nl_end(&m, socks);
+		r = nl_call(fd, &m, 0, NULL);
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* The kernel sends the server its disconnect request, and the server
+ * ends.  Waits (at most 5 s) until it has. */
+static int disconnect(const char *dev)
+{
+	struct nlmsg m;
+	char path[64];
+	unsigned server = 0;
+	int fd, index = nbd_index(dev);
+	uint16_t family;
+	if (index < 0)
+		return usage();
+	snprintf(path, sizeof(path), "/sys/block/nbd%d/pid", index);
+	FILE *f = fopen(path, "re");
+	if (!f || fscanf(f, "%u", &server) != 1)
+		server = 0;
+	if (f)
+		fclose(f);
+	int r = nbd_family(&fd, &family);
+	if (r == 0) {
+		nl_start(&m, family, NBD_CMD_DISCONNECT, NBD_GENL_VERSION);
+		nl_u32(&m, NBD_ATTR_INDEX, (uint32_t)index);
+		r = nl_call(fd, &m, 0, NULL);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (r < 0) {
+		fprintf(stderr, "livec-cloopd: cannot disconnect %s: %s\n", dev, strerror(-r));
+		return 1;
+	}
+	snprintf(path, sizeof(path), "/proc/%u", server);
+	for (int i = 0; server && i < 50 && access(path, F_OK) == 0; i++)
+		usleep(100000);
+	if (server && access(path, F_OK) == 0) {
+		fprintf(stderr, "livec-cloopd: the server of %s (pid %u) still runs after 5 s\n", dev, server);
+		return 1;
+	}
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: livec-cloopd IMAGE.cloop /dev/nbdN [HASHES SHA256]\n"
 			"       livec-cloopd --check IMAGE.cloop HASHES SHA256\n"
 			"       livec-cloopd --check-file FILE SHA256\n"
-			"       livec-cloopd --read IMAGE.cloop [HASHES SHA256]\n");
+			"       livec-cloopd --read IMAGE.cloop [HASHES SHA256]\n"
+			"       livec-cloopd --disconnect /dev/nbdN\n");
 	return 2;
 }
 
@@ -313,44 +487,35 @@ int main(int argc, char **argv)
 		load(argv[2], argc == 5 ? argv[3] : NULL, argc == 5 ? argv[4] : NULL);
 		return read_image();
 	}
+	if (argc == 3 && !strcmp(argv[1], "--disconnect"))
+		return disconnect(argv[2]);
 	if ((argc != 3 && argc != 5) || argv[1][0] == '-')
 		return usage();
 	argv[0][0] = '@'; /* systemd: keep running through shutdown */
 	load(argv[1], argc == 5 ? argv[3] : NULL, argc == 5 ? argv[4] : NULL);
-	int nbd = open(argv[2], O_RDWR | O_CLOEXEC);
-	if (nbd < 0)
-		die(argv[2]);
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		die("socketpair");
-	if (ioctl(nbd, NBD_SET_BLKSIZE, 512UL) < 0 ||
-	    ioctl(nbd, NBD_SET_SIZE, (unsigned long)((uint64_t)bs * nblocks)) < 0)
-		die("NBD_SET_SIZE");
-	ioctl(nbd, NBD_CLEAR_SOCK);
-	if (ioctl(nbd, NBD_SET_FLAGS, (unsigned long)(NBD_FLAG_HAS_FLAGS | NBD_FLAG_READ_ONLY)) < 0)
-		die("NBD_SET_FLAGS");
-	if (ioctl(nbd, NBD_SET_SOCK, (unsigned long)sv[0]) < 0)
-		die("NBD_SET_SOCK");
-	pid_t pid = fork();
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) { /* the kernel's side: returns when the device is disconnected */
-		close(sv[1]);
-		ioctl(nbd, NBD_DO_IT);
-		ioctl(nbd, NBD_CLEAR_QUE);
-		ioctl(nbd, NBD_CLEAR_SOCK);
-		_exit(0);
+	int r = nbd_connect(argv[2], sv[0], (uint64_t)bs * nblocks);
+	if (r < 0) {
+		fprintf(stderr, "livec-cloopd: cannot connect %s: %s\n", argv[2], strerror(-r));
+		return 1;
 	}
-	close(sv[0]);
-	/* detach from the initramfs' session: this outlives it */
+	close(sv[0]); /* the kernel holds its end */
+	/* this outlives the initramfs and systemd: out of its session (a
+	 * hangup of the console at shutdown must not reach it), ignoring the
+	 * signals a live system sends around; the '@' keeps it out of
+	 * systemd's last killing spree.  livec's shutdown (runtime/shutdown)
+	 * ends it with --disconnect. */
 	setsid();
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 	int null = open("/dev/null", O_RDWR);
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
 	}
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
 	serve(sv[1]);
 	return 0;
 }

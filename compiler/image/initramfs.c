@@ -21,9 +21,10 @@ static int runtime(const struct lv_image *im, const char *dir, struct lv_diags *
 {
 	static const char *const dirs[] = { "bin", "dev", "proc", "sys", "cdrom", "ro", "newroot", "toram",
 					    "tmp", "etc/livec/media" };
-	/* init, the cloop server, and what init installs into the live system for /media */
+	/* init, the shutdown program, the cloop server, and what init installs into the live system for /media */
 	static const struct { const char *name, *dest; mode_t mode; } files[] = {
 		{ "init", "init", 0755 },
+		{ "shutdown", "shutdown", 0755 },
 		{ "livec-cloopd", "bin/livec-cloopd", 0755 },
 		{ "livec-media", "etc/livec/media/livec-media", 0755 },
 		{ "livec-media@.service", "etc/livec/media/livec-media@.service", 0644 },

@@ -121,7 +121,8 @@ test_expect_success 'livec inspect --extract as root: the numeric owners too' '
 test_expect_success 'trixie boots as a CD to the autologin console; the live system is what the lock says; a stick labelled LIVEDATA is not taken unasked' '
 	"$LIVEC" persist-image --size 16M stranger.img 2>/dev/null &&
 	livec_run cd.log --timings --timeout 900 --disk stranger.img "$ISO" || :
-	check_boot cd.log && grep -a "PROBE: system-state" cd.log && grep -a -q "Debian GNU/Linux 13" cd.log &&
+	check_boot cd.log && check_shutdown cd.log && grep -a "PROBE: system-state" cd.log &&
+	grep -a -q "Debian GNU/Linux 13" cd.log &&
 	grep_or_show "PROBE: firmware bios" cd.log &&
 	grep_or_show "PROBE: persistence none" cd.log && ! grep -a -q "livec: persistence:" cd.log
 '
@@ -182,20 +183,20 @@ test_expect_success 'a damaged medium: livec.check names the block and root_fs.t
 
 test_expect_success 'UEFI, as a CD: shim, the signed GRUB and the same kernel and initramfs' '
 	livec_run uefi-cd.log --uefi --timeout 900 "$ISO" || :
-	check_boot uefi-cd.log && grep_or_show "PROBE: firmware uefi" uefi-cd.log &&
+	check_boot uefi-cd.log && check_shutdown uefi-cd.log && grep_or_show "PROBE: firmware uefi" uefi-cd.log &&
 	grep_or_show "livec: medium: /dev/sr" uefi-cd.log &&
 	grep_or_show "console (LIVEC): debug shell" uefi-cd.log   # the menu of isolinux.cfg, in GRUB
 '
 
 test_expect_success 'UEFI, as a USB stick: the firmware finds the ESP through the GPT' '
 	livec_run uefi-usb.log --uefi --usb --timeout 900 "$ISO" || :
-	check_boot uefi-usb.log && grep_or_show "PROBE: firmware uefi" uefi-usb.log &&
+	check_boot uefi-usb.log && check_shutdown uefi-usb.log && grep_or_show "PROBE: firmware uefi" uefi-usb.log &&
 	grep_or_show "livec: medium: /dev/sd" uefi-usb.log
 '
 
 test_expect_success 'UEFI with Secure Boot enforced, as a USB stick: signed to the kernel, the cloop image served' '
 	livec_run sb.log --secure-boot --usb --timeout 900 "$ISO" || :
-	check_boot sb.log && grep_or_show "PROBE: firmware uefi" sb.log &&
+	check_boot sb.log && check_shutdown sb.log && grep_or_show "PROBE: firmware uefi" sb.log &&
 	grep_or_show "PROBE: secureboot 1" sb.log &&
 	grep_or_show "PROBE: lockdown .*\[integrity\]" sb.log &&
 	grep_or_show "PROBE: nbd0 [1-9]" sb.log && grep_or_show "livec: medium: /dev/sd" sb.log
@@ -223,7 +224,7 @@ test_expect_success 'bookworm, in an ext2 inner file system in cloop V4/xz, boot
 	grep -q "^genext2fs: " out/ext2.iso.buildinfo &&
 	livec_run ext2.log --timeout 900 out/ext2.iso || :
 	probe_expect "$BOOKWORM_LOCK" &&
-	check_boot ext2.log ext2 && grep -a -q "Debian GNU/Linux 12" ext2.log
+	check_boot ext2.log ext2 && check_shutdown ext2.log && grep -a -q "Debian GNU/Linux 12" ext2.log
 '
 
 # inspect reads ext2 with its own reader (no mount, no debugfs): the same

@@ -52,8 +52,8 @@ test_expect_success 'first boot: overlay root on the store, media under /media, 
 	grep -a -q "PROBE: media-mount ext2 ro" boot1.log || { show_boot boot1.log; exit 1; }
 '
 
-test_expect_success 'second boot, from a USB stick (isohybrid), same store after the power loss: it mounts without errors, the home file and the /etc change are there, TESTDATA under its name again' '
-	boot 2 --usb &&
+test_expect_success 'second boot, from a USB stick (isohybrid), same store after the power loss: it mounts without errors, the home file and the /etc change are there, TESTDATA under its name again; the power-off is clean and leaves the store clean' '
+	boot 2 --usb && check_shutdown boot2.log && e2fsck -fn store.img &&
 	! grep -a "EXT4-fs error\|EXT4-fs.*: error" boot2.log &&
 	grep -a -q "livec: medium: /dev/sd" boot2.log &&
 	grep -a -q "login: live (automatic login)" boot2.log &&
@@ -126,7 +126,7 @@ test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.tora
 	grep -a -q "livec: ignoring boot option .tz=Nowhere/Atlantis.: no such time zone in the image" boot4.log &&
 	grep -a -q "PROBE: store-suid euid=1000" boot4.log && grep -a -q "PROBE: store-dev denied" boot4.log &&
 	grep -a -q "PROBE: media-names _x vd[a-z] vd[a-z] vd[a-z] list-is-regular file" boot4.log &&
-	check_boot boot4.log iso9660 overlay || { show_boot boot4.log; exit 1; }
+	check_boot boot4.log iso9660 overlay && check_shutdown boot4.log || { show_boot boot4.log; exit 1; }
 '
 
 test_done

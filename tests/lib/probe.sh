@@ -56,3 +56,11 @@ check_boot() {
 		}
 	done
 }
+
+# check_shutdown LOG: the power-off was clean (runtime/shutdown): every
+# mount of the old root, the nbd device and the medium gone in order, no
+# read of the cloop image failed, systemd unmounted all it tried to
+check_shutdown() {
+	grep_or_show "^livec: shutdown: everything unmounted" "$1" &&
+	! grep -a "I/O error\|Failed unmounting\|EXT4-fs error" "$1"
+}
