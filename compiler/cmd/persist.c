@@ -1,8 +1,10 @@
 /* livec persist-image: an empty ext4 file system with a journal for a live
  * system to keep its files in (Knoppix-style persistence), byte-reproducible:
  * made by mke2fs with its features named here (not the host's mke2fs.conf),
- * its UUID and directory hash seed derived from the label, and every time
- * from SOURCE_DATE_EPOCH.  The journal is what keeps a store whole when the
+ * every time from SOURCE_DATE_EPOCH, and its directory hash seed derived
+ * from its UUID.  The UUID is what the live system tells stores apart by
+ * (livec.persist=UUID=...): random by default, given with --uuid, or, when
+ * SOURCE_DATE_EPOCH is set (a reproducible build), derived from the label.  The journal is what keeps a store whole when the
  * machine loses power: the kernel replays it at the next mount. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +28,8 @@
 static const struct lv_opt persist_opts[] = {
 	{ 's', "size", 0, "SIZE", "with K, M or G (default 512M)", NULL },
 	{ 'l', "label", 0, "LABEL", "default LIVEDATA, what the live system looks for", NULL },
+	{ 'u', "uuid", 0, "UUID", "the file system's UUID (what livec.persist=UUID=... names); default: a "
+	  "random one, or with SOURCE_DATE_EPOCH set one derived from the label", NULL },
 	{ 0, NULL, 0, NULL, NULL, NULL },
 };
 
@@ -32,7 +37,7 @@ const struct lv_verb lv_verb_persist = {
 	.name = "persist-image",
 	.run = lv_cmd_persist,
 	.needs = 0,
-	.synopsis = "persist-image [--size SIZE] [--label LABEL] FILE",
+	.synopsis = "persist-image [--size SIZE] [--label LABEL] [--uuid UUID] FILE",
 	.summary = "make an empty ext4 image for persistence",
 	.description =
 		"Makes an empty ext4 file system image, with a journal, for persistence\n"
@@ -40,26 +45,66 @@ const struct lv_verb lv_verb_persist = {
 		"USB stick or partition (dd), or attach it in QEMU (livec run --persist\n"
 		"FILE).  At boot the live system finds it by its label and keeps /home\n"
 		"on it; with livec.persist=LABEL:overlay (and image.root: overlay) every\n"
-		"change to the root.  The same options give the same bytes.",
+		"change to the root.  The first boot that uses it notes it as that image's\n"
+		"store; other images leave it alone.  With SOURCE_DATE_EPOCH set (or\n"
+		"--uuid given), the same options give the same bytes.",
 	.opts = persist_opts,
 	.epilogue = NULL,
 };
 
-/* A UUID (RFC 9562 version 8: made up by its own rule) from the label and
- * a purpose: the same label always gives the same file system. */
-static void uuid_for(const char *label, const char *what, char out[37])
+static void uuid_format(unsigned char u[16], unsigned version, char out[37])
+{
+	u[6] = (unsigned char)((u[6] & 0x0f) | (version << 4));
+	u[8] = (u[8] & 0x3f) | 0x80; /* variant 10 */
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2],
+		 u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+/* A UUID (RFC 9562 version 8: made up by its own rule) from a text and a
+ * purpose: the same text always gives the same UUID. */
+static void uuid_for(const char *text, const char *what, char out[37])
 {
 	struct lv_sha256 h;
 	unsigned char u[32];
 	lv_sha256_init(&h);
 	lv_sha256_update(&h, "livec persist-image ", 20);
 	lv_sha256_update(&h, what, strlen(what) + 1);
-	lv_sha256_update(&h, label, strlen(label));
+	lv_sha256_update(&h, text, strlen(text));
 	lv_sha256_final(&h, u);
-	u[6] = (u[6] & 0x0f) | 0x80; /* version 8 */
-	u[8] = (u[8] & 0x3f) | 0x80; /* variant 10 */
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2],
-		 u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+	uuid_format(u, 8, out);
+}
+
+/* --uuid's value, lower-cased into out: 0, or -1 when it is not a UUID */
+static int uuid_parse(const char *in, char out[37])
+{
+	if (strlen(in) != 36)
+		return -1;
+	for (int i = 0; i < 36; i++) {
+		char c = in[i] >= 'A' && in[i] <= 'F' ? (char)(in[i] - 'A' + 'a') : in[i];
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -1;
+		out[i] = c;
+	}
+	out[36] = '\0';
+	return 0;
+}
+
+/* The store's UUID: given, derived from the label (a reproducible build),
+ * or random (version 4).  0, or -1 when given and not a UUID. */
+static int store_uuid(const char *given, const char *label, int reproducible, char out[37])
+{
+	unsigned char u[16];
+	if (given && strcmp(given, "random"))
+		return uuid_parse(given, out);
+	if (!given && reproducible) {
+		uuid_for(label, "uuid", out);
+		return 0;
+	}
+	if (getrandom(u, sizeof(u), 0) != (ssize_t)sizeof(u))
+		return -1;
+	uuid_format(u, 4, out);
+	return 0;
 }
 
 /* The superblock's lifetime-writes counter (s_kbytes_written, at byte
@@ -75,10 +120,10 @@ static int clear_host_counter(const char *path)
 	return r;
 }
 
-static int make_store(const char *path, const char *label, unsigned long long size, long long epoch,
-		      struct lv_diags *d)
+static int make_store(const char *path, const char *label, const char *uuid, unsigned long long size,
+		      long long epoch, struct lv_diags *d)
 {
-	char tool[256], tmp[4200], blocks[32], uuid[37], seed[37], ext[128], fake[64];
+	char tool[256], tmp[4200], blocks[32], seed[37], ext[128], fake[64];
 	struct lv_buf out = { .max = 1 << 16 };
 	if (!lv_find_tool("mke2fs", tool, sizeof(tool))) {
 		lv_error(d, "persist-image needs mke2fs (apt-get install e2fsprogs)");
@@ -94,8 +139,7 @@ static int make_store(const char *path, const char *label, unsigned long long si
 	fchmod(fd, 0644); /* as a file mke2fs made itself */
 	close(fd);
 	snprintf(blocks, sizeof(blocks), "%llu", size / 4096);
-	uuid_for(label, "uuid", uuid);
-	uuid_for(label, "hash-seed", seed);
+	uuid_for(uuid, "hash-seed", seed);
 	snprintf(ext, sizeof(ext), "root_owner=0:0,hash_seed=%s,nodiscard", seed);
 	/* mke2fs takes a fake time of 0 for none (the clock's time) */
 	snprintf(fake, sizeof(fake), "E2FSPROGS_FAKE_TIME=%lld", epoch > 0 ? epoch : 1);
@@ -124,13 +168,15 @@ static int make_store(const char *path, const char *label, unsigned long long si
 
 int lv_cmd_persist(struct lv_ctx *ctx, int argc, char **argv)
 {
-	const char *size_arg = "512M", *label = "LIVEDATA";
+	const char *size_arg = "512M", *label = "LIVEDATA", *uuid_arg = NULL;
+	char uuid[37];
 	int c;
 
 	while ((c = lv_opt_next(&lv_verb_persist, argc, argv)) != -1) {
 		switch (c) {
 		case 's': size_arg = optarg; break;
 		case 'l': label = optarg; break;
+		case 'u': uuid_arg = optarg; break;
 		case LV_OPT_HELP: return 0;
 		default: return -LVE_USAGE;
 		}
@@ -159,8 +205,16 @@ int lv_cmd_persist(struct lv_ctx *ctx, int argc, char **argv)
 	}
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	long long epoch = sde && *sde ? atoll(sde) : 0;
-	int r = make_store(argv[optind], label, size, epoch, &ctx->d);
+	if (store_uuid(uuid_arg, label, sde && *sde, uuid) < 0) {
+		if (uuid_arg && strcmp(uuid_arg, "random"))
+			lv_error(&ctx->d, "--uuid '%s': not a UUID (8-4-4-4-12 hexadecimal digits) or 'random'", uuid_arg);
+		else
+			lv_error(&ctx->d, "cannot make a random UUID: %s", strerror(errno));
+		return -LVE_USAGE;
+	}
+	int r = make_store(argv[optind], label, uuid, size, epoch, &ctx->d);
 	if (r == 0)
-		lv_say(ctx, "wrote %s: %llu bytes of ext4 with a journal, label %s", argv[optind], size, label);
+		lv_say(ctx, "wrote %s: %llu bytes of ext4 with a journal, label %s, UUID %s", argv[optind], size, label,
+		       uuid);
 	return r;
 }

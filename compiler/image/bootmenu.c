@@ -14,6 +14,7 @@ static const struct entry {
 } entries[] = {
 	{ "live", NULL, "", 1 },
 	{ "toram", "copied to RAM", "livec.toram", 1 },
+	{ "check", "check the medium first", "livec.check", 1 },
 	{ "text", "text mode", "nox", 1 },
 	{ "debug", "debug shell", "livec.debug", 0 },
 };

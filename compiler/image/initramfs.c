@@ -98,7 +98,7 @@ static int modules(const struct lv_image *im, int rootfd, const char *kver, cons
 	return r;
 }
 
-/* /etc/livec/{id,inner,root,readonly,persist,medium.sha256}: what init is
+/* /etc/livec/{id,name,inner,root,readonly,persist,medium.sha256}: what init is
  * told of this image */
 static int contract(const struct lv_image *im, const char *id, const char *readonly, const char *medium_sums,
 		    const char *dir)
@@ -109,6 +109,9 @@ static int contract(const struct lv_image *im, const char *id, const char *reado
 	int r;
 	snprintf(line, sizeof(line), "%s\n", id);
 	if ((r = lv_stage_text(dir, "etc/livec/id", line)) < 0)
+		return r;
+	snprintf(line, sizeof(line), "%s\n", im->m->name);
+	if ((r = lv_stage_text(dir, "etc/livec/name", line)) < 0)
 		return r;
 	snprintf(line, sizeof(line), "%s\n", inners[im->m->image.inner]);
 	if ((r = lv_stage_text(dir, "etc/livec/inner", line)) < 0 ||

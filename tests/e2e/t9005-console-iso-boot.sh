@@ -76,7 +76,8 @@ test_expect_success 'livec inspect: the layers it prints are those SHA256SUMS pu
 	grep_or_show "^  linux-image-$kver " inspect.out &&
 	grep_or_show "^initramfs: [0-9]* bytes, [0-9]* files, [1-9][0-9]* kernel modules$" inspect.out &&
 	grep_or_show "^  isolinux live: console (LIVEC): initrd=/boot/initrd.gz console=tty0" inspect.out &&
-	grep_or_show "^  grub debug: console (LIVEC): debug shell: .* livec.debug$" inspect.out
+	grep_or_show "^  grub debug: console (LIVEC): debug shell: .* livec.debug$" inspect.out &&
+	grep_or_show "^  isolinux check: console (LIVEC): check the medium first: .* livec.check" inspect.out
 '
 
 test_expect_success 'livec inspect --packages is the package list of the lock' '

@@ -33,27 +33,42 @@ boot() {
 test_expect_success 'setup: the overlay image, a persistence store, a TESTDATA disk' '
 	grep -q "root: overlay" overlay.yaml && grep -q "livec.persist=LIVEDATA:overlay" overlay.yaml &&
 	"$LIVEC" build --lockfile "$LOCK" --output overlay.iso overlay.yaml 2>build.err &&
-	"$LIVEC" persist-image --size 64M store.img 2>err &&
-	"$LIVEC" persist-image --size 64M store2.img 2>err && cmp store.img store2.img &&
+	SOURCE_DATE_EPOCH=1700000000 "$LIVEC" persist-image --size 64M store.img 2>err &&
+	SOURCE_DATE_EPOCH=1700000000 "$LIVEC" persist-image --size 64M store2.img 2>err && cmp store.img store2.img &&
 	dumpe2fs -h store.img 2>/dev/null | grep -q "^Filesystem features:.* has_journal" &&
+	# without SOURCE_DATE_EPOCH each store has a UUID of its own
+	"$LIVEC" persist-image --size 64M store.img 2>err && "$LIVEC" persist-image --size 16M decoy.img 2>err &&
+	test "$(blkid -o value -s UUID store.img)" != "$(blkid -o value -s UUID decoy.img)" &&
+	"$LIVEC" persist-image --size 8M --uuid 0123ABCD-4567-89ab-cdef-0123456789ab given.img 2>err &&
+	test "$(blkid -o value -s UUID given.img)" = 0123abcd-4567-89ab-cdef-0123456789ab &&
+	expect_code 2 "$LIVEC" persist-image --uuid "0123abcd-4567-89ab-cdef-0123456789a;" bad.img 2>err &&
+	grep_or_show "not a UUID" err && test ! -e bad.img &&
 	mkdir -p data && echo "known content" >data/hello.txt &&
 	mke2fs -q -t ext2 -L TESTDATA -d data testdata.img 8M
 '
 
-test_expect_success 'first boot: overlay root on the store, media under /media, apt-get works; then the power goes off with the store mounted' '
-	boot 1 --append livec.probe=powerloss --when "PROBE: done" &&
+test_expect_success 'first boot: the store named by its UUID (an unused one with the label is there too), overlay root on it, media under /media, apt-get works; then the power goes off with the store mounted' '
+	uuid=$(blkid -o value -s UUID store.img) &&
+	boot 1 --disk decoy.img --append "livec.probe=powerloss livec.persist=UUID=$uuid:overlay" --when "PROBE: done" &&
+	grep_or_show "^livec: persistence: /dev/vd[a-z] (UUID $uuid) keeps every change (first use: noted as this image.s)" boot1.log &&
 	dumpe2fs -h store.img 2>/dev/null | grep -q "^Filesystem features:.* has_journal.* needs_recovery" &&
 	check_boot boot1.log iso9660 overlay &&
 	grep -a -q "PROBE: persistence ok /dev/vd[a-z] LIVEDATA overlay" boot1.log &&
 	grep -a -q "PROBE: count /home/live/.probe-count 1" boot1.log &&
 	grep -a -q "PROBE: count /etc/livec-probe-count 1" boot1.log &&
-	grep -a -q "PROBE: media-list TESTDATA /dev/vd[a-z] ext2;" boot1.log &&
+	grep -a -q "PROBE: media-list \(.*;\)\?TESTDATA /dev/vd[a-z] ext2;" boot1.log &&
 	grep -a -q "PROBE: media-file known content" boot1.log &&
 	grep -a -q "PROBE: media-mount ext2 ro" boot1.log || { show_boot boot1.log; exit 1; }
 '
 
 test_expect_success 'second boot, from a USB stick (isohybrid), same store after the power loss: it mounts without errors, the home file and the /etc change are there, TESTDATA under its name again; the power-off is clean and leaves the store clean' '
-	boot 2 --usb && check_shutdown boot2.log && e2fsck -fn store.img &&
+	boot 2 --usb --disk decoy.img && check_shutdown boot2.log && e2fsck -fn store.img &&
+	# of the two stores with the label, the one this image used before,
+	# whose note names it and its UUID; the unused one stays untouched
+	grep_or_show "^livec: persistence: /dev/vd[a-z] (UUID $(blkid -o value -s UUID store.img)) keeps every change$" boot2.log &&
+	debugfs -R "cat /.livec-store" store.img 2>/dev/null >note &&
+	printf "livec-store 1\nimage console\nuuid %s\n" "$(blkid -o value -s UUID store.img)" | diff - note &&
+	! debugfs -R "stat /.livec-store" decoy.img 2>&1 | grep -q "Inode:" &&
 	! grep -a "EXT4-fs error\|EXT4-fs.*: error" boot2.log &&
 	grep -a -q "livec: medium: /dev/sd" boot2.log &&
 	grep -a -q "login: live (automatic login)" boot2.log &&
@@ -62,7 +77,7 @@ test_expect_success 'second boot, from a USB stick (isohybrid), same store after
 	grep -a -q "PROBE: persistence ok /dev/vd[a-z] LIVEDATA overlay" boot2.log &&
 	grep -a -q "PROBE: count /home/live/.probe-count 2" boot2.log &&
 	grep -a -q "PROBE: count /etc/livec-probe-count 2" boot2.log &&
-	grep -a -q "PROBE: media-list TESTDATA /dev/vd[a-z] ext2;" boot2.log || { show_boot boot2.log; exit 1; }
+	grep -a -q "PROBE: media-list \(.*;\)\?TESTDATA /dev/vd[a-z] ext2;" boot2.log || { show_boot boot2.log; exit 1; }
 '
 
 test_expect_success 'a damaged store is reported and left out; the system still boots' '
@@ -92,11 +107,14 @@ test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.tora
 	chown 0:0 store4/home/live/suid-id && chmod 4755 store4/home/live/suid-id &&
 	chmod 0666 store4/home/live/null &&
 	mke2fs -q -t ext2 -L LIVEDATA -d store4 stick/LIVEDATA.img 32M &&
+	# a store with the label that another image noted as its own
+	mkdir -p foreign && printf "livec-store 1\nimage someone-else\nuuid %s\n" 0 >foreign/.livec-store &&
+	mke2fs -q -t ext4 -L LIVEDATA -d foreign foreign.img 8M &&
 	mke2fs -q -t ext2 -L STICK -d stick stick.img 48M &&
 	mke2fs -q -t ext2 -L . dot.img 4M && mke2fs -q -t ext2 -L list list.img 4M &&
 	mke2fs -q -t ext2 -L ../x up.img 4M && mke2fs -q -t ext2 -L vda vda.img 4M &&
 	"$LIVEC" run --timeout 900 --monitor "$TRASH/mon.sock" --disk stick.img --disk dot.img --disk list.img \
-		--disk up.img --disk vda.img \
+		--disk up.img --disk vda.img --disk foreign.img \
 		--append "livec.toram livec.check livec.probe=hotplug livec.probe=labels livec.persist=../cdrom/x livec.persist=LIVEDATA hostname=x/e tz=../../etc/shadow keyboard=d'"'"'e tz=Nowhere/Atlantis lang=de keyboard=de tz=Europe/Berlin hostname=demo" \
 		overlay.iso </dev/null >boot4.log 2>&1 &
 	pid=$! ok=0
@@ -116,6 +134,7 @@ test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.tora
 	grep -a -q "^livec: /toram/root_fs.tgz is intact" boot4.log &&
 	grep -a -q "^livec: the medium is intact (livec.check)" boot4.log &&
 	grep -a -q "PROBE: persistence ok /scan/LIVEDATA.img LIVEDATA home" boot4.log &&
+	grep -a -q "^livec: persistence: /dev/vd[a-z] (UUID [0-9a-f-]*) keeps the files of the image .someone-else., not .console.: not taken" boot4.log &&
 	grep -a -q "PROBE: home-source /dev/loop[0-9]*\[/home\]" boot4.log &&
 	grep -a -q "PROBE: count /home/live/.probe-count 1" boot4.log &&
 	grep -a -q "PROBE: boot-options lang=de_DE.UTF-8 keyboard=de tz=Europe/Berlin host=demo" boot4.log &&
@@ -125,7 +144,7 @@ test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.tora
 	grep -a -q "livec: ignoring boot option .livec.persist=../cdrom/x.: not a file system label" boot4.log &&
 	grep -a -q "livec: ignoring boot option .tz=Nowhere/Atlantis.: no such time zone in the image" boot4.log &&
 	grep -a -q "PROBE: store-suid euid=1000" boot4.log && grep -a -q "PROBE: store-dev denied" boot4.log &&
-	grep -a -q "PROBE: media-names _x vd[a-z] vd[a-z] vd[a-z] list-is-regular file" boot4.log &&
+	grep -a -q "PROBE: media-names LIVEDATA _x vd[a-z] vd[a-z] vd[a-z] list-is-regular file" boot4.log &&
 	check_boot boot4.log iso9660 overlay && check_shutdown boot4.log || { show_boot boot4.log; exit 1; }
 '
 
