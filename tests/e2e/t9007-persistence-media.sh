@@ -24,10 +24,12 @@ sed -e "s/root: tmpfs/root: overlay/" \
 	"$TRASH/console.yaml" >"$TRASH/overlay.yaml"
 
 # boot N EXTRA...: boots the overlay image with the store and the disk
+# (and QEMU's arguments $QEMU_EXTRA)
 boot() {
 	_n=$1
 	shift
-	livec_run "boot$_n.log" --timeout 900 --persist store.img --disk testdata.img "$@" overlay.iso || :
+	livec_run "boot$_n.log" --timeout 900 --persist store.img --disk testdata.img "$@" overlay.iso \
+		${QEMU_EXTRA:+-- $QEMU_EXTRA} || :
 }
 
 test_expect_success 'setup: the overlay image, a persistence store, a TESTDATA disk' '
@@ -61,8 +63,15 @@ test_expect_success 'first boot: the store named by its UUID (an unused one with
 	grep -a -q "PROBE: media-mount ext2 ro" boot1.log || { show_boot boot1.log; exit 1; }
 '
 
-test_expect_success 'second boot, from a USB stick (isohybrid), same store after the power loss: it mounts without errors, the home file and the /etc change are there, TESTDATA under its name again; the power-off is clean and leaves the store clean' '
-	boot 2 --usb --disk decoy.img && check_shutdown boot2.log && e2fsck -fn store.img &&
+test_expect_success 'second boot, from a USB stick (isohybrid) found after a CD with its ID but not its hash list, same store after the power loss: it mounts without errors, the home file and the /etc change are there, TESTDATA under its name again; the power-off is clean and leaves the store clean' '
+	# a CD that carries this build'"'"'s ID but not its hash list, found
+	# before the stick: passed over
+	mkdir -p fake/LIVEC && bsdtar -xOf overlay.iso LIVEC/ID >fake/LIVEC/ID && test -s fake/LIVEC/ID &&
+	echo "livec-cloop-sha256 1" >fake/LIVEC/LIVEC.sha256 && genisoimage -quiet -R -o fake.iso fake &&
+	QEMU_EXTRA="-drive file=$TRASH/fake.iso,media=cdrom,readonly=on,format=raw" &&
+	boot 2 --usb --disk decoy.img && QEMU_EXTRA= &&
+	grep_or_show "^livec: /dev/sr0 has this build.s ID but not its hash list (damaged, or not of this build): passed over" boot2.log &&
+	check_shutdown boot2.log && e2fsck -fn store.img &&
 	# of the two stores with the label, the one this image used before,
 	# whose note names it and its UUID; the unused one stays untouched
 	grep_or_show "^livec: persistence: /dev/vd[a-z] (UUID $(blkid -o value -s UUID store.img)) keeps every change$" boot2.log &&
