@@ -511,11 +511,11 @@ int main(int argc, char **argv)
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
-	int null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-	}
+	/* nothing of the initramfs's /dev (a devtmpfs the shutdown must
+	 * unmount) stays open here: stdin and stdout become the console that
+	 * stderr already is */
+	dup2(2, 0);
+	dup2(2, 1);
 	serve(sv[1]);
 	return 0;
 }

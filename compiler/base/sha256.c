@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -192,10 +193,16 @@ int lv_sha256_file(const char *path, char out[LV_SHA256_HEX], uint64_t *size)
 	unsigned char buf[65536];
 	struct lv_sha256 s;
 	ssize_t n;
+	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
+	/* a file: not a device or a pipe, which may never end */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
 	lv_sha256_init(&s);
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		lv_sha256_update(&s, buf, (size_t)n);

@@ -19,7 +19,8 @@ void lv_sha256_update(struct lv_sha256 *s, const void *data, size_t len);
 void lv_sha256_final(struct lv_sha256 *s, unsigned char out[32]);
 void lv_sha256_hex(struct lv_sha256 *s, char out[LV_SHA256_HEX]);
 void lv_sha256_buf(const void *data, size_t len, char out[LV_SHA256_HEX]);
-/* Hashes a file; returns 0 or -errno.  size may be NULL. */
+/* Hashes a regular file (another kind, a device or a pipe, is -EINVAL);
+ * returns 0 or -errno.  size may be NULL. */
 int lv_sha256_file(const char *path, char out[LV_SHA256_HEX], uint64_t *size);
 /* Tests: with on, the portable rounds only; without, the fastest the CPU
  * has (SHA extensions on x86-64).  Returns 1 when that is not the

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -216,7 +217,7 @@ struct console {
 	const char *when, *qmp, *png;   /* png NULL: only stop */
 	struct lv_diags *d;
 	struct lv_boot_timings *timings;
-	const pid_t *qemu;              /* stopped on a panic */
+	const struct lv_child *qemu;    /* stopped on a panic */
 	struct timespec start;
 	size_t wl, have;
 	char win[8192 + 256];   /* the last bytes: the text and the end of its line */
@@ -268,8 +269,9 @@ static void look(struct console *w, const char *p, size_t n)
 	w->have += n;
 	if (whole_line(w, PANIC, sizeof(PANIC) - 1)) {
 		w->panicked = 1;
-		if (*w->qemu > 0)
-			kill(*w->qemu, SIGTERM);
+		/* through its pidfd: once reaped, its pid may be another's */
+		if (w->qemu->pidfd >= 0)
+			syscall(SYS_pidfd_send_signal, w->qemu->pidfd, SIGTERM, NULL, 0);
 		return;
 	}
 	if (w->watch && whole_line(w, w->when, w->wl)) {
@@ -295,7 +297,7 @@ static int boot(const struct lv_machine *m, const struct lv_qemu_files *f, const
 {
 	struct lv_child c = { .argv = argv, .foreground = 1, .kill_with_parent = 1, .timeout_s = m->timeout_s };
 	struct console w = { .when = m->when, .wl = strlen(m->when ? m->when : ""), .qmp = f->qmp,
-			     .png = m->screenshot, .d = d, .timings = m->timings, .qemu = &c.pid,
+			     .png = m->screenshot, .d = d, .timings = m->timings, .qemu = &c,
 			     .watch = m->screenshot || m->stop_when };
 	clock_gettime(CLOCK_MONOTONIC, &w.start);
 	c.out = (struct lv_child_stream){ LV_CHILD_BUFFER, .feed = watch_console, .arg = &w };

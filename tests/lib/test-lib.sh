@@ -67,8 +67,9 @@ grep_or_show() {
 
 # livec_run LOG ARGS...: livec run ARGS (stdin /dev/null), its console and
 # messages in LOG; its exit status.  One boot is tried again when the
-# guest kernel panicked before it started the initramfs's /init, that is
-# before anything of livec ran: QEMU's software emulation has given such
+# guest kernel panicked before it started the initramfs's /init (the
+# kernel's line, or under a low loglevel init's first), that is before
+# anything of livec ran: QEMU's software emulation has given such
 # panics (an int3 oops while the kernel patches its own code, with
 # -smp 2).  The panicked log is kept as LOG.panic, and the retry is said.
 livec_run() {
@@ -76,8 +77,8 @@ livec_run() {
 	shift
 	"$LIVEC" run "$@" </dev/null >"$_log" 2>&1 && return 0
 	_st=$?
-	awk '/Run \/init as init process/ { exit 1 } /Kernel panic - not syncing/ { found = 1; exit 0 }
-		END { exit !found }' "$_log" || return $_st
+	awk '/Run \/init as init process|^livec: init started/ { exit 1 }
+		/Kernel panic - not syncing/ { found = 1; exit 0 } END { exit !found }' "$_log" || return $_st
 	mv "$_log" "$_log.panic"
 	say "# $_log: the guest kernel panicked before /init (see $_log.panic); booting once more"
 	"$LIVEC" run "$@" </dev/null >"$_log" 2>&1
