@@ -65,6 +65,22 @@ static mode_t current_umask(void)
 	return (mode_t)m;
 }
 
+int lv_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 int lv_write_atomic(const char *path, const void *data, size_t len)
 {
 	_cleanup_free_ char *dir = lv_dirname(path);
@@ -83,18 +99,11 @@ int lv_write_atomic(const char *path, const void *data, size_t len)
 		unlink(tmp);
 		return -e;
 	}
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			close(fd);
-			unlink(tmp);
-			return -e;
-		}
-		p += n;
-		len -= (size_t)n;
+	int r = lv_write_all(fd, p, len);
+	if (r < 0) {
+		close(fd);
+		unlink(tmp);
+		return r;
 	}
 	if (fsync(fd) < 0 || close(fd) < 0) {
 		int e = errno;

@@ -13,6 +13,9 @@ int lv_read_fd(int fd, struct lv_buf *b);
 /* Writes data to path atomically: a temporary name in the same directory,
  * fsync, rename, fsync of the directory.  Never leaves a partial file. */
 int lv_write_atomic(const char *path, const void *data, size_t len);
+/* Writes all n bytes to fd (again after a short write or EINTR): 0 or
+ * -errno. */
+int lv_write_all(int fd, const void *p, size_t n);
 /* mkdir -p: missing parents get mode 0755, the directory itself `mode`
  * (both less the umask); 0 or -errno. */
 int lv_mkdir_p(const char *path, unsigned mode);

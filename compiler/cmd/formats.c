@@ -49,7 +49,7 @@ static int write_iso(struct lv_ctx *ctx, const struct lv_image *im, const struct
 static int write_tar(struct lv_ctx *ctx, const struct lv_image *im, const struct lv_format *f)
 {
 	lv_say(ctx, "writing %s (%zu entries)", im->output, im->tree->n);
-	return lv_tar_write(im->tree, im->output, f->comp, &ctx->d);
+	return lv_tar_write(im->tree, im->output, f->comp, NULL, &ctx->d);
 }
 
 /* The tree itself: owners, modes and times as the IR has them (the

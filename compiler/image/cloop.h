@@ -29,6 +29,11 @@ struct lv_cloop_opts {
 				  and smaller), xz 0..9 */
 	unsigned threads;      /* 0 = all cores; the bytes never depend on it */
 	const char *hashes;    /* if set, the image's hash list (cloopsum.h) is written there */
+	char *sha256;          /* if set (LV_SHA256_HEX bytes): the image's SHA-256, taken
+				  while writing when its blocks fit in memory (the index
+				  precedes them), else "": then read the file to hash it */
+	uint64_t hold;         /* bytes of compressed blocks held for that; 0: an eighth
+				  of the memory, at most 768 MiB (tests set it) */
 };
 
 /* Compresses the file `in` into `out` (atomically). */

@@ -55,9 +55,11 @@ static int keep_split(const struct lv_node *n, void *ud)
 }
 
 /* The layers whose checksums a build publishes (sums.h), besides the
- * file system inside the cloop image and the ESP. */
-static const char *const layers[] = { "LIVEC/LIVEC", "LIVEC/root_fs.tgz", "boot/initrd.gz",
-				      "LIVEC/licenses/sbom.spdx.json" };
+ * file system inside the cloop image and the ESP: each one's SHA-256 as
+ * its writer took it ("" if it could not: the file is read then). */
+struct layers {
+	char cloop[LV_SHA256_HEX], rootfs[LV_SHA256_HEX], initrd[LV_SHA256_HEX], sbom[LV_SHA256_HEX];
+};
 
 int lv_image_layer_sum(const struct lv_image *im, const char *layer, const char *path, char hex[LV_SHA256_HEX],
 		       struct lv_diags *d)
@@ -129,14 +131,26 @@ static void cloop_key(const struct lv_image *im, const char *inner_sha, char key
 
 /* The cloop image and its hash list from the build cache: 1 when it had
  * them (copied to p and h), 0 when not. */
-static int cloop_cached(const struct lv_image *im, const char *key, const char *p, const char *h)
+static int cloop_cached(const struct lv_image *im, const char *key, const char *p, const char *h,
+			char sha[LV_SHA256_HEX])
 {
 	int fd = -1, r = 0;
 	_cleanup_free_ char *name = lv_treecache_name(LV_TREECACHE_CLOOP, key);
 	_cleanup_free_ char *dir = im->use_cache ? lv_treecache_lookup(im->cache, name, &fd) : NULL;
 	if (dir) {
 		_cleanup_free_ char *cp = lv_path_join(dir, "LIVEC"), *ch = lv_path_join(dir, "LIVEC.sha256");
+		_cleanup_free_ char *cs = lv_path_join(dir, "LIVEC.file-sha256");
+		struct lv_buf b = { .max = 128 };
 		r = lv_file_clone(cp, p, 0644) == 0 && lv_file_clone(ch, h, 0644) == 0;
+		/* the image's own SHA-256, noted when it was kept (else read) */
+		sha[0] = '\0';
+		if (r && lv_read_file(cs, &b) == 0 && b.len == LV_SHA256_HEX && b.p[LV_SHA256_HEX - 1] == '\n') {
+			memcpy(sha, b.p, LV_SHA256_HEX - 1);
+			sha[LV_SHA256_HEX - 1] = '\0';
+			if (!lv_sha256_valid(sha))
+				sha[0] = '\0';
+		}
+		lv_buf_release(&b);
 		close(fd);
 		if (r)
 			lv_treecache_claim(im->cache, im->m->name, LV_TREECACHE_CLOOP, key);
@@ -146,10 +160,10 @@ static int cloop_cached(const struct lv_image *im, const char *key, const char *
 
 /* A copy of the cloop image and its hash list into the build cache; a
  * failure costs the next build time, not this one its output. */
-static void cloop_keep(const struct lv_image *im, const char *key, const char *p, const char *h)
+static void cloop_keep(const struct lv_image *im, const char *key, const char *p, const char *h, const char *sha)
 {
 	_cleanup_free_ char *trees = im->use_cache ? lv_cache_path(im->cache, "trees", "") : NULL, *stored = NULL;
-	char tmp[4200], cp[4300], ch[4300];
+	char tmp[4200], cp[4300], ch[4300], cs[4300], line[LV_SHA256_HEX + 1];
 	int fd = -1;
 	if (!trees)
 		return;
@@ -159,7 +173,10 @@ static void cloop_keep(const struct lv_image *im, const char *key, const char *p
 		return;
 	snprintf(cp, sizeof(cp), "%s/LIVEC", tmp);
 	snprintf(ch, sizeof(ch), "%s/LIVEC.sha256", tmp);
+	snprintf(cs, sizeof(cs), "%s/LIVEC.file-sha256", tmp);
+	snprintf(line, sizeof(line), "%s\n", sha);
 	if (lv_file_clone(p, cp, 0644) == 0 && lv_file_clone(h, ch, 0644) == 0 &&
+	    (!*sha || lv_write_atomic(cs, line, strlen(line)) == 0) &&
 	    (stored = lv_treecache_store(im->cache, im->m->name, LV_TREECACHE_CLOOP, key, tmp, &fd)))
 		close(fd);
 	else
@@ -170,7 +187,7 @@ static void cloop_keep(const struct lv_image *im, const char *key, const char *p
  * hash list beside it (LIVEC/LIVEC.sha256, cloopsum.h).  The cloop image
  * of an inner image compressed before is taken from the build cache. */
 static int readonly_layer(const struct lv_image *im, const struct lv_tree *inner, const char *iso_dir,
-			  struct lv_diags *d)
+			  char cloop_sha[LV_SHA256_HEX], struct lv_diags *d)
 {
 	char p[4096], q[4096], h[4096], inner_sha[LV_SHA256_HEX], key[LV_SHA256_HEX];
 	int r;
@@ -188,14 +205,15 @@ static int readonly_layer(const struct lv_image *im, const struct lv_tree *inner
 	struct lv_cloop_opts co = { .block_size = (uint32_t)im->m->image.cloop.block_size,
 				    .compressor = im->m->image.cloop.compression == LV_CLOOPCOMP_XZ ? LV_CLOOP_XZ
 												  : LV_CLOOP_ZLIB,
-				    .level = (int)im->m->image.cloop.level, .threads = im->threads, .hashes = h };
+				    .level = (int)im->m->image.cloop.level, .threads = im->threads, .hashes = h,
+				    .sha256 = cloop_sha };
 	snprintf(p, sizeof(p), "%s/LIVEC/LIVEC", iso_dir);
 	snprintf(h, sizeof(h), "%s/LIVEC/LIVEC.sha256", iso_dir);
 	if ((r = lv_image_layer_sum(im, "LIVEC/LIVEC:inner", im->m->image.inner == LV_INNER_EXT2 ? q : NULL,
 				    inner_sha, d)) < 0)
 		return r;
 	cloop_key(im, inner_sha, key);
-	if (cloop_cached(im, key, p, h)) {
+	if (cloop_cached(im, key, p, h, cloop_sha)) {
 		if (im->report)
 			lv_buf_printf(im->report, "cache: the read-only layer: reused (the inner image is one "
 						  "compressed before, SHA-256 %.12s…)\n", inner_sha);
@@ -205,7 +223,7 @@ static int readonly_layer(const struct lv_image *im, const struct lv_tree *inner
 						  "of this inner image, SHA-256 %.12s…)\n", inner_sha);
 		if ((r = lv_cloop_write(q, p, &co, d)) < 0)
 			return r;
-		cloop_keep(im, key, p, h);
+		cloop_keep(im, key, p, h, cloop_sha);
 	}
 	if (!im->keep_layers)
 		unlink(q);
@@ -216,25 +234,24 @@ static int readonly_layer(const struct lv_image *im, const struct lv_tree *inner
  * image's hash list and root_fs.tgz, by SHA-256, as sha256sum writes them.
  * The initramfs is what the boot loader loaded; init and livec-cloopd
  * check the rest of the medium against it. */
-static int medium_sums(const char *iso_dir, struct lv_buf *out, struct lv_diags *d)
+static int medium_sums(const char *iso_dir, const struct layers *l, struct lv_buf *out, struct lv_diags *d)
 {
-	static const char *const files[] = { "LIVEC/LIVEC.sha256", "LIVEC/root_fs.tgz" };
 	char p[4096], sha[LV_SHA256_HEX];
-	for (size_t i = 0; i < LV_ARRAY_SIZE(files); i++) {
-		snprintf(p, sizeof(p), "%s/%s", iso_dir, files[i]);
-		int r = lv_sha256_file(p, sha, NULL);
-		if (r < 0) {
-			lv_error(d, "cannot hash '%s': %s", p, lv_strerror(r));
-			return r;
-		}
-		lv_buf_printf(out, "%s  %s\n", sha, files[i]);
+	/* the hash list, a small file (from the writer or the cache) */
+	snprintf(p, sizeof(p), "%s/LIVEC/LIVEC.sha256", iso_dir);
+	int r = lv_sha256_file(p, sha, NULL);
+	if (r < 0) {
+		lv_error(d, "cannot hash '%s': %s", p, lv_strerror(r));
+		return r;
 	}
+	lv_buf_printf(out, "%s  LIVEC/LIVEC.sha256\n%s  LIVEC/root_fs.tgz\n", sha, l->rootfs);
 	return 0;
 }
 
 /* What the medium says about itself: its ID, what wrote it, the lock and
  * manifest it was built from, and the SBOM. */
-static int medium_files(const struct lv_image *im, const char *id, const char *iso_dir, struct lv_diags *d)
+static int medium_files(const struct lv_image *im, const char *id, const char *iso_dir, char sbom_sha[LV_SHA256_HEX],
+			struct lv_diags *d)
 {
 	char q[4096], line[32], lock_sha[LV_SHA256_HEX];
 	struct lv_buf text = { 0 };
@@ -253,6 +270,7 @@ static int medium_files(const struct lv_image *im, const char *id, const char *i
 		text.len = 0;
 		lv_sha256_file(im->lock_path, lock_sha, NULL);
 		lv_spdx_write(im->lock, im->m, lock_sha, im->epoch, &text);
+		lv_sha256_buf(text.p, text.len, sbom_sha);
 		r = lv_stage_text(iso_dir, "LIVEC/licenses/sbom.spdx.json", text.p);
 	}
 	lv_buf_release(&text);
@@ -285,14 +303,18 @@ static int boot_files(const struct lv_image *im, int rootfd, const char *kver, c
 
 /* The outer ISO: El Torito for BIOS and UEFI, isohybrid, the ESP as GPT
  * partition 2. */
-static int outer_iso(const struct lv_image *im, const char *iso_dir, const char *mbr, const char *esp,
-		     struct lv_diags *d)
+static int outer_iso(const struct lv_image *im, const char *iso_dir, struct layers *l, const char *mbr,
+		     const char *esp, struct lv_diags *d)
 {
+	struct { const char *name; char *sha; } each[] = {
+		{ "LIVEC/LIVEC", l->cloop }, { "LIVEC/root_fs.tgz", l->rootfs }, { "boot/initrd.gz", l->initrd },
+		{ "LIVEC/licenses/sbom.spdx.json", l->sbom },
+	};
 	char p[4096];
 	int r = 0;
-	for (size_t i = 0; r == 0 && i < LV_ARRAY_SIZE(layers); i++) {
-		snprintf(p, sizeof(p), "%s/%s", iso_dir, layers[i]);
-		r = lv_image_layer_sum(im, layers[i], p, NULL, d);
+	for (size_t i = 0; r == 0 && i < LV_ARRAY_SIZE(each); i++) {
+		snprintf(p, sizeof(p), "%s/%s", iso_dir, each[i].name);
+		r = lv_image_layer_sum(im, each[i].name, *each[i].sha ? NULL : p, each[i].sha, d);
 	}
 	struct lv_tree outer;
 	if (r < 0 || (r = lv_tree_read(iso_dir, LV_TREE_OWN_IDS, im->epoch, &outer, d)) < 0)
@@ -321,6 +343,7 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	_cleanup_free_ char *esp = lv_path_join(im->work, "efi.img");
 	_cleanup_free_ char *iso_dir = lv_path_join(im->work, "iso");
 	struct split sp = { 0 };
+	struct layers l = { 0 };
 	struct lv_buf ro_list = { 0 }, sums = { 0 };
 	struct lv_tree inner, rest;
 	int r;
@@ -339,17 +362,18 @@ int lv_image_write(const struct lv_image *im, struct lv_diags *d)
 	lv_mkdir_p(p, 0755);
 	/* 1. the writable part, 2. the read-only part, 3. the initramfs */
 	snprintf(p, sizeof(p), "%s/LIVEC/root_fs.tgz", iso_dir);
-	if ((r = lv_tar_write(&rest, p, LV_COMPRESS_GZIP, d)) < 0 || (r = readonly_layer(im, &inner, iso_dir, d)) < 0)
+	if ((r = lv_tar_write(&rest, p, LV_COMPRESS_GZIP, l.rootfs, d)) < 0 ||
+	    (r = readonly_layer(im, &inner, iso_dir, l.cloop, d)) < 0)
 		goto out;
 	snprintf(p, sizeof(p), "%s/boot/initrd.gz", iso_dir);
-	if ((r = medium_sums(iso_dir, &sums, d)) < 0 ||
-	    (r = lv_initramfs_write(im, rootfd, kver, id, ro_list.p ? ro_list.p : "", sums.p, p, d)) < 0)
+	if ((r = medium_sums(iso_dir, &l, &sums, d)) < 0 ||
+	    (r = lv_initramfs_write(im, rootfd, kver, id, ro_list.p ? ro_list.p : "", sums.p, p, l.initrd, d)) < 0)
 		goto out;
 	/* 4. the kernel and loaders, 5. what the medium says of itself, 6. the ISO */
 	if ((r = boot_files(im, rootfd, kver, id, iso_dir, mbr, esp, d)) < 0 ||
-	    (r = medium_files(im, id, iso_dir, d)) < 0)
+	    (r = medium_files(im, id, iso_dir, l.sbom, d)) < 0)
 		goto out;
-	r = outer_iso(im, iso_dir, mbr, esp, d);
+	r = outer_iso(im, iso_dir, &l, mbr, esp, d);
 out:
 	lv_tree_release(&inner);
 	lv_tree_release(&rest);

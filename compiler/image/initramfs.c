@@ -130,7 +130,8 @@ static int contract(const struct lv_image *im, const char *id, const char *reado
 }
 
 int lv_initramfs_write(const struct lv_image *im, int rootfd, const char *kver, const char *id,
-		       const char *readonly, const char *medium_sums, const char *out, struct lv_diags *d)
+		       const char *readonly, const char *medium_sums, const char *out, char sha256[LV_SHA256_HEX],
+		       struct lv_diags *d)
 {
 	_cleanup_free_ char *dir = lv_path_join(im->work, "initramfs");
 	int r;
@@ -143,7 +144,7 @@ int lv_initramfs_write(const struct lv_image *im, int rootfd, const char *kver, 
 	/* the initramfs belongs to root whoever built it */
 	for (size_t i = 0; i < t.n; i++)
 		t.v[i].uid = t.v[i].gid = 0;
-	r = lv_cpio_write(&t, out, d);
+	r = lv_cpio_write(&t, out, sha256, d);
 	lv_tree_release(&t);
 	return r;
 }

@@ -15,12 +15,15 @@
 #define LV_INITRAMFS_H
 
 #include "base/diag.h"
+#include "base/sha256.h"
 #include "image/image.h"
 
 /* Writes the initramfs of kernel `kver` (installed in the tree at rootfd)
  * to `out` as a gzip'd newc cpio.  `readonly`: the read-only directories,
- * one a line; `medium_sums`: /etc/livec/medium.sha256 (sha256sum lines). */
+ * one a line; `medium_sums`: /etc/livec/medium.sha256 (sha256sum lines).
+ * Its SHA-256, taken as it is written, in sha256 (unless NULL). */
 int lv_initramfs_write(const struct lv_image *im, int rootfd, const char *kver, const char *id,
-		       const char *readonly, const char *medium_sums, const char *out, struct lv_diags *d);
+		       const char *readonly, const char *medium_sums, const char *out, char sha256[LV_SHA256_HEX],
+		       struct lv_diags *d);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "base/cleanup.h"
 #include "base/err.h"
+#include "base/fsutil.h"
 #include "image/out_archive.h"
 
 int lv_archive_write_data(struct archive *a, const struct lv_tree *t, const struct lv_node *n,
@@ -40,29 +41,59 @@ int lv_archive_write_data(struct archive *a, const struct lv_tree *t, const stru
 	return 0;
 }
 
-int lv_archive_start(struct archive *a, const char *path, char **tmp, struct lv_diags *d)
+static la_ssize_t out_write(struct archive *a, void *arg, const void *buf, size_t n)
 {
-	if (asprintf(tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+	struct lv_archive_out *o = arg;
+	int r = lv_write_all(o->fd, buf, n);
+	if (r < 0) {
+		archive_set_error(a, -r, "%s", strerror(-r));
+		return -1;
+	}
+	lv_sha256_update(&o->sha, buf, n);
+	return (la_ssize_t)n;
+}
+
+int lv_archive_start(struct archive *a, const char *path, struct lv_archive_out *o, struct lv_diags *d)
+{
+	*o = (struct lv_archive_out){ .fd = -1 };
+	lv_sha256_init(&o->sha);
+	if (asprintf(&o->tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+		o->tmp = NULL;
 		return -ENOMEM;
+	}
+	o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o->fd < 0) {
+		lv_error(d, "cannot write '%s': %s", o->tmp, strerror(errno));
+		return -errno;
+	}
 	archive_write_set_bytes_in_last_block(a, 1);
-	if (archive_write_open_filename(a, *tmp) != ARCHIVE_OK) {
-		lv_error(d, "cannot write '%s': %s", *tmp, archive_error_string(a));
+	if (archive_write_open2(a, o, NULL, out_write, NULL, NULL) != ARCHIVE_OK) {
+		lv_error(d, "cannot write '%s': %s", o->tmp, archive_error_string(a));
 		return -LVE_ARCHIVE;
 	}
 	return 0;
 }
 
-int lv_archive_finish(struct archive *a, char *tmp, const char *path, int r, struct lv_diags *d)
+int lv_archive_finish(struct archive *a, struct lv_archive_out *o, const char *path, int r,
+		      char sha256[LV_SHA256_HEX], struct lv_diags *d)
 {
 	if (archive_write_close(a) != ARCHIVE_OK && r == 0) {
-		lv_error(d, "cannot finish '%s': %s", tmp, archive_error_string(a));
+		lv_error(d, "cannot finish '%s': %s", o->tmp, archive_error_string(a));
 		r = -LVE_ARCHIVE;
 	}
 	archive_write_free(a);
-	if (r == 0 && rename(tmp, path) < 0)
+	if (o->fd >= 0 && close(o->fd) < 0 && r == 0) {
+		lv_error(d, "cannot write '%s': %s", o->tmp, strerror(errno));
 		r = -errno;
-	if (r < 0 && tmp)
-		unlink(tmp);
-	free(tmp);
+	}
+	if (r == 0 && rename(o->tmp, path) < 0)
+		r = -errno;
+	if (r < 0 && o->tmp)
+		unlink(o->tmp);
+	if (r == 0 && sha256)
+		lv_sha256_hex(&o->sha, sha256);
+	free(o->tmp);
+	o->tmp = NULL;
+	o->fd = -1;
 	return r;
 }

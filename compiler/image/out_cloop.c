@@ -6,7 +6,11 @@
  * number of threads.  The offset table is known only at the end: it is
  * written to its place (right after the header) once every block is out.
  * With o->hashes the workers also hash each block as stored, and the hash
- * list (cloopsum.h) is written once the index is known. */
+ * list (cloopsum.h) is written once the index is known.  While the
+ * compressed blocks fit in a share of memory they are held back and
+ * written after the index is known, in file order, so that the image's
+ * SHA-256 is taken as it is written (o->sha256); a larger image is
+ * written as it comes, and hashed by reading it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -127,22 +131,6 @@ out:
 	return NULL;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int check_opts(const struct lv_cloop_opts *o, struct lv_diags *d)
 {
 	uint32_t bs = o->block_size;
@@ -173,10 +161,33 @@ static void header(unsigned char head[LV_CLOOP_HEADER], int xz, uint32_t bs, uin
 	put32(head + LV_CLOOP_PREAMBLE + 4, (uint32_t)nblocks);
 }
 
-/* One batch: the threads compress its blocks, then they are written in
- * index order at *pos, each one's offset entered in the index. */
+/* The compressed blocks held back in memory, in order, up to max bytes;
+ * once more would be needed, they are written out and the rest streams. */
+struct held {
+	unsigned char **out;
+	size_t *len;
+	uint64_t n, bytes, max;
+	int streaming;
+};
+
+/* Writes out (unless after an error: ok 0) and frees the held blocks. */
+static int release_held(struct held *h, int ofd, struct lv_sha256 *sha, int ok)
+{
+	int r = ok ? 0 : -ECANCELED;
+	for (uint64_t i = 0; i < h->n; i++) {
+		if (r == 0 && (r = lv_write_all(ofd, h->out[i], h->len[i])) == 0 && sha)
+			lv_sha256_update(sha, h->out[i], h->len[i]);
+		free(h->out[i]);
+	}
+	h->n = 0;
+	return r;
+}
+
+/* One batch: the threads compress its blocks, then each one's offset is
+ * entered in the index and the block held back or written (at *pos, in
+ * index order). */
 static int write_batch(struct batch *b, pthread_t *tids, unsigned threads, int ofd, unsigned char *index,
-		       uint64_t *pos)
+		       uint64_t *pos, struct held *h)
 {
 	int xz = b->o->compressor == LV_CLOOP_XZ, r;
 
@@ -189,18 +200,37 @@ static int write_batch(struct batch *b, pthread_t *tids, unsigned threads, int o
 		if (r == 0) {
 			/* block i's compressor sits on its start offset (V4) */
 			put64(index + 8 * (b->first + i), *pos | (xz ? (uint64_t)b->kind[i] << 60 : 0));
-			r = write_all(ofd, b->out[i], b->len[i]);
 			*pos += b->len[i];
+			if (!h->streaming && h->bytes + b->len[i] <= h->max) {
+				h->out[h->n] = b->out[i];
+				h->len[h->n++] = b->len[i];
+				h->bytes += b->len[i];
+				continue;
+			}
+			if (!h->streaming) {
+				h->streaming = 1;
+				r = release_held(h, ofd, NULL, 1);
+			}
+			if (r == 0)
+				r = lv_write_all(ofd, b->out[i], b->len[i]);
 		}
 		free(b->out[i]);
 	}
 	return r;
 }
 
+/* What may be held back: an eighth of the memory, at most 768 MiB. */
+static uint64_t hold_max(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	uint64_t mem = pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
+	return mem / 8 < (768ull << 20) ? mem / 8 : 768ull << 20;
+}
+
 /* Every block of the input, in batches of at most 256 blocks in memory;
  * `sums` (if set) gets each block's hash. */
 static int write_blocks(int ifd, int ofd, const struct lv_cloop_opts *o, uint64_t nblocks, unsigned char *index,
-			uint64_t *pos, unsigned char *sums)
+			uint64_t *pos, unsigned char *sums, struct held *h)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = o->threads ? o->threads : (cpus > 0 ? (unsigned)cpus : 1);
@@ -216,7 +246,7 @@ static int write_blocks(int ifd, int ofd, const struct lv_cloop_opts *o, uint64_
 		b.len = calloc(b.count, sizeof(*b.len));
 		b.kind = calloc(b.count, 1);
 		b.sum = sums ? sums + 32 * first : NULL;
-		r = write_batch(&b, tids, threads, ofd, index, pos);
+		r = write_batch(&b, tids, threads, ofd, index, pos, h);
 		free(b.out);
 		free(b.len);
 		free(b.kind);
@@ -279,14 +309,35 @@ int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *
 	struct lv_cloopsum sums = { .block_size = bs, .num_blocks = (uint32_t)nblocks };
 	if (!index || (o->hashes && !(sums.block = malloc(32 * (size_t)nblocks + 1))))
 		r = -ENOMEM;
-	else if ((r = write_all(ofd, head, sizeof(head))) == 0 && lseek(ofd, (off_t)pos, SEEK_SET) < 0)
+	else if ((r = lv_write_all(ofd, head, sizeof(head))) == 0 && lseek(ofd, (off_t)pos, SEEK_SET) < 0)
 		r = -errno;
+	struct held h = { .out = calloc(nblocks + 1, sizeof(*h.out)), .len = calloc(nblocks + 1, sizeof(*h.len)),
+			  .max = !o->sha256 ? 0 : o->hold ? o->hold : hold_max() };
+	if (r == 0 && (!h.out || !h.len))
+		r = -ENOMEM;
 	if (r == 0)
-		r = write_blocks(ifd, ofd, o, nblocks, index, &pos, sums.block);
+		r = write_blocks(ifd, ofd, o, nblocks, index, &pos, sums.block, &h);
 	if (r == 0)
 		put64(index + 8 * nblocks, pos);
+	/* held back: the whole file goes by in order, and is hashed */
+	struct lv_sha256 sha;
+	int hashed = r == 0 && !h.streaming && o->sha256;
+	if (hashed) {
+		lv_sha256_init(&sha);
+		lv_sha256_update(&sha, head, sizeof(head));
+		lv_sha256_update(&sha, index, index_len);
+	}
+	int rh = release_held(&h, ofd, hashed ? &sha : NULL, r == 0);
+	r = r ? r : rh;
+	free(h.out);
+	free(h.len);
 	if (r == 0 && pwrite(ofd, index, index_len, sizeof(head)) != (ssize_t)index_len)
 		r = -EIO;
+	if (o->sha256) {
+		o->sha256[0] = '\0';
+		if (r == 0 && hashed)
+			lv_sha256_hex(&sha, o->sha256);
+	}
 	if (r == 0 && fsync(ofd) < 0)
 		r = -errno;
 	close(ofd);
@@ -379,7 +430,7 @@ int lv_cloop_extract(const char *path, const char *out, struct lv_diags *d)
 			r = -LVE_PARSE;
 			break;
 		}
-		r = write_all(ofd, blk, bs);
+		r = lv_write_all(ofd, blk, bs);
 	}
 	if (ofd >= 0)
 		close(ofd);

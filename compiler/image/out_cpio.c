@@ -14,9 +14,9 @@
 #include "image/out_archive.h"
 #include "image/out_cpio.h"
 
-int lv_cpio_write(const struct lv_tree *t, const char *path, struct lv_diags *d)
+int lv_cpio_write(const struct lv_tree *t, const char *path, char sha256[LV_SHA256_HEX], struct lv_diags *d)
 {
-	char *tmp = NULL;
+	struct lv_archive_out o;
 	struct archive *a = archive_write_new();
 	struct archive_entry *e = archive_entry_new();
 	int r = 0;
@@ -24,9 +24,9 @@ int lv_cpio_write(const struct lv_tree *t, const char *path, struct lv_diags *d)
 	archive_write_set_format_cpio_newc(a);
 	archive_write_add_filter_gzip(a);
 	archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
-	if ((r = lv_archive_start(a, path, &tmp, d)) < 0) {
+	if ((r = lv_archive_start(a, path, &o, d)) < 0) {
 		archive_entry_free(e);
-		return lv_archive_finish(a, tmp, path, r, d);
+		return lv_archive_finish(a, &o, path, r, NULL, d);
 	}
 	for (size_t i = 1; i < t->n && r == 0; i++) { /* the root itself is implied */
 		const struct lv_node *n = &t->v[i];
@@ -68,5 +68,5 @@ int lv_cpio_write(const struct lv_tree *t, const char *path, struct lv_diags *d)
 			break;
 	}
 	archive_entry_free(e);
-	return lv_archive_finish(a, tmp, path, r, d);
+	return lv_archive_finish(a, &o, path, r, sha256, d);
 }

@@ -6,8 +6,11 @@
 #define LV_OUT_CPIO_H
 
 #include "base/diag.h"
+#include "base/sha256.h"
 #include "build/tree.h"
 
-int lv_cpio_write(const struct lv_tree *t, const char *path, struct lv_diags *d);
+/* Writes the archive to path atomically; its SHA-256, taken as it is
+ * written, in sha256 (unless NULL). */
+int lv_cpio_write(const struct lv_tree *t, const char *path, char sha256[LV_SHA256_HEX], struct lv_diags *d);
 
 #endif

@@ -43,7 +43,7 @@ int lv_ext2_write(const struct lv_tree *t, const char *path, const struct lv_ext
 	snprintf(tar, sizeof(tar), "%s.tar", path);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	snprintf(log, sizeof(log), "%s.log", path);
-	if ((r = lv_tar_write(t, tar, LV_COMPRESS_NONE, d)) < 0)
+	if ((r = lv_tar_write(t, tar, LV_COMPRESS_NONE, NULL, d)) < 0)
 		return r;
 	unsigned long long need = blocks_for(t), want = o->size / BLOCK;
 	if (o->size && want < need) {

@@ -27,9 +27,10 @@ static mode_t ftype(char t)
 	}
 }
 
-int lv_tar_write(const struct lv_tree *t, const char *path, enum lv_compress c, struct lv_diags *d)
+int lv_tar_write(const struct lv_tree *t, const char *path, enum lv_compress c, char sha256[LV_SHA256_HEX],
+		 struct lv_diags *d)
 {
-	char *tmp = NULL;
+	struct lv_archive_out o;
 	struct archive *a = archive_write_new();
 	struct archive_entry *e = archive_entry_new();
 	int r = 0;
@@ -41,9 +42,9 @@ int lv_tar_write(const struct lv_tree *t, const char *path, enum lv_compress c, 
 		archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
 	} else if (c == LV_COMPRESS_ZSTD)
 		archive_write_add_filter_zstd(a);
-	if ((r = lv_archive_start(a, path, &tmp, d)) < 0) {
+	if ((r = lv_archive_start(a, path, &o, d)) < 0) {
 		archive_entry_free(e);
-		return lv_archive_finish(a, tmp, path, r, d);
+		return lv_archive_finish(a, &o, path, r, NULL, d);
 	}
 	for (size_t i = 0; i < t->n && r == 0; i++) {
 		const struct lv_node *n = &t->v[i];
@@ -83,5 +84,5 @@ int lv_tar_write(const struct lv_tree *t, const char *path, enum lv_compress c, 
 			break;
 	}
 	archive_entry_free(e);
-	return lv_archive_finish(a, tmp, path, r, d);
+	return lv_archive_finish(a, &o, path, r, sha256, d);
 }

@@ -7,11 +7,14 @@
 #define LV_OUT_TAR_H
 
 #include "base/diag.h"
+#include "base/sha256.h"
 #include "build/tree.h"
 
 enum lv_compress { LV_COMPRESS_NONE, LV_COMPRESS_GZIP, LV_COMPRESS_ZSTD };
 
-/* Writes the tar to path atomically. */
-int lv_tar_write(const struct lv_tree *t, const char *path, enum lv_compress c, struct lv_diags *d);
+/* Writes the tar to path atomically; its SHA-256, taken as it is written,
+ * in sha256 (unless NULL). */
+int lv_tar_write(const struct lv_tree *t, const char *path, enum lv_compress c, char sha256[LV_SHA256_HEX],
+		 struct lv_diags *d);
 
 #endif

@@ -74,7 +74,7 @@ test_expect_success 'second boot, from a USB stick (isohybrid) found after a CD 
 	check_shutdown boot2.log && e2fsck -fn store.img &&
 	# of the two stores with the label, the one this image used before,
 	# whose note names it and its UUID; the unused one stays untouched
-	grep_or_show "^livec: persistence: /dev/vd[a-z] (UUID $(blkid -o value -s UUID store.img)) keeps every change$" boot2.log &&
+	grep_or_show "^livec: persistence: /dev/vd[a-z] (UUID $(blkid -o value -s UUID store.img)) keeps every change[[:cntrl:]]*$" boot2.log &&
 	debugfs -R "cat /.livec-store" store.img 2>/dev/null >note &&
 	printf "livec-store 1\nimage console\nuuid %s\n" "$(blkid -o value -s UUID store.img)" | diff - note &&
 	! debugfs -R "stat /.livec-store" decoy.img 2>&1 | grep -q "Inode:" &&

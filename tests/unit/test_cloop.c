@@ -17,6 +17,7 @@
 #include "image/cloop.h"
 #include "base/err.h"
 #include "base/fsutil.h"
+#include "base/sha256.h"
 
 static char dir[] = "/tmp/livec-test-cloop-XXXXXX";
 
@@ -125,6 +126,27 @@ static void bytes_do_not_depend_on_threads(void **s)
 	assert_int_equal(lv_cloop_write(path("in"), path("c1"), &one, &d), 0);
 	assert_int_equal(lv_cloop_write(path("in"), path("c4"), &four, &d), 0);
 	assert_files_equal(path("c1"), path("c4"));
+}
+
+/* The image's SHA-256 taken while writing (its blocks held back until the
+ * index is known) is the file's; held back with no room, it is not taken,
+ * and the bytes are the same either way. */
+static void sha256_while_writing_is_the_files(void **s)
+{
+	(void)s;
+	struct lv_diags d = { 0 };
+	char held[LV_SHA256_HEX] = "x", streamed[LV_SHA256_HEX] = "x", file[LV_SHA256_HEX];
+	make_input("in", 900 * 1024 + 7, 1);
+	struct lv_cloop_opts o = { .block_size = 16384, .level = 6, .threads = 2, .sha256 = held };
+	assert_int_equal(lv_cloop_write(path("in"), path("c1"), &o, &d), 0);
+	assert_int_equal(lv_sha256_file(path("c1"), file, NULL), 0);
+	assert_string_equal(held, file);
+	/* room for a few blocks only: written as they come, not hashed */
+	o.sha256 = streamed;
+	o.hold = 3 * 16384;
+	assert_int_equal(lv_cloop_write(path("in"), path("c2"), &o, &d), 0);
+	assert_string_equal(streamed, "");
+	assert_files_equal(path("c1"), path("c2"));
 }
 
 static void bad_block_sizes_are_refused(void **s)
@@ -257,6 +279,7 @@ int main(void)
 		cmocka_unit_test(smallest_and_largest_block_sizes),
 		cmocka_unit_test(empty_input_gives_an_empty_image),
 		cmocka_unit_test(bytes_do_not_depend_on_threads),
+		cmocka_unit_test(sha256_while_writing_is_the_files),
 		cmocka_unit_test(bad_block_sizes_are_refused),
 		cmocka_unit_test(truncated_and_corrupted_images_fail_cleanly),
 		cmocka_unit_test(xz_is_v4_and_smaller_than_zlib),

@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/sha256.h"
+
 #include "files_equal.h"
 
 #include "base/buf.h"
@@ -57,7 +59,11 @@ static void write_cpio(const char *out)
 	struct lv_tree t;
 	struct lv_diags d = { 0 };
 	assert_int_equal(lv_tree_read(root, LV_TREE_OWN_IDS, 1700000000, &t, &d), 0);
-	assert_int_equal(lv_cpio_write(&t, out, &d), 0);
+	char sha[LV_SHA256_HEX], file[LV_SHA256_HEX];
+	assert_int_equal(lv_cpio_write(&t, out, sha, &d), 0);
+	/* the SHA-256 taken while writing is the file's */
+	assert_int_equal(lv_sha256_file(out, file, NULL), 0);
+	assert_string_equal(sha, file);
 	lv_tree_release(&t);
 }
 
