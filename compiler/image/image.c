@@ -139,18 +139,10 @@ static int cloop_cached(const struct lv_image *im, const char *key, const char *
 	_cleanup_free_ char *dir = im->use_cache ? lv_treecache_lookup(im->cache, name, &fd) : NULL;
 	if (dir) {
 		_cleanup_free_ char *cp = lv_path_join(dir, "LIVEC"), *ch = lv_path_join(dir, "LIVEC.sha256");
-		_cleanup_free_ char *cs = lv_path_join(dir, "LIVEC.file-sha256");
-		struct lv_buf b = { .max = 128 };
 		r = lv_file_clone(cp, p, 0644) == 0 && lv_file_clone(ch, h, 0644) == 0;
-		/* the image's own SHA-256, noted when it was kept (else read) */
+		/* the copy is hashed by reading it: a hash kept beside the cached
+		 * image would vouch for bytes no one looked at since */
 		sha[0] = '\0';
-		if (r && lv_read_file(cs, &b) == 0 && b.len == LV_SHA256_HEX && b.p[LV_SHA256_HEX - 1] == '\n') {
-			memcpy(sha, b.p, LV_SHA256_HEX - 1);
-			sha[LV_SHA256_HEX - 1] = '\0';
-			if (!lv_sha256_valid(sha))
-				sha[0] = '\0';
-		}
-		lv_buf_release(&b);
 		close(fd);
 		if (r)
 			lv_treecache_claim(im->cache, im->m->name, LV_TREECACHE_CLOOP, key);
@@ -160,10 +152,10 @@ static int cloop_cached(const struct lv_image *im, const char *key, const char *
 
 /* A copy of the cloop image and its hash list into the build cache; a
  * failure costs the next build time, not this one its output. */
-static void cloop_keep(const struct lv_image *im, const char *key, const char *p, const char *h, const char *sha)
+static void cloop_keep(const struct lv_image *im, const char *key, const char *p, const char *h)
 {
 	_cleanup_free_ char *trees = im->use_cache ? lv_cache_path(im->cache, "trees", "") : NULL, *stored = NULL;
-	char tmp[4200], cp[4300], ch[4300], cs[4300], line[LV_SHA256_HEX + 1];
+	char tmp[4200], cp[4300], ch[4300];
 	int fd = -1;
 	if (!trees)
 		return;
@@ -173,10 +165,7 @@ static void cloop_keep(const struct lv_image *im, const char *key, const char *p
 		return;
 	snprintf(cp, sizeof(cp), "%s/LIVEC", tmp);
 	snprintf(ch, sizeof(ch), "%s/LIVEC.sha256", tmp);
-	snprintf(cs, sizeof(cs), "%s/LIVEC.file-sha256", tmp);
-	snprintf(line, sizeof(line), "%s\n", sha);
 	if (lv_file_clone(p, cp, 0644) == 0 && lv_file_clone(h, ch, 0644) == 0 &&
-	    (!*sha || lv_write_atomic(cs, line, strlen(line)) == 0) &&
 	    (stored = lv_treecache_store(im->cache, im->m->name, LV_TREECACHE_CLOOP, key, tmp, &fd)))
 		close(fd);
 	else
@@ -223,7 +212,7 @@ static int readonly_layer(const struct lv_image *im, const struct lv_tree *inner
 						  "of this inner image, SHA-256 %.12s…)\n", inner_sha);
 		if ((r = lv_cloop_write(q, p, &co, d)) < 0)
 			return r;
-		cloop_keep(im, key, p, h, cloop_sha);
+		cloop_keep(im, key, p, h);
 	}
 	if (!im->keep_layers)
 		unlink(q);
@@ -270,7 +259,7 @@ static int medium_files(const struct lv_image *im, const char *id, const char *i
 		text.len = 0;
 		lv_sha256_file(im->lock_path, lock_sha, NULL);
 		lv_spdx_write(im->lock, im->m, lock_sha, im->epoch, &text);
-		lv_sha256_buf(text.p, text.len, sbom_sha);
+		lv_sha256_buf(text.p, strlen(text.p), sbom_sha); /* what lv_stage_text writes */
 		r = lv_stage_text(iso_dir, "LIVEC/licenses/sbom.spdx.json", text.p);
 	}
 	lv_buf_release(&text);

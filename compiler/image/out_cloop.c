@@ -202,7 +202,10 @@ static int write_batch(struct batch *b, pthread_t *tids, unsigned threads, int o
 			put64(index + 8 * (b->first + i), *pos | (xz ? (uint64_t)b->kind[i] << 60 : 0));
 			*pos += b->len[i];
 			if (!h->streaming && h->bytes + b->len[i] <= h->max) {
-				h->out[h->n] = b->out[i];
+				/* held at its own size: the worker's buffer has room
+				 * for the worst case */
+				unsigned char *kept = realloc(b->out[i], b->len[i] ? b->len[i] : 1);
+				h->out[h->n] = kept ? kept : b->out[i];
 				h->len[h->n++] = b->len[i];
 				h->bytes += b->len[i];
 				continue;
@@ -219,11 +222,19 @@ static int write_batch(struct batch *b, pthread_t *tids, unsigned threads, int o
 	return r;
 }
 
-/* What may be held back: an eighth of the memory, at most 768 MiB. */
+/* What may be held back: an eighth of the memory (the machine's, or the
+ * cgroup's limit when lower), at most 768 MiB. */
 static uint64_t hold_max(void)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
 	uint64_t mem = pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
+	unsigned long long limit;
+	FILE *f = fopen("/sys/fs/cgroup/memory.max", "re");
+	if (f) {
+		if (fscanf(f, "%llu", &limit) == 1 && limit < mem)
+			mem = limit;
+		fclose(f);
+	}
 	return mem / 8 < (768ull << 20) ? mem / 8 : 768ull << 20;
 }
 
@@ -311,10 +322,14 @@ int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *
 		r = -ENOMEM;
 	else if ((r = lv_write_all(ofd, head, sizeof(head))) == 0 && lseek(ofd, (off_t)pos, SEEK_SET) < 0)
 		r = -errno;
-	struct held h = { .out = calloc(nblocks + 1, sizeof(*h.out)), .len = calloc(nblocks + 1, sizeof(*h.len)),
-			  .max = !o->sha256 ? 0 : o->hold ? o->hold : hold_max() };
-	if (r == 0 && (!h.out || !h.len))
-		r = -ENOMEM;
+	struct held h = { .max = !o->sha256 ? 0 : o->hold ? o->hold : hold_max() };
+	h.streaming = !h.max;
+	if (!h.streaming) {
+		h.out = calloc(nblocks + 1, sizeof(*h.out));
+		h.len = calloc(nblocks + 1, sizeof(*h.len));
+		if (r == 0 && (!h.out || !h.len))
+			r = -ENOMEM;
+	}
 	if (r == 0)
 		r = write_blocks(ifd, ofd, o, nblocks, index, &pos, sums.block, &h);
 	if (r == 0)
@@ -333,11 +348,6 @@ int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *
 	free(h.len);
 	if (r == 0 && pwrite(ofd, index, index_len, sizeof(head)) != (ssize_t)index_len)
 		r = -EIO;
-	if (o->sha256) {
-		o->sha256[0] = '\0';
-		if (r == 0 && hashed)
-			lv_sha256_hex(&sha, o->sha256);
-	}
 	if (r == 0 && fsync(ofd) < 0)
 		r = -errno;
 	close(ofd);
@@ -348,6 +358,12 @@ int lv_cloop_write(const char *in, const char *out, const struct lv_cloop_opts *
 		lv_error(d, "cannot write the cloop image '%s': %s", out, lv_strerror(r));
 	} else if (o->hashes) {
 		r = write_hashes(o->hashes, head, index, index_len, &sums, d);
+	}
+	/* the image's SHA-256 only for an image written whole */
+	if (o->sha256) {
+		o->sha256[0] = '\0';
+		if (r == 0 && hashed)
+			lv_sha256_hex(&sha, o->sha256);
 	}
 	free(index);
 	lv_cloopsum_free(&sums);

@@ -147,6 +147,13 @@ static void sha256_while_writing_is_the_files(void **s)
 	assert_int_equal(lv_cloop_write(path("in"), path("c2"), &o, &d), 0);
 	assert_string_equal(streamed, "");
 	assert_files_equal(path("c1"), path("c2"));
+	/* more blocks than a batch (256), and xz (V4: the kind in the index) */
+	make_input("in", 300 * 4096 + 11, 0);
+	struct lv_cloop_opts x = { .block_size = 4096, .compressor = LV_CLOOP_XZ, .level = 1, .threads = 2,
+				   .sha256 = held };
+	assert_int_equal(lv_cloop_write(path("in"), path("c3"), &x, &d), 0);
+	assert_int_equal(lv_sha256_file(path("c3"), file, NULL), 0);
+	assert_string_equal(held, file);
 }
 
 static void bad_block_sizes_are_refused(void **s)
