@@ -314,4 +314,14 @@ test_expect_success 'a user without subordinate ids: one error saying how to add
 	test ! -e nobody/out
 '
 
+# system.services.keep names units livec masks; another name is an error
+# at its manifest line before anything is installed
+test_expect_success 'system.services.keep with a unit livec does not mask: exit 2 at its line, nothing built' '
+	{ cat good.yaml; printf "system:\n  services:\n    keep: [fstrim.timer, no-such.service]\n"; } >keep.yaml &&
+	"$LIVEC" lock --lockfile keep.lock keep.yaml &&
+	mkdir -p keep && (cd keep && expect_code 2 "$LIVEC" build --lockfile ../keep.lock ../keep.yaml) 2>err &&
+	grep_or_show "keep.yaml:[0-9]*:[0-9]*: .*system.services.keep: .no-such.service. is not a unit livec masks" err &&
+	! grep -q ".fstrim.timer. is not a unit" err && test -z "$(find keep -name "*.iso" -o -name ".work")"
+'
+
 test_done
