@@ -64,8 +64,10 @@ int lv_archive_start(struct archive *a, const char *path, struct lv_archive_out 
 	o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	/* 0644 whatever the umask: the mode reaches the ISO's tree */
 	if (o->fd >= 0 && fchmod(o->fd, 0644) < 0) {
+		int e = errno;
 		close(o->fd);
 		o->fd = -1;
+		errno = e; /* fchmod's, for the message */
 	}
 	if (o->fd < 0) {
 		lv_error(d, "cannot write '%s': %s", o->tmp, strerror(errno));
