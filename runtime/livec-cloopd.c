@@ -374,20 +374,6 @@ static int nl_call(int fd, struct nlmsg *m, uint16_t want_type, uint16_t *value)
 	}
 }
 
-/* a netlink socket and the nbd family's id: 0, or a negative errno */
-static int nbd_family(int *fd, uint16_t *family)
-{
-	struct nlmsg m;
-	*family = 0;
-	*fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (*fd < 0)
-		return -errno;
-	nl_start(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
-	nl_put(&m, CTRL_ATTR_FAMILY_NAME, NBD_GENL_FAMILY_NAME, sizeof(NBD_GENL_FAMILY_NAME));
-	int r = nl_call(*fd, &m, CTRL_ATTR_FAMILY_ID, family);
-	return r < 0 ? r : *family ? 0 : -ENOENT;
-}
-
 /* N of /dev/nbdN, or -1 */
 static int nbd_index(const char *dev)
 {
@@ -396,32 +382,57 @@ static int nbd_index(const char *dev)
 	return sscanf(dev, "/dev/nbd%u%c", &n, &end) == 1 && n < 1024 ? (int)n : -1;
 }
 
+/* Opens a netlink socket into *fd, looks up the nbd family and starts m
+ * as its command cmd for /dev/nbd<index>: 0, or a negative errno (and no
+ * socket left open). */
+static int nbd_start(int *fd, struct nlmsg *m, uint8_t cmd, int index)
+{
+	uint16_t family = 0;
+	*fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (*fd < 0)
+		return -errno;
+	nl_start(m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
+	nl_put(m, CTRL_ATTR_FAMILY_NAME, NBD_GENL_FAMILY_NAME, sizeof(NBD_GENL_FAMILY_NAME));
+	int r = nl_call(*fd, m, CTRL_ATTR_FAMILY_ID, &family);
+	if (r == 0 && !family)
+		r = -ENOENT;
+	if (r < 0) {
+		close(*fd);
+		return r;
+	}
+	nl_start(m, family, cmd, NBD_GENL_VERSION);
+	nl_u32(m, NBD_ATTR_INDEX, (uint32_t)index);
+	return 0;
+}
+
+/* sends what nbd_start began and closes its socket: 0, or a negative errno */
+static int nbd_send(int fd, struct nlmsg *m)
+{
+	int r = nl_call(fd, m, 0, NULL);
+	close(fd);
+	return r;
+}
+
 /* Gives the kernel's nbd device dev the socket sock, read-only, of size
  * bytes in 512-byte sectors. */
 static int nbd_connect(const char *dev, int sock, uint64_t size)
 {
 	struct nlmsg m;
 	int fd, index = nbd_index(dev);
-	uint16_t family;
 	if (index < 0)
 		return -EINVAL;
-	int r = nbd_family(&fd, &family);
-	if (r == 0) {
-		nl_start(&m, family, NBD_CMD_CONNECT, NBD_GENL_VERSION);
-		nl_u32(&m, NBD_ATTR_INDEX, (uint32_t)index);
-		nl_u64(&m, NBD_ATTR_SIZE_BYTES, size);
-		nl_u64(&m, NBD_ATTR_BLOCK_SIZE_BYTES, 512);
-		nl_u64(&m, NBD_ATTR_SERVER_FLAGS, NBD_FLAG_HAS_FLAGS | NBD_FLAG_READ_ONLY);
-		size_t socks = nl_put(&m, NBD_ATTR_SOCKETS | NLA_F_NESTED, NULL, 0);
-		size_t item = nl_put(&m, NBD_SOCK_ITEM | NLA_F_NESTED, NULL, 0);
-		nl_u32(&m, NBD_SOCK_FD, (uint32_t)sock);
-		nl_end(&m, item);
-		nl_end(&m, socks);
-		r = nl_call(fd, &m, 0, NULL);
-	}
-	if (fd >= 0)
-		close(fd);
-	return r;
+	int r = nbd_start(&fd, &m, NBD_CMD_CONNECT, index);
+	if (r < 0)
+		return r;
+	nl_u64(&m, NBD_ATTR_SIZE_BYTES, size);
+	nl_u64(&m, NBD_ATTR_BLOCK_SIZE_BYTES, 512);
+	nl_u64(&m, NBD_ATTR_SERVER_FLAGS, NBD_FLAG_HAS_FLAGS | NBD_FLAG_READ_ONLY);
+	size_t socks = nl_put(&m, NBD_ATTR_SOCKETS | NLA_F_NESTED, NULL, 0);
+	size_t item = nl_put(&m, NBD_SOCK_ITEM | NLA_F_NESTED, NULL, 0);
+	nl_u32(&m, NBD_SOCK_FD, (uint32_t)sock);
+	nl_end(&m, item);
+	nl_end(&m, socks);
+	return nbd_send(fd, &m);
 }
 
 /* The kernel sends the server its disconnect request, and the server
@@ -432,7 +443,6 @@ static int disconnect(const char *dev)
 	char path[64];
 	unsigned server = 0;
 	int fd, index = nbd_index(dev);
-	uint16_t family;
 	if (index < 0)
 		return usage();
 	snprintf(path, sizeof(path), "/sys/block/nbd%d/pid", index);
@@ -441,14 +451,9 @@ static int disconnect(const char *dev)
 		server = 0;
 	if (f)
 		fclose(f);
-	int r = nbd_family(&fd, &family);
-	if (r == 0) {
-		nl_start(&m, family, NBD_CMD_DISCONNECT, NBD_GENL_VERSION);
-		nl_u32(&m, NBD_ATTR_INDEX, (uint32_t)index);
-		r = nl_call(fd, &m, 0, NULL);
-	}
-	if (fd >= 0)
-		close(fd);
+	int r = nbd_start(&fd, &m, NBD_CMD_DISCONNECT, index);
+	if (r == 0)
+		r = nbd_send(fd, &m);
 	if (r < 0) {
 		fprintf(stderr, "livec-cloopd: cannot disconnect %s: %s\n", dev, strerror(-r));
 		return 1;
