@@ -209,13 +209,19 @@ test_expect_success 'UEFI with Secure Boot enforced, as a USB stick: signed to t
 BOOKWORM_LOCK="$TEST_ROOT/lockfiles/console-bookworm.lock"
 mkdir -p "$TRASH/bookworm"
 probe_manifest "$TRASH/bookworm/console.yaml" console-bookworm
+# (and with persistence in the manifest, for the store it must not take)
 sed -e "s/inner: iso9660/inner: ext2/" \
 	-e "s/cloop: {block-size: 131072, level: 9}/cloop: {block-size: 131072, compression: xz, level: 1}/" \
+	-e "s/^  root: tmpfs$/&\n  persistence: {label: LIVEDATA, mode: home}/" \
 	"$TRASH/bookworm/console.yaml" >"$TRASH/bookworm/console-ext2.yaml"
 
-test_expect_success 'bookworm, in an ext2 inner file system in cloop V4/xz, boots the same way' '
+test_expect_success 'bookworm, in an ext2 inner file system in cloop V4/xz, boots the same way; an ext2 store left unclean is not used, and no LIVEDATA.img elsewhere stands in for it' '
 	grep -q "suite: bookworm" bookworm/console-ext2.yaml &&
 	grep -q "inner: ext2" bookworm/console-ext2.yaml && grep -q "compression: xz" bookworm/console-ext2.yaml &&
+	grep -q "persistence: {label: LIVEDATA" bookworm/console-ext2.yaml &&
+	mke2fs -q -t ext2 -L LIVEDATA unclean.img 8M && debugfs -w -R "ssv state 0" unclean.img 2>/dev/null &&
+	mkdir -p hostfs && mke2fs -q -t ext4 -L LIVEDATA hostfs/LIVEDATA.img 8M &&
+	mke2fs -q -t ext2 -L HOSTFS -d hostfs hostfs.img 16M &&
 	mkdir -p e && cd e &&
 	"$LIVEC" build --lockfile "$BOOKWORM_LOCK" --layers layers --output out/ext2.iso \
 		../bookworm/console-ext2.yaml 2>err &&
@@ -223,9 +229,11 @@ test_expect_success 'bookworm, in an ext2 inner file system in cloop V4/xz, boot
 	grep -qx "version 4.0" info && grep -q "^blocks-xz [1-9]" info && grep -qx "blocks-zlib 0" info &&
 	dumpe2fs -h layers/inner.img 2>/dev/null | grep -q "^Filesystem volume name: *LIVEC_RO" &&
 	grep -q "^genext2fs: " out/ext2.iso.buildinfo &&
-	livec_run ext2.log --timeout 900 out/ext2.iso || :
+	livec_run ext2.log --timeout 900 --disk ../unclean.img --disk ../hostfs.img out/ext2.iso || :
 	probe_expect "$BOOKWORM_LOCK" &&
-	check_boot ext2.log ext2 && check_shutdown ext2.log && grep -a -q "Debian GNU/Linux 12" ext2.log
+	check_boot ext2.log ext2 && check_shutdown ext2.log && grep -a -q "Debian GNU/Linux 12" ext2.log &&
+	grep_or_show "^livec: persistence: /dev/vd[a-z] (UUID [0-9a-f-]*) has no journal and was not cleanly unmounted: not used" ext2.log &&
+	grep_or_show "PROBE: persistence failed /dev/vd[a-z] LIVEDATA" ext2.log
 '
 
 # inspect reads ext2 with its own reader (no mount, no debugfs): the same

@@ -89,9 +89,11 @@ test_expect_success 'second boot, from a USB stick (isohybrid) found after a CD 
 	grep -a -q "PROBE: media-list \(.*;\)\?TESTDATA /dev/vd[a-z] ext2;" boot2.log || { show_boot boot2.log; exit 1; }
 '
 
-test_expect_success 'a damaged store is reported and left out; the system still boots' '
+test_expect_success 'a damaged store is reported and left out, so is an ext2 store that was not cleanly unmounted; the system still boots' '
 	dd if=/dev/zero of=store.img bs=4096 seek=1 count=1 conv=notrunc 2>/dev/null &&
-	boot 3 &&
+	mke2fs -q -t ext2 -L LIVEDATA unclean.img 8M && debugfs -w -R "ssv state 0" unclean.img 2>/dev/null &&
+	boot 3 --disk unclean.img &&
+	grep -a -q "^livec: persistence: /dev/vd[a-z] (UUID [0-9a-f-]*) has no journal and was not cleanly unmounted: not used" boot3.log &&
 	grep -a -q "persistence store /dev/vd[a-z] (label LIVEDATA) cannot be mounted" boot3.log &&
 	grep -a -q "PROBE: persistence failed /dev/vd[a-z] LIVEDATA" boot3.log &&
 	grep -a -q "login: live (automatic login)" boot3.log &&
@@ -107,7 +109,7 @@ wait_log() {
 }
 monitor() { python3 "$TEST_ROOT/tests/lib/monitor.py" "$TRASH/mon.sock" "$@"; }
 
-test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.toram survives ejecting the CD; /home in LIVEDATA.img; lang=, keyboard=, tz=, hostname= apply, hostile values of them are ignored; a setuid file and a device node on the store give nothing; hostile labels get safe names; livec.check checks the copies in RAM' '
+test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.toram survives ejecting the CD; /home in LIVEDATA.img; lang=, keyboard=, tz=, hostname= apply, hostile values of them are ignored; a setuid file and a device node on the store give nothing; stores noted for another image or whose note is a link are passed over; hostile labels get safe names; livec.check checks the copies in RAM' '
 	mkdir -p hot && echo "hot content" >hot/hello.txt && mke2fs -q -t ext2 -L HOTDATA -d hot hot.img 8M &&
 	# the store holds a setuid-root program and a device node, as a
 	# stranger.s could
@@ -119,12 +121,16 @@ test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.tora
 	# a store with the label that another image noted as its own
 	mkdir -p foreign && printf "livec-store 1\nimage someone-else\nuuid %s\n" 0 >foreign/.livec-store &&
 	mke2fs -q -t ext4 -L LIVEDATA -d foreign foreign.img 8M &&
+	# a store with the label whose note is a link to a disk: never
+	# followed, never written through
+	mkdir -p linknote && ln -s /dev/vda linknote/.livec-store &&
+	mke2fs -q -t ext4 -L LIVEDATA -d linknote linknote.img 8M &&
 	mke2fs -q -t ext2 -L STICK -d stick stick.img 48M &&
 	mke2fs -q -t ext2 -L . dot.img 4M && mke2fs -q -t ext2 -L list list.img 4M &&
 	mke2fs -q -t ext2 -L ../x up.img 4M && mke2fs -q -t ext2 -L vda vda.img 4M &&
 	"$LIVEC" run --timeout 900 --monitor "$TRASH/mon.sock" --disk stick.img --disk dot.img --disk list.img \
-		--disk up.img --disk vda.img --disk foreign.img \
-		--append "livec.toram livec.check livec.probe=hotplug livec.probe=labels livec.persist=../cdrom/x livec.persist=LIVEDATA hostname=x/e tz=../../etc/shadow keyboard=d'"'"'e tz=Nowhere/Atlantis lang=de keyboard=de tz=Europe/Berlin hostname=demo" \
+		--disk up.img --disk vda.img --disk foreign.img --disk linknote.img \
+		--append "livec.toram livec.check livec.probe=hotplug livec.probe=labels:6 livec.persist=../cdrom/x livec.persist=LIVEDATA hostname=x/e tz=../../etc/shadow keyboard=d'"'"'e tz=Nowhere/Atlantis lang=de keyboard=de tz=Europe/Berlin hostname=demo" \
 		overlay.iso </dev/null >boot4.log 2>&1 &
 	pid=$! ok=0
 	wait_log boot4.log "PROBE: hotplug ready" 600 &&
@@ -144,6 +150,8 @@ test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.tora
 	grep -a -q "^livec: the medium is intact (livec.check)" boot4.log &&
 	grep -a -q "PROBE: persistence ok /scan/LIVEDATA.img LIVEDATA home" boot4.log &&
 	grep -a -q "^livec: persistence: /dev/vd[a-z] (UUID [0-9a-f-]*) keeps the files of the image .someone-else., not .console.: not taken" boot4.log &&
+	grep -a -q "^livec: persistence: /dev/vd[a-z] (UUID [0-9a-f-]*) has a note that is no plain file: not taken" boot4.log &&
+	debugfs -R "stat /.livec-store" linknote.img 2>/dev/null | grep -q "Type: symlink" &&
 	grep -a -q "PROBE: home-source /dev/loop[0-9]*\[/home\]" boot4.log &&
 	grep -a -q "PROBE: count /home/live/.probe-count 1" boot4.log &&
 	grep -a -q "PROBE: boot-options lang=de_DE.UTF-8 keyboard=de tz=Europe/Berlin host=demo" boot4.log &&
@@ -153,7 +161,7 @@ test_expect_success 'hotplug: a USB disk comes and goes under /media; livec.tora
 	grep -a -q "livec: ignoring boot option .livec.persist=../cdrom/x.: not a file system label" boot4.log &&
 	grep -a -q "livec: ignoring boot option .tz=Nowhere/Atlantis.: no such time zone in the image" boot4.log &&
 	grep -a -q "PROBE: store-suid euid=1000" boot4.log && grep -a -q "PROBE: store-dev denied" boot4.log &&
-	grep -a -q "PROBE: media-names LIVEDATA _x vd[a-z] vd[a-z] vd[a-z] list-is-regular file" boot4.log &&
+	grep -a -q "PROBE: media-names LIVEDATA _x vd[a-z] vd[a-z] vd[a-z] vd[a-z] list-is-regular file" boot4.log &&
 	check_boot boot4.log iso9660 overlay && check_shutdown boot4.log || { show_boot boot4.log; exit 1; }
 '
 
