@@ -251,11 +251,45 @@ static int stale_staging_pid(const char *s)
 	return (*end == '.' || *end == '-' || !*end) && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
-/* 1 if `name` in trees/ is a staging root ".build-PID.XXXXXX" whose build
- * is gone */
-static int stale_staging(const char *name)
+/* Removes `name` in trees/ if it is a staging directory (".build-PID...")
+ * or trash (".trash-PID-...") of a build that is gone: the process its
+ * name holds is not there, and no build holds its lock (a build in
+ * another pid namespace would).  The lock is kept while it goes, so a
+ * build that takes the name meanwhile waits, then sees it gone. */
+static void remove_stale(const char *dir, const char *name)
 {
-	return !strncmp(name, ".build-", 7) && stale_staging_pid(name + 7);
+	if ((strncmp(name, ".build-", 7) && strncmp(name, ".trash-", 7)) || !stale_staging_pid(name + 7))
+		return;
+	_cleanup_free_ char *p = lv_path_join(dir, name);
+	_cleanup_close_ int fd = lock_tree(p, LOCK_EX | LOCK_NB);
+	if (fd >= 0)
+		lv_remove_tree(p);
+}
+
+int lv_treecache_staging(const struct lv_cache *c, char *path, size_t size)
+{
+	_cleanup_free_ char *dir = lv_cache_path(c, "trees", "");
+	if (!dir)
+		return -ENOMEM;
+	lv_mkdir_p(dir, 0700);
+	for (int tries = 0; tries < 8; tries++) {
+		struct stat held, now;
+		if ((size_t)snprintf(path, size, "%s.build-%ld.XXXXXX", dir, (long)getpid()) >= size)
+			return -ENAMETOOLONG;
+		if (!mkdtemp(path))
+			return -errno;
+		int fd = lock_tree(path, LOCK_SH);
+		/* a sweep in another pid namespace took it between mkdtemp and
+		 * the lock: it is gone, take another */
+		if (fd >= 0 && fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_dev == now.st_dev &&
+		    held.st_ino == now.st_ino)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+		else
+			rmdir(path); /* not lockable (interrupted, ...): not left behind */
+	}
+	return -EAGAIN;
 }
 
 /* Is `name` a whole line of the pointers' text? */
@@ -287,8 +321,8 @@ static void sweep(const struct lv_cache *c)
 	for (int i = 0; i < n; i++) {
 		const char *nm = names[i]->d_name;
 		_cleanup_free_ char *p = lv_path_join(dir, nm);
-		if (stale_staging(nm) || (!strncmp(nm, ".trash-", 7) && stale_staging_pid(nm + 7))) {
-			lv_remove_tree(p);
+		if (nm[0] == '.') {
+			remove_stale(dir, nm);
 		} else if (entry_key(nm) && !named(&current, nm)) {
 			_cleanup_close_ int fd = lock_tree(p, LOCK_EX | LOCK_NB);
 			if (fd >= 0)

@@ -52,6 +52,13 @@ char *lv_treecache_lookup(const struct lv_cache *c, const char *key, int *lockfd
  * Trees no manifest names any more, and no build reads, are removed. */
 char *lv_treecache_store(const struct lv_cache *c, const char *name, enum lv_treecache_stage stage,
 			 const char *key, const char *tree, int *lockfd);
+/* A fresh staging directory in the cache's trees/, ".build-PID.XXXXXX"
+ * (mkdtemp), its path into `path`; returns a descriptor holding a shared
+ * lock on it (or a negative errno): keep it while the build uses the
+ * directory.  A sweep removes a staging directory only when the process
+ * its name holds is gone and its lock is free, so a build in another pid
+ * namespace that shares the cache keeps its own. */
+int lv_treecache_staging(const struct lv_cache *c, char *path, size_t size);
 /* Makes `key` the manifest's entry of the stage (a build that reused it
  * claims it, so that it stays while the manifest uses it). */
 void lv_treecache_claim(const struct lv_cache *c, const char *name, enum lv_treecache_stage stage, const char *key);

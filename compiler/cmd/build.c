@@ -117,6 +117,8 @@ struct build {
 	int keep, use_cache;
 	unsigned jobs;
 	char outbuf[PATH_MAX], workbuf[PATH_MAX], root[PATH_MAX], logp[PATH_MAX];
+	char stage[PATH_MAX - 8];    /* the staging directory in the cache (root is in it), or "" */
+	int stage_lock;              /* held while the build uses it (lv_treecache_staging) */
 	char *outdir, *outname, *workabs, *cached;
 	const char *tree_root;      /* the tree the writers read: the staging root or the cache's */
 	char key[65];               /* the tree cache's key */
@@ -170,15 +172,21 @@ static int parse_options(struct build *b, int argc, char **argv)
 	return 0;
 }
 
-/* A fresh staging root next to the cache (mkdtemp: a name no one could
- * know in advance), the image's root's, as the tree it becomes.  A build
- * that dies leaves it behind; the next one's sweep removes it (its name
- * holds our pid). */
+/* A fresh staging root next to the cache, the image's root's, as the tree
+ * it becomes: "root" in a staging directory of the cache's (mkdtemp: a
+ * name no one could know in advance), which this build holds locked.  A
+ * build that dies leaves it behind; the next one's sweep removes it. */
 static int staging_root(struct build *b)
 {
-	int r = lv_idmap_tree_owner(1);
-	if (r >= 0)
-		r = mkdtemp(b->root) && chmod(b->root, 0755) == 0 ? 0 : -errno;
+	int r = 0;
+	if (b->stage_lock < 0 && (r = b->stage_lock = lv_treecache_staging(&b->ctx->cache, b->stage, sizeof(b->stage))) < 0) {
+		*b->stage = 0;
+		lv_error(&b->ctx->d, "cannot create a staging directory in the cache: %s", lv_strerror(r));
+		return r;
+	}
+	snprintf(b->root, sizeof(b->root), "%s/root", b->stage);
+	if ((r = lv_idmap_tree_owner(1)) >= 0)
+		r = mkdir(b->root, 0755) == 0 && chmod(b->root, 0755) == 0 ? 0 : -errno;
 	lv_idmap_tree_owner(0);
 	if (r < 0)
 		lv_error(&b->ctx->d, "cannot create a staging root '%s': %s", b->root, lv_strerror(r));
@@ -224,7 +232,6 @@ static int prepare(struct build *b)
 		_cleanup_free_ char *trees = lv_cache_path(&b->ctx->cache, "trees", "");
 		lv_mkdir_p(trees, 0700);
 		chmod(trees, 0700);
-		snprintf(b->root, sizeof(b->root), "%s.build-%ld.XXXXXX", trees, (long)getpid());
 		if (!b->cached && (r = staging_root(b)) < 0)
 			return r;
 	} else {
@@ -446,6 +453,10 @@ static void finish(struct build *b, int r)
 		lv_note(&b->ctx->d, "the staging root is kept in %s", b->root);
 	else if (!b->keep && *b->root && (r < 0 || b->fmt->kind != LV_FORMAT_DIR))
 		lv_remove_tree(b->root);
+	if (*b->stage) /* what is left of it: the root went into the cache, or away */
+		lv_remove_tree(b->stage);
+	if (b->stage_lock >= 0)
+		close(b->stage_lock);
 	lv_tree_release(&b->tree);
 	lv_sums_release(&b->sums);
 	lv_sums_release(&b->published);
@@ -458,7 +469,7 @@ static void finish(struct build *b, int r)
 
 int lv_build_tree(struct lv_ctx *ctx, char **tree, int *lockfd)
 {
-	struct build b = { .ctx = ctx, .use_cache = 1, .cache_lock = -1, .fmt = lv_format_find("tar") };
+	struct build b = { .ctx = ctx, .use_cache = 1, .cache_lock = -1, .stage_lock = -1, .fmt = lv_format_find("tar") };
 	int r;
 	umask(022);
 	if ((r = lv_idmap_setup(&ctx->d)) < 0 || (r = lv_system_check(&ctx->m, &ctx->lock, &ctx->d)) < 0)
@@ -485,7 +496,7 @@ int lv_build_tree(struct lv_ctx *ctx, char **tree, int *lockfd)
 
 int lv_cmd_build(struct lv_ctx *ctx, int argc, char **argv)
 {
-	struct build b = { .ctx = ctx, .use_cache = 1, .cache_lock = -1 };
+	struct build b = { .ctx = ctx, .use_cache = 1, .cache_lock = -1, .stage_lock = -1 };
 	int r = parse_options(&b, argc, argv);
 	if (r != 0)
 		return r > 0 ? 0 : r;

@@ -154,14 +154,10 @@ static int cloop_cached(const struct lv_image *im, const char *key, const char *
  * failure costs the next build time, not this one its output. */
 static void cloop_keep(const struct lv_image *im, const char *key, const char *p, const char *h)
 {
-	_cleanup_free_ char *trees = im->use_cache ? lv_cache_path(im->cache, "trees", "") : NULL, *stored = NULL;
+	_cleanup_free_ char *stored = NULL;
 	char tmp[4200], cp[4300], ch[4300];
-	int fd = -1;
-	if (!trees)
-		return;
-	lv_mkdir_p(trees, 0700);
-	snprintf(tmp, sizeof(tmp), "%s.build-%ld.XXXXXX", trees, (long)getpid());
-	if (!mkdtemp(tmp))
+	int fd = -1, held;
+	if (!im->use_cache || (held = lv_treecache_staging(im->cache, tmp, sizeof(tmp))) < 0)
 		return;
 	snprintf(cp, sizeof(cp), "%s/LIVEC", tmp);
 	snprintf(ch, sizeof(ch), "%s/LIVEC.sha256", tmp);
@@ -170,6 +166,7 @@ static void cloop_keep(const struct lv_image *im, const char *key, const char *p
 		close(fd);
 	else
 		lv_remove_tree(tmp);
+	close(held);
 }
 
 /* The read-only part: ISO 9660 or ext2 (inner.img), then cloop, with its

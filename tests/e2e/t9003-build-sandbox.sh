@@ -216,25 +216,37 @@ test_expect_success 'a failing hook stops the build, names the hook, writes noth
 	test ! -e out/hook/rootfs.tar && test ! -e out/hook/.work/root
 '
 
-test_expect_success 'Ctrl-C (SIGINT) during dpkg: the build stops, says so, and leaves no staging tree' '
+test_expect_success 'a running build holds the lock of its staging directory; Ctrl-C (SIGINT) during dpkg: the build stops, says so, and leaves no staging tree' '
 	manifest intr "evil-dotdot, evil-abs, evil-rel, evil-device" lvtest-sys &&
 	"$LIVEC" lock --lockfile intr.lock intr.yaml &&
 	{ "$LIVEC" build --lockfile intr.lock intr.yaml 2>intr.err & pid=$!; } &&
 	n=0 && while ! grep -q "installing .* packages with dpkg" intr.err && [ $n -lt 600 ]; do
 		sleep 0.5; n=$((n + 1)); done &&
 	grep -q "installing" intr.err &&
-	kill -INT $pid && { wait $pid; test $? -ne 0; } &&
+	# the running build holds its staging directory: no sweep takes it
+	set -- "$XDG_CACHE_HOME"/livec/trees/.build-* &&
+	{ test $# = 1 && test -d "$1/root" && ! flock -n -x "$1" true; held=$?; } &&
+	kill -INT $pid && { wait $pid; test $? -ne 0; } && test $held = 0 &&
 	grep_or_show "interrupted (Interrupt): the build stopped; its staging root is removed" intr.err &&
 	test -z "$(ls -A "$XDG_CACHE_HOME/livec/trees" 2>/dev/null | grep "^\.build-")" &&
 	test ! -e out/intr/rootfs.tar && test ! -e out/intr/.work/root
 '
 
-test_expect_success 'a staging root left by a build that was killed is removed by the next build' '
-	mkdir -p "$XDG_CACHE_HOME/livec/trees/.build-999999/etc" &&
+test_expect_success 'a staging root left by a build that was killed is removed by the next build; one whose build holds its lock from another pid namespace is not' '
+	trees="$XDG_CACHE_HOME/livec/trees" &&
+	mkdir -p "$trees/.build-999999/root/etc" "$trees/.build-999998.x/root/etc" &&
+	# the build of .build-999998.x runs where pid 999998 is its own: it
+	# holds the lock (a shell that becomes the sleep, keeping fd 9)
 	manifest left "evil-dotdot, evil-abs, evil-rel, evil-device" "" &&
 	"$LIVEC" lock --lockfile left.lock left.yaml &&
-	"$LIVEC" build --format tar --lockfile left.lock left.yaml 2>err &&
-	test ! -e "$XDG_CACHE_HOME/livec/trees/.build-999999"
+	{ sh -c "exec 9<\"\$1\" && flock -s 9 && exec sleep 300" holder "$trees/.build-999998.x" & holder=$!; } &&
+	{
+		n=0 && while flock -n -x "$trees/.build-999998.x" true && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done &&
+		"$LIVEC" build --format tar --lockfile left.lock left.yaml 2>err
+		rc=$?; kill $holder; wait $holder; test $rc = 0
+	} &&
+	test ! -e "$trees/.build-999999" && test -d "$trees/.build-999998.x/root/etc" &&
+	rm -r "$trees/.build-999998.x"
 '
 
 test_expect_success 'whatever the umask, the outputs are for all to read; the work directory and the cached trees are livec'"'"'s alone' '
